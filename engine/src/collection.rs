@@ -1,0 +1,697 @@
+//! [`Collection`]: the write path, sealing, and the read path of one collection.
+//!
+//! # Concurrency
+//!
+//! One writer at a time per collection (the `writer` mutex) commits catalog batches and
+//! publishes snapshots; it is the only updater of collection state. Readers clone the current
+//! `Arc<Snapshot>` and never take the writer lock (except `get` in a rare race, see there).
+//! Sealing writes the segment file without the writer lock and takes it only to commit the
+//! catalog change and publish.
+//!
+//! # Row placement
+//!
+//! New rows go to the *active* growing segment. A write that fills it allocates the next active
+//! segment in the same batch, so the filled one is *frozen* (growing, no longer written) and is
+//! sealed into a file after the write returns:
+//!
+//! ```text
+//! segment_rows = 4, active A holds 3 rows, insert_batch of 6 rows:
+//!   A: r r r + n          (full -> frozen)
+//!   B: n n n n            (new, full -> frozen)
+//!   C: n                  (new, active)
+//! one catalog batch: 6 rows, 6 id-map entries, segment records B and C, record.active = C
+//! ```
+
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use parking_lot::{Mutex, MutexGuard, RwLock};
+use rayon::prelude::*;
+use tracing::{debug, warn};
+
+use kiln_index::{merge_hits, Hit, Metric, TopK};
+use kiln_storage::catalog::{CollectionRecord, SegmentMeta, SegmentState};
+use kiln_storage::segment::{segment_file_name, write_segment};
+use kiln_storage::{DeletionBitmap, GrowingSegment, RowId, RowLocation, SegmentId, SegmentReader};
+use kiln_storage::{CollectionId, Error as StorageError};
+
+use crate::db::DbInner;
+use crate::error::{Error, Result};
+use crate::options::{CollectionConfig, Durability, SearchOptions};
+use crate::snapshot::{SegmentData, SegmentView, Snapshot};
+use crate::validate::{check_k, prepare_batch, prepare_query, prepare_vector};
+
+/// Below this many visible rows a query runs on the caller's thread instead of fanning out.
+pub const PARALLEL_MIN_ROWS: usize = 32_768;
+
+/// A handle to one collection: cheap to clone, `Send + Sync`. It keeps the database open.
+#[derive(Clone)]
+pub struct Collection {
+    pub(crate) db: Arc<DbInner>,
+    pub(crate) inner: Arc<CollectionInner>,
+}
+
+impl std::fmt::Debug for Collection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Collection")
+            .field("name", &self.inner.name)
+            .field("config", &self.inner.config)
+            .finish_non_exhaustive()
+    }
+}
+
+pub(crate) struct CollectionInner {
+    pub(crate) id: CollectionId,
+    pub(crate) name: String,
+    pub(crate) config: CollectionConfig,
+    segment_rows: usize,
+    dir: PathBuf,
+    writer: Mutex<WriterState>,
+    seal_lock: Mutex<()>,
+    snapshot: RwLock<Arc<Snapshot>>,
+    pub(crate) dropped: AtomicBool,
+}
+
+struct WriterState {
+    record: CollectionRecord,
+    active: Arc<GrowingSegment>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum WriteMode {
+    Insert,
+    Upsert,
+}
+
+impl CollectionInner {
+    /// Load a collection from the catalog: growing rows from the row log, sealed segments mapped
+    /// and verified (in parallel), tombstones into deletion bitmaps.
+    pub(crate) fn load(db: &DbInner, record: CollectionRecord) -> Result<CollectionInner> {
+        let _span = tracing::info_span!("load_collection", collection = %record.name).entered();
+        let catalog = &db.catalog;
+        let config: CollectionConfig = serde_json::from_str(&record.config).map_err(|e| Error::Corrupted {
+            path: catalog.path().to_path_buf(),
+            reason: format!("configuration of collection {}: {e}", record.name),
+        })?;
+        let dim = record.dim as usize;
+        if config.dim != dim {
+            return Err(Error::Corrupted {
+                path: catalog.path().to_path_buf(),
+                reason: format!("collection {}: dimension {} vs config {}", record.name, dim, config.dim),
+            });
+        }
+        let dir = db.layout.collection_dir(record.id);
+        let metas = catalog.segments(record.id)?;
+        let mut tombstones: HashMap<SegmentId, Vec<RowId>> = HashMap::new();
+        for (seg, row) in catalog.tombstones(record.id)? {
+            tombstones.entry(seg).or_default().push(row);
+        }
+        let fs = db.options.fs.clone();
+        let loaded: Vec<Result<SegmentData>> = db.query_pool.install(|| {
+            metas
+                .par_iter()
+                .map(|meta| -> Result<SegmentData> {
+                    match meta.state {
+                        SegmentState::Growing => {
+                            let g = GrowingSegment::new(meta.id, dim);
+                            let mut ids = Vec::new();
+                            let mut vectors = Vec::new();
+                            catalog.growing_rows(record.id, meta.id, dim, |_, id, v| {
+                                ids.push(id);
+                                vectors.extend_from_slice(v);
+                            })?;
+                            g.append(&ids, &vectors);
+                            Ok(SegmentData::Growing(Arc::new(g)))
+                        }
+                        SegmentState::Sealed(info) => {
+                            let path = dir.join(segment_file_name(meta.id));
+                            let reader = SegmentReader::open(fs.as_ref(), &path, meta.id, dim, &info)?;
+                            Ok(SegmentData::Sealed(Arc::new(reader)))
+                        }
+                    }
+                })
+                .collect()
+        });
+        let mut views = Vec::with_capacity(metas.len());
+        let mut active = None;
+        for (meta, data) in metas.iter().zip(loaded) {
+            let data = data?;
+            let rows = match &data {
+                SegmentData::Growing(g) => {
+                    if meta.id == record.active_segment {
+                        active = Some(Arc::clone(g));
+                    }
+                    g.len()
+                }
+                SegmentData::Sealed(r) => r.rows(),
+            };
+            let mut dead = tombstones.remove(&meta.id).unwrap_or_default();
+            dead.retain(|&r| (r as usize) < rows);
+            views.push(SegmentView {
+                id: meta.id,
+                data,
+                rows,
+                deletes: DeletionBitmap::from_rows(&dead),
+            });
+        }
+        if !tombstones.is_empty() {
+            warn!(collection = %record.name, segments = tombstones.len(), "ignoring tombstones of unknown segments");
+        }
+        let active = active.ok_or_else(|| Error::Corrupted {
+            path: catalog.path().to_path_buf(),
+            reason: format!(
+                "collection {}: active segment {} is not a growing segment",
+                record.name, record.active_segment
+            ),
+        })?;
+        let segment_rows = config.effective_segment_rows() as usize;
+        Ok(CollectionInner {
+            id: record.id,
+            name: record.name.clone(),
+            config,
+            segment_rows,
+            dir,
+            writer: Mutex::new(WriterState { record, active }),
+            seal_lock: Mutex::new(()),
+            snapshot: RwLock::new(Arc::new(Snapshot::new(1, views))),
+            dropped: AtomicBool::new(false),
+        })
+    }
+
+    pub(crate) fn snapshot(&self) -> Arc<Snapshot> {
+        Arc::clone(&self.snapshot.read())
+    }
+
+    /// Replace the published snapshot. Only called with the writer lock held.
+    fn publish(&self, _writer: &MutexGuard<'_, WriterState>, segments: Vec<SegmentView>) {
+        let mut slot = self.snapshot.write();
+        let next = Snapshot::new(slot.version + 1, segments);
+        *slot = Arc::new(next);
+    }
+
+    fn check_writable(&self, db: &DbInner) -> Result<()> {
+        self.check_live()?;
+        db.check_poisoned()
+    }
+
+    fn check_live(&self) -> Result<()> {
+        if self.dropped.load(Ordering::Acquire) {
+            return Err(Error::CollectionNotFound { name: self.name.clone() });
+        }
+        Ok(())
+    }
+
+    fn sync_writes(db: &DbInner) -> bool {
+        db.options.durability == Durability::Sync
+    }
+
+    /// Commit a catalog batch; a failure poisons the database (the outcome is ambiguous).
+    fn commit(
+        db: &DbInner,
+        batch: kiln_storage::CatalogBatch<'_>,
+        alloc: Option<kiln_storage::catalog::IdAllocation<'_>>,
+        sync: bool,
+    ) -> Result<()> {
+        let result = match alloc {
+            Some(a) => a.commit(batch, sync),
+            None => db.catalog.commit(batch, sync),
+        };
+        result.map_err(|e| db.poison(e))
+    }
+
+    fn write_rows(&self, db: &DbInner, ids: &[u64], vectors: &[f32], mode: WriteMode) -> Result<()> {
+        let _span = tracing::debug_span!("write", collection = %self.name, rows = ids.len(), ?mode).entered();
+        if ids.is_empty() {
+            return self.check_writable(db);
+        }
+        let dim = self.config.dim;
+        let cap = self.segment_rows;
+        let frozen = {
+            let mut w = self.writer.lock();
+            self.check_writable(db)?;
+            let old = db.catalog.locations(self.id, ids)?;
+            if mode == WriteMode::Insert {
+                if let Some((id, _)) = ids.iter().zip(&old).find(|(_, l)| l.is_some()) {
+                    return Err(Error::DuplicateId { collection: self.name.clone(), id: *id });
+                }
+            }
+
+            // Plan: fill the active segment, spill into new ones, keep a non-full one active.
+            let n = ids.len();
+            let active_len = w.active.len();
+            let first_take = cap.saturating_sub(active_len).min(n);
+            let rest = n - first_take;
+            let mut new_segments = rest.div_ceil(cap);
+            let last_len = if rest == 0 { active_len + first_take } else { rest - (new_segments - 1) * cap };
+            if last_len >= cap {
+                new_segments += 1;
+            }
+            let alloc = (new_segments > 0).then(|| db.catalog.allocate_ids(new_segments as u64));
+            let new_ids: Vec<SegmentId> = alloc.as_ref().map_or_else(Vec::new, |a| a.ids().map(SegmentId).collect());
+
+            // Segment and first row of each piece of the batch.
+            let mut pieces: Vec<(Arc<GrowingSegment>, usize, usize)> = Vec::new(); // (segment, batch offset, count)
+            if first_take > 0 {
+                pieces.push((Arc::clone(&w.active), 0, first_take));
+            }
+            let mut offset = first_take;
+            let mut new_growing = Vec::with_capacity(new_ids.len());
+            for &sid in &new_ids {
+                let g = Arc::new(GrowingSegment::new(sid, dim));
+                let take = cap.min(n - offset);
+                if take > 0 {
+                    pieces.push((Arc::clone(&g), offset, take));
+                }
+                offset += take;
+                new_growing.push(g);
+            }
+
+            let mut batch = db.catalog.batch()?;
+            let mut dead: HashMap<SegmentId, Vec<RowId>> = HashMap::new();
+            for (seg, start, count) in &pieces {
+                let base = seg.len();
+                for i in *start..*start + *count {
+                    let row = RowId::try_from(base + i - start)
+                        .map_err(|_| Error::invalid("segment row number overflows u32"))?;
+                    let (Some(&id), Some(v)) = (ids.get(i), vectors.get(i * dim..(i + 1) * dim)) else {
+                        return Err(Error::invalid("batch shape changed while writing"));
+                    };
+                    batch.put_row(self.id, seg.id(), row, id, v);
+                    batch.put_location(self.id, id, RowLocation { segment: seg.id(), row });
+                    if let Some(Some(loc)) = old.get(i) {
+                        batch.put_tombstone(self.id, loc.segment, loc.row);
+                        dead.entry(loc.segment).or_default().push(loc.row);
+                    }
+                }
+            }
+            let mut record = w.record.clone();
+            if let Some(last) = new_ids.last() {
+                for &sid in &new_ids {
+                    batch.put_segment(self.id, &SegmentMeta { id: sid, state: SegmentState::Growing })?;
+                }
+                record.active_segment = *last;
+                batch.put_collection(&record)?;
+            }
+            Self::commit(db, batch, alloc, Self::sync_writes(db))?;
+
+            // Committed: apply in memory and publish.
+            for (seg, start, count) in &pieces {
+                seg.append(
+                    ids.get(*start..start + count).unwrap_or(&[]),
+                    vectors.get(start * dim..(start + count) * dim).unwrap_or(&[]),
+                );
+            }
+            let snap = self.snapshot();
+            let mut views: Vec<SegmentView> = snap
+                .segments
+                .iter()
+                .map(|v| refresh_view(v, dead.get(&v.id)))
+                .collect();
+            for g in &new_growing {
+                views.push(SegmentView {
+                    id: g.id(),
+                    rows: g.len(),
+                    data: SegmentData::Growing(Arc::clone(g)),
+                    deletes: DeletionBitmap::new(),
+                });
+            }
+            if let Some(g) = new_growing.last() {
+                w.active = Arc::clone(g);
+                w.record = record;
+            }
+            self.publish(&w, views);
+            !new_ids.is_empty()
+        };
+        if frozen {
+            self.seal_frozen_quietly(db);
+        }
+        Ok(())
+    }
+
+    fn delete_ids(&self, db: &DbInner, ids: &[u64]) -> Result<usize> {
+        let _span = tracing::debug_span!("delete", collection = %self.name, ids = ids.len()).entered();
+        let w = self.writer.lock();
+        self.check_writable(db)?;
+        let mut seen = HashSet::with_capacity(ids.len());
+        let unique: Vec<u64> = ids.iter().copied().filter(|id| seen.insert(*id)).collect();
+        let locs = db.catalog.locations(self.id, &unique)?;
+        let mut batch = db.catalog.batch()?;
+        let mut dead: HashMap<SegmentId, Vec<RowId>> = HashMap::new();
+        let mut count = 0;
+        for (id, loc) in unique.iter().zip(&locs) {
+            if let Some(loc) = loc {
+                batch.delete_location(self.id, *id);
+                batch.put_tombstone(self.id, loc.segment, loc.row);
+                dead.entry(loc.segment).or_default().push(loc.row);
+                count += 1;
+            }
+        }
+        if count == 0 {
+            return Ok(0);
+        }
+        Self::commit(db, batch, None, Self::sync_writes(db))?;
+        let snap = self.snapshot();
+        let views = snap.segments.iter().map(|v| refresh_view(v, dead.get(&v.id))).collect();
+        self.publish(&w, views);
+        drop(w);
+        Ok(count)
+    }
+
+    /// Make the active segment frozen by giving the collection a new, empty active segment.
+    fn freeze_active(&self, db: &DbInner, w: &mut MutexGuard<'_, WriterState>) -> Result<()> {
+        if w.active.is_empty() {
+            return Ok(());
+        }
+        let alloc = db.catalog.allocate_ids(1);
+        let sid = SegmentId(alloc.ids().start);
+        let mut batch = db.catalog.batch()?;
+        batch.put_segment(self.id, &SegmentMeta { id: sid, state: SegmentState::Growing })?;
+        let mut record = w.record.clone();
+        record.active_segment = sid;
+        batch.put_collection(&record)?;
+        Self::commit(db, batch, Some(alloc), Self::sync_writes(db))?;
+        let g = Arc::new(GrowingSegment::new(sid, self.config.dim));
+        let mut views: Vec<SegmentView> = self.snapshot().segments.to_vec();
+        views.push(SegmentView {
+            id: sid,
+            rows: 0,
+            data: SegmentData::Growing(Arc::clone(&g)),
+            deletes: DeletionBitmap::new(),
+        });
+        w.active = g;
+        w.record = record;
+        self.publish(w, views);
+        Ok(())
+    }
+
+    /// Seal every frozen growing segment, oldest first.
+    pub(crate) fn seal_frozen(&self, db: &DbInner) -> Result<usize> {
+        let _guard = self.seal_lock.lock();
+        let mut sealed = 0;
+        loop {
+            let active = self.writer.lock().active.id();
+            let next = self.snapshot().segments.iter().find_map(|v| match &v.data {
+                SegmentData::Growing(g) if v.id != active => Some(Arc::clone(g)),
+                _ => None,
+            });
+            let Some(g) = next else { return Ok(sealed) };
+            self.seal_one(db, &g)?;
+            sealed += 1;
+        }
+    }
+
+    /// Seal after a write, reporting failures to the log only: the write itself succeeded and its
+    /// rows stay durable in the row log; the next write or `flush` retries.
+    fn seal_frozen_quietly(&self, db: &DbInner) {
+        if let Err(e) = self.seal_frozen(db) {
+            warn!(collection = %self.name, error = %e, "sealing failed; will retry");
+        }
+    }
+
+    /// Seal one frozen growing segment: write and verify its file, then commit the catalog change
+    /// and swap the segment's data in the snapshot. Row numbers do not change, so the id map and
+    /// deletes that arrived meanwhile stay valid.
+    fn seal_one(&self, db: &DbInner, g: &Arc<GrowingSegment>) -> Result<()> {
+        let _span = tracing::info_span!("seal", collection = %self.name, segment = %g.id(), rows = g.len()).entered();
+        let fs = db.options.fs.as_ref();
+        let rows = g.len();
+        let ids = g.ids(rows);
+        fs.create_dir_all(&self.dir)
+            .map_err(|e| Error::from(StorageError::io(&self.dir, e)))?;
+        let written = write_segment(fs, &self.dir, g.id(), self.config.dim, &ids, |sink| {
+            let mut result = Ok(());
+            g.for_each_run(rows, |_, _, vectors| {
+                if result.is_ok() {
+                    result = sink(vectors);
+                }
+            });
+            result
+        });
+        let (path, info) = written.map_err(|e| db.poison_if_fatal(e))?;
+        let reader = SegmentReader::open(fs, &path, g.id(), self.config.dim, &info)?;
+
+        let w = self.writer.lock();
+        if self.dropped.load(Ordering::Acquire) {
+            let _ = fs.remove_file(&path);
+            return Ok(());
+        }
+        let mut batch = db.catalog.batch()?;
+        batch.put_segment(self.id, &SegmentMeta { id: g.id(), state: SegmentState::Sealed(info) })?;
+        batch.delete_rows(self.id, g.id());
+        Self::commit(db, batch, None, true)?;
+        let reader = Arc::new(reader);
+        let views = self
+            .snapshot()
+            .segments
+            .iter()
+            .map(|v| {
+                if v.id == g.id() {
+                    SegmentView {
+                        data: SegmentData::Sealed(Arc::clone(&reader)),
+                        ..v.clone()
+                    }
+                } else {
+                    v.clone()
+                }
+            })
+            .collect();
+        self.publish(&w, views);
+        debug!(segment = %g.id(), rows, bytes = info.len, "sealed");
+        Ok(())
+    }
+
+    fn search_snapshot(&self, db: &DbInner, snap: &Snapshot, query: &[f32], k: usize, fan_out: bool) -> Vec<Hit> {
+        let k = k.min(snap.live_rows);
+        if k == 0 {
+            return Vec::new();
+        }
+        let metric = self.config.metric;
+        let segments = snap.segments.iter().filter(|s| s.live_rows() > 0);
+        let parts: Vec<TopK> = if fan_out && snap.segments.len() > 1 && snap.total_rows() >= PARALLEL_MIN_ROWS {
+            let segments: Vec<&SegmentView> = segments.collect();
+            db.query_pool
+                .install(|| segments.par_iter().map(|s| s.search_exact(metric, query, k)).collect())
+        } else {
+            segments.map(|s| s.search_exact(metric, query, k)).collect()
+        };
+        merge_hits(k, parts)
+    }
+}
+
+/// `view` with its row count caught up with its growing segment and `dead` rows deleted.
+fn refresh_view(view: &SegmentView, dead: Option<&Vec<RowId>>) -> SegmentView {
+    let rows = match &view.data {
+        SegmentData::Growing(g) => g.len(),
+        SegmentData::Sealed(r) => r.rows(),
+    };
+    SegmentView {
+        id: view.id,
+        data: view.data.clone(),
+        rows,
+        deletes: match dead {
+            Some(d) => view.deletes.with_deleted(d),
+            None => view.deletes.clone(),
+        },
+    }
+}
+
+impl Collection {
+    fn metric(&self) -> Metric {
+        self.inner.config.metric
+    }
+
+    /// The collection's name.
+    pub fn name(&self) -> &str {
+        &self.inner.name
+    }
+
+    /// The collection's configuration.
+    pub fn config(&self) -> &CollectionConfig {
+        &self.inner.config
+    }
+
+    /// The vector dimension.
+    pub fn dim(&self) -> usize {
+        self.inner.config.dim
+    }
+
+    /// Insert `vector` under `id`. Fails with [`Error::DuplicateId`] if `id` is live.
+    pub fn insert(&self, id: u64, vector: &[f32]) -> Result<()> {
+        let v = prepare_vector(self.metric(), self.dim(), vector, Some(id))?;
+        self.inner.write_rows(&self.db, &[id], &v, WriteMode::Insert)
+    }
+
+    /// Insert `vector` under `id`, replacing the live vector with that id if there is one.
+    pub fn upsert(&self, id: u64, vector: &[f32]) -> Result<()> {
+        let v = prepare_vector(self.metric(), self.dim(), vector, Some(id))?;
+        self.inner.write_rows(&self.db, &[id], &v, WriteMode::Upsert)
+    }
+
+    /// Insert many rows at once, all or nothing. `vectors` holds `ids.len() × dim` floats,
+    /// row-major. Fails, writing nothing, if any id is live ([`Error::DuplicateId`]), appears
+    /// twice ([`Error::DuplicateIdInBatch`]) or any vector is invalid.
+    pub fn insert_batch(&self, ids: &[u64], vectors: &[f32]) -> Result<()> {
+        let v = prepare_batch(self.metric(), self.dim(), ids, vectors)?;
+        self.inner.write_rows(&self.db, ids, &v, WriteMode::Insert)
+    }
+
+    /// Insert or replace many rows at once, all or nothing. An id may appear only once.
+    pub fn upsert_batch(&self, ids: &[u64], vectors: &[f32]) -> Result<()> {
+        let v = prepare_batch(self.metric(), self.dim(), ids, vectors)?;
+        self.inner.write_rows(&self.db, ids, &v, WriteMode::Upsert)
+    }
+
+    /// Delete `id`. Returns whether it was live.
+    pub fn delete(&self, id: u64) -> Result<bool> {
+        Ok(self.inner.delete_ids(&self.db, &[id])? == 1)
+    }
+
+    /// Delete many ids in one transaction. Unknown ids are skipped and repeated ids count once;
+    /// returns how many were live.
+    pub fn delete_batch(&self, ids: &[u64]) -> Result<usize> {
+        if ids.is_empty() {
+            self.inner.check_writable(&self.db)?;
+            return Ok(0);
+        }
+        self.inner.delete_ids(&self.db, ids)
+    }
+
+    /// The stored vector of `id` (normalised, under cosine), or `None` if it is not live.
+    pub fn get(&self, id: u64) -> Result<Option<Vec<f32>>> {
+        self.inner.check_live()?;
+        let snap = self.inner.snapshot();
+        let Some(loc) = self.db.catalog.location(self.inner.id, id)? else {
+            return Ok(None);
+        };
+        if let Some(v) = snap.segment(loc.segment).and_then(|s| s.live_vector(loc.row)) {
+            return Ok(Some(v));
+        }
+        // The id map is ahead of the published snapshot (a write is between commit and publish):
+        // under the writer lock the two agree.
+        let _w = self.inner.writer.lock();
+        let snap = self.inner.snapshot();
+        let Some(loc) = self.db.catalog.location(self.inner.id, id)? else {
+            return Ok(None);
+        };
+        Ok(snap.segment(loc.segment).and_then(|s| s.live_vector(loc.row)))
+    }
+
+    /// Live rows.
+    pub fn len(&self) -> usize {
+        self.inner.snapshot().live_rows
+    }
+
+    /// True when no row is live.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The `k` live vectors nearest to `query`, nearest first; ties go to the smaller id.
+    pub fn search(&self, query: &[f32], options: &SearchOptions) -> Result<Vec<Hit>> {
+        let _span = tracing::debug_span!("search", collection = %self.inner.name, k = options.k).entered();
+        check_k(options.k)?;
+        self.inner.check_live()?;
+        let q = prepare_query(self.metric(), self.dim(), query)?;
+        let snap = self.inner.snapshot();
+        Ok(self.inner.search_snapshot(&self.db, &snap, &q, options.k, true))
+    }
+
+    /// Search many queries (`queries` holds `n × dim` floats) against one snapshot; one result
+    /// list per query, in order.
+    pub fn search_batch(&self, queries: &[f32], options: &SearchOptions) -> Result<Vec<Vec<Hit>>> {
+        let _span = tracing::debug_span!("search_batch", collection = %self.inner.name, k = options.k).entered();
+        check_k(options.k)?;
+        self.inner.check_live()?;
+        let dim = self.dim();
+        if queries.len() % dim != 0 {
+            return Err(Error::DimensionMismatch {
+                expected: queries.len().div_ceil(dim) * dim,
+                got: queries.len(),
+            });
+        }
+        let prepared: Vec<Vec<f32>> = queries
+            .chunks_exact(dim)
+            .map(|q| prepare_query(self.metric(), dim, q))
+            .collect::<Result<_>>()?;
+        let snap = self.inner.snapshot();
+        let inner = &self.inner;
+        let db = &self.db;
+        if prepared.len() <= 1 {
+            return Ok(prepared.iter().map(|q| inner.search_snapshot(db, &snap, q, options.k, true)).collect());
+        }
+        Ok(db.query_pool.install(|| {
+            prepared
+                .par_iter()
+                .map(|q| inner.search_snapshot(db, &snap, q, options.k, false))
+                .collect()
+        }))
+    }
+
+    /// Seal the growing segment into a segment file now, wait until every pending seal is done,
+    /// and make every acknowledged write durable (also under [`Durability::Buffered`]).
+    pub fn flush(&self) -> Result<()> {
+        let _span = tracing::info_span!("flush", collection = %self.inner.name).entered();
+        {
+            let mut w = self.inner.writer.lock();
+            self.inner.check_writable(&self.db)?;
+            self.inner.freeze_active(&self.db, &mut w)?;
+        }
+        self.inner.seal_frozen(&self.db)?;
+        self.db.catalog.sync_wal().map_err(|e| self.db.poison(e))?;
+        Ok(())
+    }
+
+    /// The snapshot queries currently see (for tests and tools).
+    #[doc(hidden)]
+    pub fn snapshot(&self) -> Arc<Snapshot> {
+        self.inner.snapshot()
+    }
+
+    /// Segment ids with their state, rows and deleted rows (a preview of `stats`).
+    pub fn segments(&self) -> Vec<SegmentInfo> {
+        self.inner
+            .snapshot()
+            .segments
+            .iter()
+            .map(|s| SegmentInfo {
+                id: s.id.0,
+                sealed: s.is_sealed(),
+                rows: s.rows,
+                deleted: s.deletes.count(),
+            })
+            .collect()
+    }
+}
+
+/// A segment as [`Collection::segments`] reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SegmentInfo {
+    /// Segment id.
+    pub id: u64,
+    /// Whether it is sealed into a file (else growing, in memory and in the row log).
+    pub sealed: bool,
+    /// Rows, deleted ones included.
+    pub rows: usize,
+    /// Deleted rows.
+    pub deleted: usize,
+}
+
+impl CollectionInner {
+    /// Seal segments left frozen by an earlier run (after load).
+    pub(crate) fn resume(&self, db: &DbInner) {
+        self.seal_frozen_quietly(db);
+    }
+
+    /// Run `commit` (the catalog change that drops the collection) with the seal and writer locks
+    /// held, and mark the collection dropped if it succeeds: every handle fails from then on.
+    pub(crate) fn drop_with(&self, commit: impl FnOnce() -> Result<()>) -> Result<()> {
+        let _seal = self.seal_lock.lock();
+        let _w = self.writer.lock();
+        commit()?;
+        self.dropped.store(true, Ordering::Release);
+        Ok(())
+    }
+
+}

@@ -1,0 +1,249 @@
+//! [`Database`]: opening a directory, the collection registry, poisoning.
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+use std::sync::Arc;
+
+use parking_lot::Mutex;
+use tracing::{info, warn};
+
+use kiln_storage::catalog::{Catalog, CollectionRecord, SegmentMeta, SegmentState};
+use kiln_storage::fs::FileLock;
+use kiln_storage::layout::{remove_leftovers, DbLayout};
+use kiln_storage::segment::segment_file_name;
+use kiln_storage::{CollectionId, Error as StorageError, SegmentId};
+
+use crate::collection::{Collection, CollectionInner};
+use crate::error::{Error, Result};
+use crate::options::{CollectionConfig, DbOptions};
+use crate::validate::{check_config, check_name};
+
+/// An open database directory. Cheap to clone; the directory stays open (and locked) until the
+/// last `Database` and [`Collection`] handle is dropped.
+#[derive(Clone)]
+pub struct Database {
+    inner: Arc<DbInner>,
+}
+
+impl std::fmt::Debug for Database {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Database")
+            .field("path", &self.inner.layout.root())
+            .finish_non_exhaustive()
+    }
+}
+
+pub(crate) struct DbInner {
+    pub(crate) options: DbOptions,
+    pub(crate) layout: DbLayout,
+    pub(crate) query_pool: rayon::ThreadPool,
+    /// Collections opened so far, by name.
+    collections: Mutex<HashMap<String, Arc<CollectionInner>>>,
+    /// Serialises create, drop and first open of collections.
+    ddl: Mutex<()>,
+    poisoned: Mutex<Option<String>>,
+    // Declared last among the resources: fields drop in order, so RocksDB closes before the
+    // directory lock is released.
+    pub(crate) catalog: Catalog,
+    _lock: Box<dyn FileLock>,
+}
+
+impl DbInner {
+    pub(crate) fn check_poisoned(&self) -> Result<()> {
+        match &*self.poisoned.lock() {
+            Some(cause) => Err(Error::Poisoned { cause: cause.clone() }),
+            None => Ok(()),
+        }
+    }
+
+    /// Refuse writes from now on, remembering why; returns the error for the caller.
+    pub(crate) fn poison(&self, e: StorageError) -> Error {
+        let mut p = self.poisoned.lock();
+        if p.is_none() {
+            warn!(error = %e, "database poisoned: refusing writes until reopened");
+            *p = Some(e.to_string());
+        }
+        Error::from(e)
+    }
+
+    /// Poison for errors after which retrying is unsafe (failed fsync); pass others through.
+    pub(crate) fn poison_if_fatal(&self, e: StorageError) -> Error {
+        if e.is_poisoning() {
+            self.poison(e)
+        } else {
+            Error::from(e)
+        }
+    }
+}
+
+impl Database {
+    /// Open the database in directory `path`, creating it if needed, with default options.
+    pub fn open(path: impl AsRef<Path>) -> Result<Database> {
+        Self::open_with(path, DbOptions::default())
+    }
+
+    /// Open with `options`. Fails at once with [`Error::Locked`] if another open database
+    /// (in this or another process) holds the directory. Recovers the catalog, removes leftovers
+    /// of interrupted writes, and verifies segment files as collections are first used.
+    pub fn open_with(path: impl AsRef<Path>, options: DbOptions) -> Result<Database> {
+        let root = path.as_ref();
+        let _span = tracing::info_span!("open", path = %root.display()).entered();
+        let fs = options.fs.clone();
+        let layout = DbLayout::new(root);
+        fs.create_dir_all(root).map_err(|e| StorageError::io(root, e))?;
+        let lock_path = layout.lock_path();
+        let lock = fs
+            .try_lock(&lock_path)
+            .map_err(|e| StorageError::io(&lock_path, e))?
+            .ok_or(Error::Locked { path: lock_path })?;
+        let catalog = Catalog::open(&layout.catalog_dir())?;
+        let used = catalog.max_used_id()?;
+        if used >= catalog.next_id() {
+            return Err(Error::Corrupted {
+                path: layout.catalog_dir(),
+                reason: format!("id counter {} is not above the highest id in use {used}", catalog.next_id()),
+            });
+        }
+
+        // Startup cleanup, only after the catalog loaded (RELIABILITY.md recipe 5).
+        let mut referenced: HashMap<CollectionId, HashSet<String>> = HashMap::new();
+        for c in catalog.collections()? {
+            let files = referenced.entry(c.id).or_default();
+            for s in catalog.segments(c.id)? {
+                if let SegmentMeta { id, state: SegmentState::Sealed(_) } = s {
+                    files.insert(segment_file_name(id));
+                }
+            }
+        }
+        let cleanup = remove_leftovers(fs.as_ref(), &layout, &referenced)?;
+        if !cleanup.removed.is_empty() {
+            info!(removed = cleanup.removed.len(), "removed leftovers of interrupted writes");
+        }
+        let query_pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(options.query_threads)
+            .thread_name(|i| format!("kiln-query-{i}"))
+            .build()
+            .map_err(|e| Error::invalid(format!("cannot start the query pool: {e}")))?;
+        Ok(Database {
+            inner: Arc::new(DbInner {
+                options,
+                layout,
+                query_pool,
+                collections: Mutex::new(HashMap::new()),
+                ddl: Mutex::new(()),
+                poisoned: Mutex::new(None),
+                catalog,
+                _lock: lock,
+            }),
+        })
+    }
+
+    /// The database directory.
+    pub fn path(&self) -> &Path {
+        self.inner.layout.root()
+    }
+
+    /// Create a collection. Fails with [`Error::CollectionExists`] if the name is taken,
+    /// [`Error::InvalidName`] or [`Error::InvalidArgument`] for a bad name or configuration.
+    pub fn create_collection(&self, name: &str, config: CollectionConfig) -> Result<Collection> {
+        check_name(name)?;
+        check_config(&config)?;
+        let db = &self.inner;
+        db.check_poisoned()?;
+        let _ddl = db.ddl.lock();
+        if db.catalog.collection(name)?.is_some() {
+            return Err(Error::CollectionExists { name: name.to_string() });
+        }
+        // Store the effective segment size so later default changes do not alter it.
+        let config = CollectionConfig {
+            segment_rows: Some(config.effective_segment_rows()),
+            ..config
+        };
+        let alloc = db.catalog.allocate_ids(2);
+        let mut ids = alloc.ids();
+        let (Some(cid), Some(sid)) = (ids.next(), ids.next()) else {
+            return Err(Error::invalid("id allocation failed"));
+        };
+        let record = CollectionRecord {
+            id: CollectionId(cid),
+            name: name.to_string(),
+            dim: u32::try_from(config.dim).map_err(|_| Error::invalid("dimension too large"))?,
+            config: serde_json::to_string(&config).map_err(|e| Error::invalid(e.to_string()))?,
+            active_segment: SegmentId(sid),
+        };
+        let fs = db.options.fs.as_ref();
+        let dir = db.layout.collection_dir(record.id);
+        fs.create_dir_all(&dir).map_err(|e| StorageError::io(&dir, e))?;
+        let parent = db.layout.collections_dir();
+        fs.sync_dir(&parent).map_err(|e| db.poison(StorageError::sync(&parent, e)))?;
+        let mut batch = db.catalog.batch()?;
+        batch.put_collection(&record)?;
+        batch.put_segment(record.id, &SegmentMeta { id: record.active_segment, state: SegmentState::Growing })?;
+        alloc.commit(batch, true).map_err(|e| db.poison(e))?;
+        let inner = Arc::new(CollectionInner::load(db, record)?);
+        db.collections.lock().insert(name.to_string(), Arc::clone(&inner));
+        Ok(Collection { db: Arc::clone(&self.inner), inner })
+    }
+
+    /// A handle to collection `name`. The first call after opening loads it: growing rows from
+    /// the log, segment files mapped and their checksums verified ([`Error::Corrupted`] if one
+    /// fails), and seals left pending by a crash are resumed.
+    pub fn collection(&self, name: &str) -> Result<Collection> {
+        let db = &self.inner;
+        if let Some(inner) = db.collections.lock().get(name) {
+            return Ok(Collection { db: Arc::clone(db), inner: Arc::clone(inner) });
+        }
+        let _ddl = db.ddl.lock();
+        if let Some(inner) = db.collections.lock().get(name) {
+            return Ok(Collection { db: Arc::clone(db), inner: Arc::clone(inner) });
+        }
+        let record = db
+            .catalog
+            .collection(name)?
+            .ok_or_else(|| Error::CollectionNotFound { name: name.to_string() })?;
+        let inner = Arc::new(CollectionInner::load(db, record)?);
+        db.collections.lock().insert(name.to_string(), Arc::clone(&inner));
+        if db.check_poisoned().is_ok() {
+            inner.resume(db);
+        }
+        Ok(Collection { db: Arc::clone(db), inner })
+    }
+
+    /// Names of all collections, sorted.
+    pub fn list_collections(&self) -> Result<Vec<String>> {
+        let mut names: Vec<String> = self.inner.catalog.collections()?.into_iter().map(|c| c.name).collect();
+        names.sort();
+        Ok(names)
+    }
+
+    /// Drop collection `name` and delete its files. Handles to it fail with
+    /// [`Error::CollectionNotFound`] from now on.
+    pub fn drop_collection(&self, name: &str) -> Result<()> {
+        let db = &self.inner;
+        db.check_poisoned()?;
+        let _ddl = db.ddl.lock();
+        let record = db
+            .catalog
+            .collection(name)?
+            .ok_or_else(|| Error::CollectionNotFound { name: name.to_string() })?;
+        let commit = || -> Result<()> {
+            let mut batch = db.catalog.batch()?;
+            batch.delete_collection(&record);
+            db.catalog.commit(batch, true).map_err(|e| db.poison(e))
+        };
+        let loaded = db.collections.lock().get(name).cloned();
+        match &loaded {
+            Some(c) => c.drop_with(commit)?,
+            None => commit()?,
+        }
+        db.collections.lock().remove(name);
+        // The catalog no longer refers to the files: remove them now, or at the next open.
+        let dir = db.layout.collection_dir(record.id);
+        if let Err(e) = db.options.fs.remove_dir_all(&dir) {
+            if e.kind() != std::io::ErrorKind::NotFound {
+                warn!(path = %dir.display(), error = %e, "could not remove a dropped collection's files; the next open will");
+            }
+        }
+        Ok(())
+    }
+}

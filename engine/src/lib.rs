@@ -1,0 +1,22 @@
+//! kiln-engine: databases, collections, snapshots and query fan-out. The only API boundary of
+//! Kiln; the `kiln` crate re-exports it.
+
+#![deny(missing_docs)]
+#![deny(clippy::print_stdout)]
+
+mod collection;
+mod db;
+mod error;
+mod options;
+mod snapshot;
+mod validate;
+
+pub use collection::{Collection, SegmentInfo, PARALLEL_MIN_ROWS};
+pub use db::Database;
+pub use error::{Error, Result};
+pub use kiln_index::{normalized, Hit, IndexSpec, Metric};
+pub use options::{
+    CollectionConfig, DbOptions, Durability, SearchOptions, DEFAULT_SEGMENT_BYTES, MAX_DIMENSION, MAX_SEGMENT_ROWS,
+};
+pub use snapshot::{SegmentData, SegmentView, Snapshot};
+pub use validate::{MAX_BATCH_BYTES, MAX_NAME_LEN};

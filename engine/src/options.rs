@@ -1,0 +1,171 @@
+//! Options of databases, collections and searches.
+
+use std::fmt;
+use std::sync::Arc;
+
+use kiln_index::{IndexSpec, Metric};
+use kiln_storage::{FileSystem, OsFs};
+
+/// When a write is acknowledged relative to the disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Durability {
+    /// Every write fsyncs the log before it returns: an acknowledged write survives a process
+    /// crash and a power cut. The default, because an embedded database must not lose what it
+    /// acknowledged; batch writes to amortise the fsync.
+    #[default]
+    Sync,
+    /// Writes reach the operating system before they return but are not fsynced: an
+    /// acknowledged write survives a process crash (kill -9); after a power cut the database
+    /// holds a prefix of the acknowledged writes, with no holes. Much faster for single-row
+    /// writes. [`Collection::flush`](crate::Collection::flush) makes everything durable.
+    Buffered,
+}
+
+/// Options for [`Database::open_with`](crate::Database::open_with).
+#[derive(Clone)]
+pub struct DbOptions {
+    pub(crate) durability: Durability,
+    pub(crate) query_threads: usize,
+    pub(crate) fs: Arc<dyn FileSystem>,
+}
+
+impl fmt::Debug for DbOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DbOptions")
+            .field("durability", &self.durability)
+            .field("query_threads", &self.query_threads)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for DbOptions {
+    fn default() -> Self {
+        DbOptions {
+            durability: Durability::default(),
+            query_threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            fs: Arc::new(OsFs),
+        }
+    }
+}
+
+impl DbOptions {
+    /// Defaults: [`Durability::Sync`], one query thread per core.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Set the durability of writes.
+    pub fn durability(mut self, durability: Durability) -> Self {
+        self.durability = durability;
+        self
+    }
+
+    /// Threads of the engine's query pool, which fans a query out across segments (at least 1).
+    pub fn query_threads(mut self, threads: usize) -> Self {
+        self.query_threads = threads.max(1);
+        self
+    }
+
+    /// Put a different file system under Kiln's own files (fault injection in tests).
+    #[doc(hidden)]
+    pub fn file_system(mut self, fs: Arc<dyn FileSystem>) -> Self {
+        self.fs = fs;
+        self
+    }
+}
+
+/// The largest dimension a collection may have.
+pub const MAX_DIMENSION: usize = 65_536;
+/// Vector bytes a growing segment holds by default before it is sealed; the default
+/// [`CollectionConfig::segment_rows`] is this divided by the row size.
+pub const DEFAULT_SEGMENT_BYTES: usize = 16 << 20;
+/// Bounds of the default segment size in rows.
+pub const DEFAULT_SEGMENT_ROWS_RANGE: (u32, u32) = (1024, 1 << 20);
+/// The largest `segment_rows` accepted.
+pub const MAX_SEGMENT_ROWS: u32 = 1 << 24;
+
+/// A collection's fixed configuration, chosen at creation.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct CollectionConfig {
+    pub(crate) dim: usize,
+    pub(crate) metric: Metric,
+    pub(crate) segment_rows: Option<u32>,
+    pub(crate) index: IndexSpec,
+}
+
+impl CollectionConfig {
+    /// Vectors of `dim` floats compared with `metric`; other settings at their defaults.
+    pub fn new(dim: usize, metric: Metric) -> Self {
+        CollectionConfig {
+            dim,
+            metric,
+            segment_rows: None,
+            index: IndexSpec::Auto,
+        }
+    }
+
+    /// Rows the growing segment takes before it is sealed into a segment file. Default: about
+    /// [`DEFAULT_SEGMENT_BYTES`] of vectors, between 1,024 and 1,048,576 rows.
+    pub fn segment_rows(mut self, rows: u32) -> Self {
+        self.segment_rows = Some(rows);
+        self
+    }
+
+    /// The index sealed segments get (stored now; every segment is searched exactly until the
+    /// index layer lands).
+    pub fn index(mut self, spec: IndexSpec) -> Self {
+        self.index = spec;
+        self
+    }
+
+    /// The dimension.
+    pub fn dim(&self) -> usize {
+        self.dim
+    }
+
+    /// The metric.
+    pub fn metric(&self) -> Metric {
+        self.metric
+    }
+
+    /// The index spec.
+    pub fn index_spec(&self) -> &IndexSpec {
+        &self.index
+    }
+
+    /// The effective segment size in rows.
+    pub fn effective_segment_rows(&self) -> u32 {
+        self.segment_rows.unwrap_or_else(|| {
+            let (lo, hi) = DEFAULT_SEGMENT_ROWS_RANGE;
+            let rows = DEFAULT_SEGMENT_BYTES / (4 * self.dim.max(1));
+            (rows as u32).clamp(lo, hi)
+        })
+    }
+}
+
+/// Options of one search.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchOptions {
+    pub(crate) k: usize,
+    pub(crate) exact: bool,
+}
+
+impl SearchOptions {
+    /// Return the `k` nearest live vectors (fewer if the collection holds fewer). `k` must be at
+    /// least 1.
+    pub fn new(k: usize) -> Self {
+        SearchOptions { k, exact: false }
+    }
+
+    /// Force exact search in every segment. Today every search is exact; the flag keeps its
+    /// meaning when indexes arrive.
+    pub fn exact(mut self, exact: bool) -> Self {
+        self.exact = exact;
+        self
+    }
+
+    /// The k asked for.
+    pub fn k(&self) -> usize {
+        self.k
+    }
+}

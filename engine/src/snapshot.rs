@@ -1,0 +1,114 @@
+//! [`Snapshot`]: one consistent, immutable view of a collection's segments.
+//!
+//! Every state change (a write, a seal) builds a new snapshot and publishes it by swapping an
+//! `Arc`; a query clones the `Arc` of the current one and never waits for the writer. Segment
+//! data is shared between snapshots: growing segments are append-only and a snapshot records how
+//! many of their rows it sees; sealed segments are immutable mapped files; deletion bitmaps are
+//! copy-on-write.
+
+use std::sync::Arc;
+
+use kiln_index::{scan_block, Metric, TopK};
+use kiln_storage::{DeletionBitmap, GrowingSegment, RowId, SegmentId, SegmentReader};
+
+/// Where a segment's rows are.
+#[derive(Debug, Clone)]
+pub enum SegmentData {
+    /// In memory (and in the catalog's row log), still taking rows if it is the active one.
+    Growing(Arc<GrowingSegment>),
+    /// In a verified, memory-mapped segment file.
+    Sealed(Arc<SegmentReader>),
+}
+
+/// One segment as a snapshot sees it.
+#[derive(Debug, Clone)]
+pub struct SegmentView {
+    /// The segment id.
+    pub id: SegmentId,
+    /// Its rows.
+    pub data: SegmentData,
+    /// Rows this snapshot sees (for a growing segment, a prefix of what exists).
+    pub rows: usize,
+    /// Deleted rows among them.
+    pub deletes: DeletionBitmap,
+}
+
+impl SegmentView {
+    /// Live rows.
+    pub fn live_rows(&self) -> usize {
+        self.rows.saturating_sub(self.deletes.count())
+    }
+
+    /// Exact top-k of this segment (the `collect_segment` step).
+    pub fn search_exact(&self, metric: Metric, query: &[f32], k: usize) -> TopK {
+        let mut top = TopK::new(k);
+        let deletes = &self.deletes;
+        let has_deletes = !deletes.is_empty();
+        let deleted = |row: usize| has_deletes && deletes.contains(row as RowId);
+        match &self.data {
+            SegmentData::Growing(g) => g.for_each_run(self.rows, |first, ids, vectors| {
+                scan_block(metric, query, vectors, ids, first, deleted, &mut top);
+            }),
+            SegmentData::Sealed(r) => {
+                let dim = r.dim();
+                let ids = r.ids().get(..self.rows).unwrap_or(&[]);
+                let vectors = r.vectors().get(..self.rows * dim).unwrap_or(&[]);
+                scan_block(metric, query, vectors, ids, 0, deleted, &mut top);
+            }
+        }
+        top
+    }
+
+    /// The vector of `row`, if this snapshot sees it live.
+    pub fn live_vector(&self, row: RowId) -> Option<Vec<f32>> {
+        if row as usize >= self.rows || self.deletes.contains(row) {
+            return None;
+        }
+        match &self.data {
+            SegmentData::Growing(g) => g.row(row as usize).map(|(_, v)| v),
+            SegmentData::Sealed(r) => r.vector(row as usize).map(<[f32]>::to_vec),
+        }
+    }
+
+    /// Whether the segment is sealed.
+    pub fn is_sealed(&self) -> bool {
+        matches!(self.data, SegmentData::Sealed(_))
+    }
+}
+
+/// A consistent view of a collection: its segments in id order.
+#[derive(Debug, Clone, Default)]
+pub struct Snapshot {
+    /// Increases by one with every published change.
+    pub version: u64,
+    /// The segments, sealed and growing, in id order.
+    pub segments: Arc<[SegmentView]>,
+    /// Live rows over all segments.
+    pub live_rows: usize,
+}
+
+impl Snapshot {
+    /// A snapshot of `segments` (sorted here by id).
+    pub fn new(version: u64, mut segments: Vec<SegmentView>) -> Self {
+        segments.sort_by_key(|s| s.id);
+        let live_rows = segments.iter().map(SegmentView::live_rows).sum();
+        Snapshot {
+            version,
+            segments: segments.into(),
+            live_rows,
+        }
+    }
+
+    /// The view of segment `id`.
+    pub fn segment(&self, id: SegmentId) -> Option<&SegmentView> {
+        self.segments
+            .binary_search_by_key(&id, |s| s.id)
+            .ok()
+            .and_then(|i| self.segments.get(i))
+    }
+
+    /// Total rows visible, deleted ones included.
+    pub fn total_rows(&self) -> usize {
+        self.segments.iter().map(|s| s.rows).sum()
+    }
+}

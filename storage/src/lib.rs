@@ -1,0 +1,31 @@
+//! kiln-storage: Kiln's durable state.
+//!
+//! - [`catalog`]: RocksDB as write-ahead log and catalog (collections, segments, growing rows,
+//!   the id map, tombstones), one `WriteBatch` per change.
+//! - [`segment`]: immutable, checksummed, memory-mapped segment files (format v1).
+//! - [`growing`]: the in-memory growing segment.
+//! - [`bitmap`]: copy-on-write deletion bitmaps.
+//! - [`fs`]: the one seam every file operation on Kiln's own files goes through.
+//! - [`layout`]: where things live in a database directory, and startup cleanup.
+//!
+//! This crate knows nothing of Faiss or of merge policy.
+
+#![deny(missing_docs)]
+#![deny(clippy::print_stdout)]
+
+pub mod bitmap;
+pub mod catalog;
+pub mod error;
+pub mod fs;
+pub mod growing;
+pub mod ids;
+pub mod layout;
+pub mod segment;
+
+pub use bitmap::DeletionBitmap;
+pub use catalog::{Catalog, CatalogBatch, CollectionRecord, SegmentMeta, SegmentState};
+pub use error::{Error, Result};
+pub use fs::{FileSystem, OsFs};
+pub use growing::GrowingSegment;
+pub use ids::{CollectionId, RowId, RowLocation, SegmentId};
+pub use segment::{SegmentFileInfo, SegmentReader};

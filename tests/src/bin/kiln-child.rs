@@ -1,0 +1,85 @@
+//! A child process for crash and locking tests.
+//!
+//! `kiln-child write <dir> <sync|buffered> <seed> <first-op>`: opens the database, then applies
+//! the deterministic operation sequence `ops(seed, i)` for i = first-op, first-op + 1, … and prints
+//! `ACK i` after each one returns `Ok`, until it is killed.
+//!
+//! `kiln-child open <dir>`: tries to open the database and prints `OPENED` or `ERROR <message>`,
+//! then exits (0 when opened, 3 when locked, 1 otherwise).
+
+use std::io::Write;
+
+use kiln::{CollectionConfig, Database, DbOptions, Durability, Error, Metric};
+use kiln_tests::crash::{apply_op, op, COLLECTION, DIM, SEGMENT_ROWS};
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    match args.get(1).map(String::as_str) {
+        Some("write") if args.len() == 6 => write(&args[2], &args[3], &args[4], &args[5]),
+        Some("open") if args.len() == 3 => open(&args[2]),
+        _ => {
+            eprintln!("usage: kiln-child write <dir> <sync|buffered> <seed> <first-op> | open <dir>");
+            std::process::exit(2);
+        }
+    }
+}
+
+fn open(dir: &str) {
+    match Database::open(dir) {
+        Ok(_) => println!("OPENED"),
+        Err(Error::Locked { .. }) => {
+            println!("LOCKED");
+            std::process::exit(3);
+        }
+        Err(e) => {
+            println!("ERROR {e}");
+            std::process::exit(1);
+        }
+    }
+}
+
+fn write(dir: &str, mode: &str, seed: &str, first: &str) {
+    let durability = if mode == "sync" { Durability::Sync } else { Durability::Buffered };
+    let (Ok(seed), Ok(first)) = (seed.parse::<u64>(), first.parse::<u64>()) else {
+        eprintln!("bad seed or first op");
+        std::process::exit(2);
+    };
+    let db = match Database::open_with(dir, DbOptions::new().durability(durability)) {
+        Ok(db) => db,
+        Err(e) => {
+            eprintln!("open failed: {e}");
+            std::process::exit(1);
+        }
+    };
+    let coll = match db.collection(COLLECTION) {
+        Ok(c) => c,
+        Err(Error::CollectionNotFound { .. }) => {
+            match db.create_collection(COLLECTION, CollectionConfig::new(DIM, Metric::L2).segment_rows(SEGMENT_ROWS)) {
+                Ok(c) => c,
+                Err(e) => {
+                    eprintln!("create failed: {e}");
+                    std::process::exit(1);
+                }
+            }
+        }
+        Err(e) => {
+            eprintln!("collection failed: {e}");
+            std::process::exit(1);
+        }
+    };
+    let stdout = std::io::stdout();
+    println!("READY");
+    let _ = stdout.lock().flush();
+    let mut i = first;
+    loop {
+        let o = op(seed, i);
+        if let Err(e) = apply_op(&coll, &o) {
+            eprintln!("op {i} failed: {e}");
+            std::process::exit(1);
+        }
+        let mut out = stdout.lock();
+        let _ = writeln!(out, "ACK {i}");
+        let _ = out.flush();
+        i += 1;
+    }
+}

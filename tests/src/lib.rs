@@ -1,0 +1,256 @@
+//! Helpers for Kiln's integration tests: seeded data, a brute-force model of a collection,
+//! temporary databases, and the fvecs/ivecs readers for the dev set.
+
+#![allow(missing_docs)]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use kiln::{normalized, Hit, Metric};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+/// A seeded RNG. The seed comes from `KILN_SEED` when set, else `default`; it is printed so that
+/// every failure can be replayed.
+pub fn seeded_rng(test: &str, default: u64) -> (ChaCha8Rng, u64) {
+    let seed = std::env::var("KILN_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(default);
+    eprintln!("{test}: seed {seed} (replay with KILN_SEED={seed})");
+    (ChaCha8Rng::seed_from_u64(seed), seed)
+}
+
+/// `n` vectors of `dim` components uniform in [-1, 1).
+pub fn random_vectors(rng: &mut impl Rng, n: usize, dim: usize) -> Vec<f32> {
+    (0..n * dim).map(|_| rng.gen_range(-1.0f32..1.0)).collect()
+}
+
+/// `n` vectors around `clusters` random centres (Gaussian-ish noise of scale `spread`).
+pub fn clustered_vectors(rng: &mut impl Rng, n: usize, dim: usize, clusters: usize, spread: f32) -> Vec<f32> {
+    let centres = random_vectors(rng, clusters.max(1), dim);
+    let mut out = Vec::with_capacity(n * dim);
+    for _ in 0..n {
+        let c = rng.gen_range(0..clusters.max(1));
+        for j in 0..dim {
+            let noise: f32 = (0..3).map(|_| rng.gen_range(-1.0f32..1.0)).sum::<f32>() * spread;
+            out.push(centres[c * dim + j] + noise);
+        }
+    }
+    out
+}
+
+/// A vector of small integers (so distances tie often, exercising tie-breaking).
+pub fn small_int_vector(rng: &mut impl Rng, dim: usize) -> Vec<f32> {
+    (0..dim).map(|_| rng.gen_range(-2i32..=2) as f32).collect()
+}
+
+/// The brute-force model of a collection: what it should contain and answer.
+#[derive(Debug, Clone)]
+pub struct Model {
+    pub metric: Metric,
+    pub dim: usize,
+    pub rows: BTreeMap<u64, Vec<f32>>,
+}
+
+impl Model {
+    pub fn new(metric: Metric, dim: usize) -> Self {
+        Model { metric, dim, rows: BTreeMap::new() }
+    }
+
+    /// The vector as Kiln stores it.
+    pub fn stored(&self, v: &[f32]) -> Vec<f32> {
+        if self.metric == Metric::Cosine {
+            normalized(v).unwrap_or_default()
+        } else {
+            v.to_vec()
+        }
+    }
+
+    pub fn upsert(&mut self, id: u64, v: &[f32]) {
+        let s = self.stored(v);
+        self.rows.insert(id, s);
+    }
+
+    pub fn delete(&mut self, id: u64) -> bool {
+        self.rows.remove(&id).is_some()
+    }
+
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// Exact top-k with Kiln's ordering: distance ([`f32::total_cmp`]), then id.
+    pub fn search(&self, query: &[f32], k: usize) -> Vec<Hit> {
+        let q = self.stored(query);
+        let mut all: Vec<Hit> = self
+            .rows
+            .iter()
+            .map(|(&id, v)| Hit { id, distance: self.metric.distance(&q, v) })
+            .collect();
+        all.sort_by(|a, b| a.distance.total_cmp(&b.distance).then(a.id.cmp(&b.id)));
+        all.truncate(k);
+        all
+    }
+}
+
+/// A temporary directory for a database, removed on drop unless `KILN_KEEP_TMP` is set.
+pub struct TempDir {
+    dir: Option<tempfile::TempDir>,
+    path: PathBuf,
+}
+
+impl TempDir {
+    pub fn new(prefix: &str) -> Self {
+        let dir = tempfile::Builder::new()
+            .prefix(&format!("kiln-{prefix}-"))
+            .tempdir()
+            .unwrap_or_else(|e| panic!("cannot create a temporary directory: {e}"));
+        let path = dir.path().join("db");
+        if std::env::var_os("KILN_KEEP_TMP").is_some() {
+            let kept = dir.keep();
+            eprintln!("keeping {}", kept.display());
+            return TempDir { dir: None, path: kept.join("db") };
+        }
+        TempDir { dir: Some(dir), path }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn root(&self) -> &Path {
+        self.dir.as_ref().map_or(self.path.parent().unwrap_or(&self.path), |d| d.path())
+    }
+}
+
+/// Read an `.fvecs` file: each record is a little-endian i32 dimension then that many f32.
+pub fn read_fvecs(path: &Path) -> std::io::Result<(usize, Vec<f32>)> {
+    let bytes = std::fs::read(path)?;
+    let mut out = Vec::new();
+    let mut dim = 0usize;
+    let mut at = 0usize;
+    while at < bytes.len() {
+        let d = i32::from_le_bytes(slice4(&bytes, at)?) as usize;
+        if dim == 0 {
+            dim = d;
+        } else if d != dim {
+            return Err(std::io::Error::other(format!("record at {at} has dimension {d}, expected {dim}")));
+        }
+        at += 4;
+        for _ in 0..d {
+            out.push(f32::from_le_bytes(slice4(&bytes, at)?));
+            at += 4;
+        }
+    }
+    Ok((dim, out))
+}
+
+/// Read an `.ivecs` file (ground truth): rows of i32.
+pub fn read_ivecs(path: &Path) -> std::io::Result<(usize, Vec<i32>)> {
+    let (dim, floats) = read_fvecs(path)?;
+    Ok((dim, floats.into_iter().map(f32::to_bits).map(|b| b as i32).collect()))
+}
+
+fn slice4(bytes: &[u8], at: usize) -> std::io::Result<[u8; 4]> {
+    bytes
+        .get(at..at + 4)
+        .and_then(|s| s.try_into().ok())
+        .ok_or_else(|| std::io::Error::other(format!("truncated record at byte {at}")))
+}
+
+/// Where the shared dev set lives, if present.
+pub fn dev_set_dir() -> Option<PathBuf> {
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let candidates = [
+        std::env::var_os("KILN_DEV_SET").map(PathBuf::from),
+        Some(manifest.join("../../shared/data/dev-minilm-15k")),
+    ];
+    candidates.into_iter().flatten().find(|p| p.join("base.fvecs").is_file())
+}
+
+/// Recall@k of `got` against the ground-truth ids `truth` (first k of them).
+pub fn recall_at(k: usize, got: &[u64], truth: &[u64]) -> f64 {
+    let truth: std::collections::HashSet<u64> = truth.iter().take(k).copied().collect();
+    let hits = got.iter().take(k).filter(|id| truth.contains(id)).count();
+    hits as f64 / k.min(truth.len()).max(1) as f64
+}
+
+/// Assert that Kiln's answer equals the model's exactly: same ids in the same order, same
+/// distances bit for bit.
+pub fn assert_same_hits(context: &str, got: &[Hit], want: &[Hit]) {
+    let g: Vec<(u64, u32)> = got.iter().map(|h| (h.id, h.distance.to_bits())).collect();
+    let w: Vec<(u64, u32)> = want.iter().map(|h| (h.id, h.distance.to_bits())).collect();
+    assert_eq!(g, w, "{context}: kiln {got:?} vs model {want:?}");
+}
+
+/// The deterministic workload of the crash tests: operation `i` of seed `s` is a pure function of
+/// `(s, i)`, so a parent process can replay what its killed child acknowledged.
+pub mod crash {
+    use kiln::Collection;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    use super::Model;
+
+    pub const COLLECTION: &str = "crash";
+    pub const DIM: usize = 8;
+    pub const SEGMENT_ROWS: u32 = 64;
+    pub const ID_SPACE: u64 = 600;
+
+    #[derive(Debug, Clone)]
+    pub enum Op {
+        Upsert(u64, Vec<f32>),
+        UpsertBatch(Vec<u64>, Vec<f32>),
+        DeleteBatch(Vec<u64>),
+        Flush,
+    }
+
+    pub fn op(seed: u64, i: u64) -> Op {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed ^ i.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        let vec = |rng: &mut ChaCha8Rng| -> Vec<f32> { (0..DIM).map(|_| rng.gen_range(-4i32..=4) as f32).collect() };
+        match rng.gen_range(0..100) {
+            0..=29 => Op::Upsert(rng.gen_range(0..ID_SPACE), vec(&mut rng)),
+            30..=79 => {
+                let n = rng.gen_range(1..40);
+                let mut ids: Vec<u64> = (0..n).map(|_| rng.gen_range(0..ID_SPACE)).collect();
+                ids.sort_unstable();
+                ids.dedup();
+                let flat = ids.iter().flat_map(|_| vec(&mut rng)).collect();
+                Op::UpsertBatch(ids, flat)
+            }
+            80..=97 => Op::DeleteBatch((0..rng.gen_range(1..10)).map(|_| rng.gen_range(0..ID_SPACE)).collect()),
+            _ => Op::Flush,
+        }
+    }
+
+    pub fn apply_op(c: &Collection, op: &Op) -> kiln::Result<()> {
+        match op {
+            Op::Upsert(id, v) => c.upsert(*id, v),
+            Op::UpsertBatch(ids, flat) => c.upsert_batch(ids, flat),
+            Op::DeleteBatch(ids) => c.delete_batch(ids).map(|_| ()),
+            Op::Flush => c.flush(),
+        }
+    }
+
+    pub fn apply_model(m: &mut Model, op: &Op) {
+        match op {
+            Op::Upsert(id, v) => m.upsert(*id, v),
+            Op::UpsertBatch(ids, flat) => {
+                for (id, v) in ids.iter().zip(flat.chunks_exact(DIM)) {
+                    m.upsert(*id, v);
+                }
+            }
+            Op::DeleteBatch(ids) => {
+                for id in ids {
+                    m.delete(*id);
+                }
+            }
+            Op::Flush => {}
+        }
+    }
+}

@@ -1,0 +1,171 @@
+//! Guards the durability contract under kill -9 (RELIABILITY.md T1, CI tier): a child process
+//! writes a deterministic mix of upserts, batches, deletes and flushes (which seal segments) in
+//! `Buffered` or `Sync` mode and is killed with SIGKILL at a random moment; the parent reopens
+//! the directory and checks that every acknowledged write is there, that the one write in flight
+//! is wholly there or wholly absent, and that exact search agrees with the model. The directory
+//! is reused across cycles, so recovery after recovery is exercised.
+//!
+//! `KILN_CRASH_CYCLES=n` runs a longer campaign.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use kiln::{Database, Error, Metric, SearchOptions};
+use kiln_tests::crash::{apply_model, op, COLLECTION, DIM, ID_SPACE};
+use kiln_tests::{assert_same_hits, seeded_rng, Model, TempDir};
+use rand::Rng;
+
+fn cycles(default: usize) -> usize {
+    std::env::var("KILN_CRASH_CYCLES").ok().and_then(|s| s.parse().ok()).unwrap_or(default)
+}
+
+/// Does the database hold exactly `model`? `Err` describes the first difference.
+fn matches(db: &Database, model: &Model) -> Result<(), String> {
+    let coll = match db.collection(COLLECTION) {
+        Ok(c) => c,
+        Err(Error::CollectionNotFound { .. }) if model.is_empty() => return Ok(()),
+        Err(e) => return Err(format!("collection: {e}")),
+    };
+    if coll.len() != model.len() {
+        return Err(format!("len {} vs model {}", coll.len(), model.len()));
+    }
+    for id in 0..ID_SPACE {
+        let got = coll.get(id).map_err(|e| format!("get {id}: {e}"))?;
+        if got.as_ref() != model.rows.get(&id) {
+            return Err(format!("id {id}: {got:?} vs model {:?}", model.rows.get(&id)));
+        }
+    }
+    for q in [[0.5f32; DIM], [-1.0; DIM]] {
+        let got = coll.search(&q, &SearchOptions::new(10)).map_err(|e| format!("search: {e}"))?;
+        let want = model.search(&q, 10);
+        let g: Vec<(u64, u32)> = got.iter().map(|h| (h.id, h.distance.to_bits())).collect();
+        let w: Vec<(u64, u32)> = want.iter().map(|h| (h.id, h.distance.to_bits())).collect();
+        if g != w {
+            return Err(format!("search: {got:?} vs model {want:?}"));
+        }
+    }
+    Ok(())
+}
+
+fn run(mode: &str, default_cycles: usize, default_seed: u64) {
+    let (mut rng, seed) = seeded_rng(&format!("crash_kill9 {mode}"), default_seed);
+    let dir = TempDir::new(&format!("kill9-{mode}"));
+    let mut model = Model::new(Metric::L2, DIM);
+    let mut next_op: u64 = 0;
+    let mut total_acked = 0u64;
+    let cycles = cycles(default_cycles);
+    let started = Instant::now();
+    for cycle in 0..cycles {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_kiln-child"))
+            .args(["write", &dir.path().display().to_string(), mode, &seed.to_string(), &next_op.to_string()])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("spawn child");
+        let stdout = child.stdout.take().expect("child stdout");
+        let (tx, rx) = mpsc::channel::<String>();
+        let reader = std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        // Wait for READY (recovery done), then let it write for a random while. Every fifth
+        // cycle kills during startup and recovery instead.
+        let mut last_ack: Option<u64> = None;
+        if cycle % 5 != 4 {
+            let ready = rx.recv_timeout(Duration::from_secs(60));
+            assert_eq!(ready.as_deref(), Ok("READY"), "cycle {cycle}: child did not start (seed {seed})");
+            std::thread::sleep(Duration::from_millis(rng.gen_range(1..120)));
+        } else {
+            std::thread::sleep(Duration::from_millis(rng.gen_range(0..30)));
+        }
+        child.kill().expect("SIGKILL");
+        let status = child.wait().expect("wait");
+        reader.join().expect("reader thread");
+        for line in rx.try_iter() {
+            if let Some(i) = line.strip_prefix("ACK ") {
+                last_ack = Some(i.parse().expect("ack number"));
+            }
+        }
+        assert!(status.code().is_none(), "cycle {cycle}: child exited on its own ({status}); seed {seed}");
+
+        // Every acknowledged op must be there; the op after the last ack may be.
+        let mut acked = model.clone();
+        let mut first_unacked = next_op;
+        if let Some(a) = last_ack {
+            assert!(a >= next_op, "ack {a} below first op {next_op}");
+            for i in next_op..=a {
+                apply_model(&mut acked, &op(seed, i));
+            }
+            total_acked += a + 1 - next_op;
+            first_unacked = a + 1;
+        }
+        let mut with_next = acked.clone();
+        apply_model(&mut with_next, &op(seed, first_unacked));
+
+        let db = Database::open(dir.path()).unwrap_or_else(|e| panic!("cycle {cycle}: reopen failed: {e} (seed {seed})"));
+        match matches(&db, &acked) {
+            Ok(()) => {
+                model = acked;
+                next_op = first_unacked;
+            }
+            Err(first) => match matches(&db, &with_next) {
+                Ok(()) => {
+                    model = with_next;
+                    next_op = first_unacked + 1;
+                }
+                Err(second) => panic!(
+                    "cycle {cycle} ({mode}, seed {seed}, ops {next_op}..={last_ack:?}): state matches neither the \
+                     acknowledged prefix ({first}) nor prefix + in-flight op ({second})"
+                ),
+            },
+        }
+        drop(db);
+    }
+    eprintln!(
+        "crash_kill9 {mode}: {cycles} cycles, {total_acked} acknowledged ops, 0 lost, {:.1}s",
+        started.elapsed().as_secs_f64()
+    );
+    assert!(total_acked > cycles as u64, "the children made too little progress to test anything");
+}
+
+#[test]
+fn kill9_buffered_loses_no_acknowledged_write() {
+    run("buffered", 60, 0xB0FF);
+}
+
+#[test]
+fn kill9_sync_loses_no_acknowledged_write() {
+    run("sync", 25, 0x5C);
+}
+
+#[test]
+fn model_matches_after_clean_reopen() {
+    // The harness itself: a clean run of a few ops followed by a reopen must match the model.
+    let dir = TempDir::new("kill9-clean");
+    let mut model = Model::new(Metric::L2, DIM);
+    {
+        let db = Database::open(dir.path()).expect("open");
+        let coll = db
+            .create_collection(
+                COLLECTION,
+                kiln::CollectionConfig::new(DIM, Metric::L2).segment_rows(kiln_tests::crash::SEGMENT_ROWS),
+            )
+            .expect("create");
+        for i in 0..200 {
+            let o = op(7, i);
+            kiln_tests::crash::apply_op(&coll, &o).expect("op");
+            apply_model(&mut model, &o);
+        }
+    }
+    let db = Database::open(dir.path()).expect("reopen");
+    matches(&db, &model).expect("clean reopen matches the model");
+    let coll = db.collection(COLLECTION).expect("collection");
+    let q = [0.25f32; DIM];
+    assert_same_hits("clean", &coll.search(&q, &SearchOptions::new(5)).expect("search"), &model.search(&q, 5));
+}

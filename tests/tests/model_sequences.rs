@@ -1,0 +1,213 @@
+//! Guards exact search and the write semantics against a brute-force model (RELIABILITY.md T11,
+//! in part): random sequences of insert, upsert, delete, their batches, flush, reopen, get and
+//! search, checked after every step. Search results must equal the model's exactly (ids, order
+//! and distances bit for bit); a write the model says must fail must fail with the right error
+//! and change nothing. Small segments make seals, spills across segments and mixed
+//! growing/sealed layouts happen all the time.
+//!
+//! `PROPTEST_CASES=n` runs more sequences.
+
+use kiln::{CollectionConfig, Database, Error, Metric, SearchOptions};
+use kiln_tests::{assert_same_hits, Model, TempDir};
+use proptest::prelude::*;
+
+const DIM: usize = 4;
+const IDS: u64 = 40;
+
+#[derive(Debug, Clone)]
+enum Op {
+    Insert(u64, Vec<f32>),
+    Upsert(u64, Vec<f32>),
+    InsertBatch(Vec<u64>, Vec<f32>),
+    UpsertBatch(Vec<u64>, Vec<f32>),
+    Delete(u64),
+    DeleteBatch(Vec<u64>),
+    Flush,
+    Reopen,
+    Search(Vec<f32>, usize),
+    SearchBatch(Vec<f32>, usize),
+}
+
+fn vector() -> impl Strategy<Value = Vec<f32>> {
+    // Small integers: exact arithmetic, many ties, and zero vectors now and then.
+    prop::collection::vec((-2i32..=2).prop_map(|x| x as f32), DIM)
+}
+
+fn batch() -> impl Strategy<Value = (Vec<u64>, Vec<f32>)> {
+    prop::collection::vec((0..IDS, vector()), 0..12).prop_map(|rows| {
+        let ids = rows.iter().map(|r| r.0).collect();
+        let flat = rows.into_iter().flat_map(|r| r.1).collect();
+        (ids, flat)
+    })
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        4 => (0..IDS, vector()).prop_map(|(i, v)| Op::Insert(i, v)),
+        4 => (0..IDS, vector()).prop_map(|(i, v)| Op::Upsert(i, v)),
+        3 => batch().prop_map(|(i, v)| Op::InsertBatch(i, v)),
+        3 => batch().prop_map(|(i, v)| Op::UpsertBatch(i, v)),
+        3 => (0..IDS).prop_map(Op::Delete),
+        2 => prop::collection::vec(0..IDS, 0..8).prop_map(Op::DeleteBatch),
+        1 => Just(Op::Flush),
+        1 => Just(Op::Reopen),
+        3 => (vector(), 1usize..50).prop_map(|(q, k)| Op::Search(q, k)),
+        1 => (prop::collection::vec(vector(), 1..4), 1usize..8)
+            .prop_map(|(qs, k)| Op::SearchBatch(qs.concat(), k)),
+    ]
+}
+
+fn metric() -> impl Strategy<Value = Metric> {
+    prop_oneof![Just(Metric::L2), Just(Metric::InnerProduct), Just(Metric::Cosine)]
+}
+
+fn is_zero(v: &[f32]) -> bool {
+    v.iter().all(|&x| x == 0.0)
+}
+
+/// What the model says a write of `rows` must fail with, if anything.
+fn expected_write_error(model: &Model, ids: &[u64], flat: &[f32], insert: bool) -> Option<&'static str> {
+    let mut seen = std::collections::HashSet::new();
+    if ids.iter().any(|id| !seen.insert(*id)) {
+        return Some("duplicate in batch");
+    }
+    if model.metric == Metric::Cosine && flat.chunks(DIM).any(is_zero) {
+        return Some("invalid vector");
+    }
+    if insert && ids.iter().any(|id| model.rows.contains_key(id)) {
+        return Some("duplicate id");
+    }
+    None
+}
+
+fn error_kind(e: &Error) -> &'static str {
+    match e {
+        Error::DuplicateIdInBatch { .. } => "duplicate in batch",
+        Error::InvalidVector { .. } => "invalid vector",
+        Error::DuplicateId { .. } => "duplicate id",
+        _ => "other",
+    }
+}
+
+fn check_state(coll: &kiln::Collection, model: &Model, step: usize) {
+    assert_eq!(coll.len(), model.len(), "step {step}: len");
+    for id in 0..IDS {
+        assert_eq!(coll.get(id).expect("get").as_ref(), model.rows.get(&id), "step {step}: get {id}");
+    }
+    let q = [1.0, -1.0, 0.5, 2.0];
+    let k = model.len().max(1);
+    assert_same_hits(&format!("step {step}: full ranking"), &coll.search(&q, &SearchOptions::new(k)).expect("search"), &model.search(&q, k));
+    // Only one growing segment may be left unsealed after a write returns: seals are synchronous
+    // until the background pool arrives.
+    let growing = coll.segments().iter().filter(|s| !s.sealed).count();
+    assert_eq!(growing, 1, "step {step}: {:?}", coll.segments());
+}
+
+fn run(metric: Metric, segment_rows: u32, ops: Vec<Op>) {
+    let dir = TempDir::new("model");
+    let config = CollectionConfig::new(DIM, metric).segment_rows(segment_rows);
+    let mut db = Database::open(dir.path()).expect("open");
+    let mut coll = db.create_collection("m", config).expect("create");
+    let mut model = Model::new(metric, DIM);
+    for (step, op) in ops.into_iter().enumerate() {
+        match op {
+            Op::Insert(id, v) | Op::Upsert(id, v) if metric == Metric::Cosine && is_zero(&v) => {
+                let r = coll.upsert(id, &v);
+                assert!(matches!(r, Err(Error::InvalidVector { .. })), "step {step}: {r:?}");
+            }
+            Op::Insert(id, v) => {
+                let r = coll.insert(id, &v);
+                if model.rows.contains_key(&id) {
+                    assert!(matches!(r, Err(Error::DuplicateId { id: i, .. }) if i == id), "step {step}: {r:?}");
+                } else {
+                    r.expect("insert");
+                    model.upsert(id, &v);
+                }
+            }
+            Op::Upsert(id, v) => {
+                coll.upsert(id, &v).expect("upsert");
+                model.upsert(id, &v);
+            }
+            Op::InsertBatch(ids, flat) | Op::UpsertBatch(ids, flat) if expected_write_error(&model, &ids, &flat, false).is_some() => {
+                let want = expected_write_error(&model, &ids, &flat, false);
+                let r = coll.upsert_batch(&ids, &flat);
+                assert_eq!(r.as_ref().err().map(error_kind), want, "step {step}: {r:?}");
+            }
+            Op::InsertBatch(ids, flat) => {
+                let want = expected_write_error(&model, &ids, &flat, true);
+                let r = coll.insert_batch(&ids, &flat);
+                assert_eq!(r.as_ref().err().map(error_kind), want, "step {step}: {r:?}");
+                if want.is_none() {
+                    for (id, v) in ids.iter().zip(flat.chunks(DIM)) {
+                        model.upsert(*id, v);
+                    }
+                }
+            }
+            Op::UpsertBatch(ids, flat) => {
+                coll.upsert_batch(&ids, &flat).expect("upsert_batch");
+                for (id, v) in ids.iter().zip(flat.chunks(DIM)) {
+                    model.upsert(*id, v);
+                }
+            }
+            Op::Delete(id) => {
+                assert_eq!(coll.delete(id).expect("delete"), model.delete(id), "step {step}");
+            }
+            Op::DeleteBatch(ids) => {
+                let want = ids.iter().filter(|id| model.delete(**id)).count();
+                assert_eq!(coll.delete_batch(&ids).expect("delete_batch"), want, "step {step}");
+            }
+            Op::Flush => {
+                coll.flush().expect("flush");
+                assert!(coll.segments().iter().filter(|s| !s.sealed).all(|s| s.rows == 0));
+            }
+            Op::Reopen => {
+                drop(coll);
+                drop(db);
+                db = Database::open(dir.path()).expect("reopen");
+                coll = db.collection("m").expect("collection");
+            }
+            Op::Search(q, k) => {
+                let r = coll.search(&q, &SearchOptions::new(k));
+                if metric == Metric::Cosine && is_zero(&q) {
+                    assert!(matches!(r, Err(Error::InvalidVector { .. })), "step {step}: {r:?}");
+                } else {
+                    assert_same_hits(&format!("step {step}"), &r.expect("search"), &model.search(&q, k));
+                }
+            }
+            Op::SearchBatch(qs, k) => {
+                let r = coll.search_batch(&qs, &SearchOptions::new(k));
+                if metric == Metric::Cosine && qs.chunks(DIM).any(is_zero) {
+                    assert!(matches!(r, Err(Error::InvalidVector { .. })), "step {step}: {r:?}");
+                } else {
+                    let r = r.expect("search_batch");
+                    assert_eq!(r.len(), qs.len() / DIM);
+                    for (got, q) in r.iter().zip(qs.chunks(DIM)) {
+                        assert_same_hits(&format!("step {step} batch"), got, &model.search(q, k));
+                    }
+                }
+            }
+        }
+        check_state(&coll, &model, step);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 96, max_shrink_iters: 2000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn random_sequences_match_the_model(
+        metric in metric(),
+        segment_rows in 1u32..9,
+        ops in prop::collection::vec(op(), 1..60),
+    ) {
+        run(metric, segment_rows, ops);
+    }
+}
+
+#[test]
+fn spill_across_many_segments_in_one_batch() {
+    // One batch larger than several segments lands atomically in new segments, all sealed.
+    let ids: Vec<u64> = (0..23).collect();
+    let flat: Vec<f32> = ids.iter().flat_map(|&i| [i as f32, 1.0, 0.0, -1.0]).collect();
+    run(Metric::L2, 5, vec![Op::Insert(100, vec![0.0; 4]), Op::InsertBatch(ids, flat), Op::Reopen, Op::Search(vec![3.0, 1.0, 0.0, -1.0], 30)]);
+}
