@@ -21,7 +21,7 @@ build: setup
 	$(CARGO) build --release --workspace
 
 demo: setup
-	$(CARGO) run --release -p kiln-benches --bin demo -- $(DEMO_ARGS)
+	$(CARGO) run -p kiln-benches --bin demo -- $(DEMO_ARGS)
 
 test: setup
 	$(CARGO) test --workspace --all-targets

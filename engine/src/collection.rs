@@ -34,8 +34,8 @@ use tracing::{debug, warn};
 use kiln_index::{merge_hits, Hit, Metric, TopK};
 use kiln_storage::catalog::{CollectionRecord, SegmentMeta, SegmentState};
 use kiln_storage::segment::{segment_file_name, write_segment};
-use kiln_storage::{DeletionBitmap, GrowingSegment, RowId, RowLocation, SegmentId, SegmentReader};
 use kiln_storage::{CollectionId, Error as StorageError};
+use kiln_storage::{DeletionBitmap, GrowingSegment, RowId, RowLocation, SegmentId, SegmentReader};
 
 use crate::db::DbInner;
 use crate::error::{Error, Result};
@@ -91,15 +91,19 @@ impl CollectionInner {
     pub(crate) fn load(db: &DbInner, record: CollectionRecord) -> Result<CollectionInner> {
         let _span = tracing::info_span!("load_collection", collection = %record.name).entered();
         let catalog = &db.catalog;
-        let config: CollectionConfig = serde_json::from_str(&record.config).map_err(|e| Error::Corrupted {
-            path: catalog.path().to_path_buf(),
-            reason: format!("configuration of collection {}: {e}", record.name),
-        })?;
+        let config: CollectionConfig =
+            serde_json::from_str(&record.config).map_err(|e| Error::Corrupted {
+                path: catalog.path().to_path_buf(),
+                reason: format!("configuration of collection {}: {e}", record.name),
+            })?;
         let dim = record.dim as usize;
         if config.dim != dim {
             return Err(Error::Corrupted {
                 path: catalog.path().to_path_buf(),
-                reason: format!("collection {}: dimension {} vs config {}", record.name, dim, config.dim),
+                reason: format!(
+                    "collection {}: dimension {} vs config {}",
+                    record.name, dim, config.dim
+                ),
             });
         }
         let dir = db.layout.collection_dir(record.id);
@@ -127,7 +131,8 @@ impl CollectionInner {
                         }
                         SegmentState::Sealed(info) => {
                             let path = dir.join(segment_file_name(meta.id));
-                            let reader = SegmentReader::open(fs.as_ref(), &path, meta.id, dim, &info)?;
+                            let reader =
+                                SegmentReader::open(fs.as_ref(), &path, meta.id, dim, &info)?;
                             Ok(SegmentData::Sealed(Arc::new(reader)))
                         }
                     }
@@ -198,7 +203,9 @@ impl CollectionInner {
 
     fn check_live(&self) -> Result<()> {
         if self.dropped.load(Ordering::Acquire) {
-            return Err(Error::CollectionNotFound { name: self.name.clone() });
+            return Err(Error::CollectionNotFound {
+                name: self.name.clone(),
+            });
         }
         Ok(())
     }
@@ -221,8 +228,15 @@ impl CollectionInner {
         result.map_err(|e| db.poison(e))
     }
 
-    fn write_rows(&self, db: &DbInner, ids: &[u64], vectors: &[f32], mode: WriteMode) -> Result<()> {
-        let _span = tracing::debug_span!("write", collection = %self.name, rows = ids.len(), ?mode).entered();
+    fn write_rows(
+        &self,
+        db: &DbInner,
+        ids: &[u64],
+        vectors: &[f32],
+        mode: WriteMode,
+    ) -> Result<()> {
+        let _span = tracing::debug_span!("write", collection = %self.name, rows = ids.len(), ?mode)
+            .entered();
         if ids.is_empty() {
             return self.check_writable(db);
         }
@@ -234,7 +248,10 @@ impl CollectionInner {
             let old = db.catalog.locations(self.id, ids)?;
             if mode == WriteMode::Insert {
                 if let Some((id, _)) = ids.iter().zip(&old).find(|(_, l)| l.is_some()) {
-                    return Err(Error::DuplicateId { collection: self.name.clone(), id: *id });
+                    return Err(Error::DuplicateId {
+                        collection: self.name.clone(),
+                        id: *id,
+                    });
                 }
             }
 
@@ -244,12 +261,18 @@ impl CollectionInner {
             let first_take = cap.saturating_sub(active_len).min(n);
             let rest = n - first_take;
             let mut new_segments = rest.div_ceil(cap);
-            let last_len = if rest == 0 { active_len + first_take } else { rest - (new_segments - 1) * cap };
+            let last_len = if rest == 0 {
+                active_len + first_take
+            } else {
+                rest - (new_segments - 1) * cap
+            };
             if last_len >= cap {
                 new_segments += 1;
             }
             let alloc = (new_segments > 0).then(|| db.catalog.allocate_ids(new_segments as u64));
-            let new_ids: Vec<SegmentId> = alloc.as_ref().map_or_else(Vec::new, |a| a.ids().map(SegmentId).collect());
+            let new_ids: Vec<SegmentId> = alloc
+                .as_ref()
+                .map_or_else(Vec::new, |a| a.ids().map(SegmentId).collect());
 
             // Segment and first row of each piece of the batch.
             let mut pieces: Vec<(Arc<GrowingSegment>, usize, usize)> = Vec::new(); // (segment, batch offset, count)
@@ -275,11 +298,19 @@ impl CollectionInner {
                 for i in *start..*start + *count {
                     let row = RowId::try_from(base + i - start)
                         .map_err(|_| Error::invalid("segment row number overflows u32"))?;
-                    let (Some(&id), Some(v)) = (ids.get(i), vectors.get(i * dim..(i + 1) * dim)) else {
+                    let (Some(&id), Some(v)) = (ids.get(i), vectors.get(i * dim..(i + 1) * dim))
+                    else {
                         return Err(Error::invalid("batch shape changed while writing"));
                     };
                     batch.put_row(self.id, seg.id(), row, id, v);
-                    batch.put_location(self.id, id, RowLocation { segment: seg.id(), row });
+                    batch.put_location(
+                        self.id,
+                        id,
+                        RowLocation {
+                            segment: seg.id(),
+                            row,
+                        },
+                    );
                     if let Some(Some(loc)) = old.get(i) {
                         batch.put_tombstone(self.id, loc.segment, loc.row);
                         dead.entry(loc.segment).or_default().push(loc.row);
@@ -289,7 +320,13 @@ impl CollectionInner {
             let mut record = w.record.clone();
             if let Some(last) = new_ids.last() {
                 for &sid in &new_ids {
-                    batch.put_segment(self.id, &SegmentMeta { id: sid, state: SegmentState::Growing })?;
+                    batch.put_segment(
+                        self.id,
+                        &SegmentMeta {
+                            id: sid,
+                            state: SegmentState::Growing,
+                        },
+                    )?;
                 }
                 record.active_segment = *last;
                 batch.put_collection(&record)?;
@@ -300,7 +337,9 @@ impl CollectionInner {
             for (seg, start, count) in &pieces {
                 seg.append(
                     ids.get(*start..start + count).unwrap_or(&[]),
-                    vectors.get(start * dim..(start + count) * dim).unwrap_or(&[]),
+                    vectors
+                        .get(start * dim..(start + count) * dim)
+                        .unwrap_or(&[]),
                 );
             }
             let snap = self.snapshot();
@@ -331,7 +370,8 @@ impl CollectionInner {
     }
 
     fn delete_ids(&self, db: &DbInner, ids: &[u64]) -> Result<usize> {
-        let _span = tracing::debug_span!("delete", collection = %self.name, ids = ids.len()).entered();
+        let _span =
+            tracing::debug_span!("delete", collection = %self.name, ids = ids.len()).entered();
         let w = self.writer.lock();
         self.check_writable(db)?;
         let mut seen = HashSet::with_capacity(ids.len());
@@ -353,7 +393,11 @@ impl CollectionInner {
         }
         Self::commit(db, batch, None, Self::sync_writes(db))?;
         let snap = self.snapshot();
-        let views = snap.segments.iter().map(|v| refresh_view(v, dead.get(&v.id))).collect();
+        let views = snap
+            .segments
+            .iter()
+            .map(|v| refresh_view(v, dead.get(&v.id)))
+            .collect();
         self.publish(&w, views);
         drop(w);
         Ok(count)
@@ -367,7 +411,13 @@ impl CollectionInner {
         let alloc = db.catalog.allocate_ids(1);
         let sid = SegmentId(alloc.ids().start);
         let mut batch = db.catalog.batch()?;
-        batch.put_segment(self.id, &SegmentMeta { id: sid, state: SegmentState::Growing })?;
+        batch.put_segment(
+            self.id,
+            &SegmentMeta {
+                id: sid,
+                state: SegmentState::Growing,
+            },
+        )?;
         let mut record = w.record.clone();
         record.active_segment = sid;
         batch.put_collection(&record)?;
@@ -414,7 +464,9 @@ impl CollectionInner {
     /// and swap the segment's data in the snapshot. Row numbers do not change, so the id map and
     /// deletes that arrived meanwhile stay valid.
     fn seal_one(&self, db: &DbInner, g: &Arc<GrowingSegment>) -> Result<()> {
-        let _span = tracing::info_span!("seal", collection = %self.name, segment = %g.id(), rows = g.len()).entered();
+        let _span =
+            tracing::info_span!("seal", collection = %self.name, segment = %g.id(), rows = g.len())
+                .entered();
         let fs = db.options.fs.as_ref();
         let rows = g.len();
         let ids = g.ids(rows);
@@ -438,7 +490,13 @@ impl CollectionInner {
             return Ok(());
         }
         let mut batch = db.catalog.batch()?;
-        batch.put_segment(self.id, &SegmentMeta { id: g.id(), state: SegmentState::Sealed(info) })?;
+        batch.put_segment(
+            self.id,
+            &SegmentMeta {
+                id: g.id(),
+                state: SegmentState::Sealed(info),
+            },
+        )?;
         batch.delete_rows(self.id, g.id());
         Self::commit(db, batch, None, true)?;
         let reader = Arc::new(reader);
@@ -462,20 +520,32 @@ impl CollectionInner {
         Ok(())
     }
 
-    fn search_snapshot(&self, db: &DbInner, snap: &Snapshot, query: &[f32], k: usize, fan_out: bool) -> Vec<Hit> {
+    fn search_snapshot(
+        &self,
+        db: &DbInner,
+        snap: &Snapshot,
+        query: &[f32],
+        k: usize,
+        fan_out: bool,
+    ) -> Vec<Hit> {
         let k = k.min(snap.live_rows);
         if k == 0 {
             return Vec::new();
         }
         let metric = self.config.metric;
         let segments = snap.segments.iter().filter(|s| s.live_rows() > 0);
-        let parts: Vec<TopK> = if fan_out && snap.segments.len() > 1 && snap.total_rows() >= PARALLEL_MIN_ROWS {
-            let segments: Vec<&SegmentView> = segments.collect();
-            db.query_pool
-                .install(|| segments.par_iter().map(|s| s.search_exact(metric, query, k)).collect())
-        } else {
-            segments.map(|s| s.search_exact(metric, query, k)).collect()
-        };
+        let parts: Vec<TopK> =
+            if fan_out && snap.segments.len() > 1 && snap.total_rows() >= PARALLEL_MIN_ROWS {
+                let segments: Vec<&SegmentView> = segments.collect();
+                db.query_pool.install(|| {
+                    segments
+                        .par_iter()
+                        .map(|s| s.search_exact(metric, query, k))
+                        .collect()
+                })
+            } else {
+                segments.map(|s| s.search_exact(metric, query, k)).collect()
+            };
         merge_hits(k, parts)
     }
 }
@@ -520,13 +590,15 @@ impl Collection {
     /// Insert `vector` under `id`. Fails with [`Error::DuplicateId`] if `id` is live.
     pub fn insert(&self, id: u64, vector: &[f32]) -> Result<()> {
         let v = prepare_vector(self.metric(), self.dim(), vector, Some(id))?;
-        self.inner.write_rows(&self.db, &[id], &v, WriteMode::Insert)
+        self.inner
+            .write_rows(&self.db, &[id], &v, WriteMode::Insert)
     }
 
     /// Insert `vector` under `id`, replacing the live vector with that id if there is one.
     pub fn upsert(&self, id: u64, vector: &[f32]) -> Result<()> {
         let v = prepare_vector(self.metric(), self.dim(), vector, Some(id))?;
-        self.inner.write_rows(&self.db, &[id], &v, WriteMode::Upsert)
+        self.inner
+            .write_rows(&self.db, &[id], &v, WriteMode::Upsert)
     }
 
     /// Insert many rows at once, all or nothing. `vectors` holds `ids.len() × dim` floats,
@@ -565,7 +637,10 @@ impl Collection {
         let Some(loc) = self.db.catalog.location(self.inner.id, id)? else {
             return Ok(None);
         };
-        if let Some(v) = snap.segment(loc.segment).and_then(|s| s.live_vector(loc.row)) {
+        if let Some(v) = snap
+            .segment(loc.segment)
+            .and_then(|s| s.live_vector(loc.row))
+        {
             return Ok(Some(v));
         }
         // The id map is ahead of the published snapshot (a write is between commit and publish):
@@ -575,7 +650,9 @@ impl Collection {
         let Some(loc) = self.db.catalog.location(self.inner.id, id)? else {
             return Ok(None);
         };
-        Ok(snap.segment(loc.segment).and_then(|s| s.live_vector(loc.row)))
+        Ok(snap
+            .segment(loc.segment)
+            .and_then(|s| s.live_vector(loc.row)))
     }
 
     /// Live rows.
@@ -590,22 +667,27 @@ impl Collection {
 
     /// The `k` live vectors nearest to `query`, nearest first; ties go to the smaller id.
     pub fn search(&self, query: &[f32], options: &SearchOptions) -> Result<Vec<Hit>> {
-        let _span = tracing::debug_span!("search", collection = %self.inner.name, k = options.k).entered();
+        let _span =
+            tracing::debug_span!("search", collection = %self.inner.name, k = options.k).entered();
         check_k(options.k)?;
         self.inner.check_live()?;
         let q = prepare_query(self.metric(), self.dim(), query)?;
         let snap = self.inner.snapshot();
-        Ok(self.inner.search_snapshot(&self.db, &snap, &q, options.k, true))
+        Ok(self
+            .inner
+            .search_snapshot(&self.db, &snap, &q, options.k, true))
     }
 
     /// Search many queries (`queries` holds `n × dim` floats) against one snapshot; one result
     /// list per query, in order.
     pub fn search_batch(&self, queries: &[f32], options: &SearchOptions) -> Result<Vec<Vec<Hit>>> {
-        let _span = tracing::debug_span!("search_batch", collection = %self.inner.name, k = options.k).entered();
+        let _span =
+            tracing::debug_span!("search_batch", collection = %self.inner.name, k = options.k)
+                .entered();
         check_k(options.k)?;
         self.inner.check_live()?;
         let dim = self.dim();
-        if queries.len() % dim != 0 {
+        if !queries.len().is_multiple_of(dim) {
             return Err(Error::DimensionMismatch {
                 expected: queries.len().div_ceil(dim) * dim,
                 got: queries.len(),
@@ -619,7 +701,10 @@ impl Collection {
         let inner = &self.inner;
         let db = &self.db;
         if prepared.len() <= 1 {
-            return Ok(prepared.iter().map(|q| inner.search_snapshot(db, &snap, q, options.k, true)).collect());
+            return Ok(prepared
+                .iter()
+                .map(|q| inner.search_snapshot(db, &snap, q, options.k, true))
+                .collect());
         }
         Ok(db.query_pool.install(|| {
             prepared
@@ -693,5 +778,4 @@ impl CollectionInner {
         self.dropped.store(true, Ordering::Release);
         Ok(())
     }
-
 }

@@ -51,7 +51,9 @@ pub(crate) struct DbInner {
 impl DbInner {
     pub(crate) fn check_poisoned(&self) -> Result<()> {
         match &*self.poisoned.lock() {
-            Some(cause) => Err(Error::Poisoned { cause: cause.clone() }),
+            Some(cause) => Err(Error::Poisoned {
+                cause: cause.clone(),
+            }),
             None => Ok(()),
         }
     }
@@ -90,7 +92,8 @@ impl Database {
         let _span = tracing::info_span!("open", path = %root.display()).entered();
         let fs = options.fs.clone();
         let layout = DbLayout::new(root);
-        fs.create_dir_all(root).map_err(|e| StorageError::io(root, e))?;
+        fs.create_dir_all(root)
+            .map_err(|e| StorageError::io(root, e))?;
         let lock_path = layout.lock_path();
         let lock = fs
             .try_lock(&lock_path)
@@ -101,7 +104,10 @@ impl Database {
         if used >= catalog.next_id() {
             return Err(Error::Corrupted {
                 path: layout.catalog_dir(),
-                reason: format!("id counter {} is not above the highest id in use {used}", catalog.next_id()),
+                reason: format!(
+                    "id counter {} is not above the highest id in use {used}",
+                    catalog.next_id()
+                ),
             });
         }
 
@@ -110,14 +116,21 @@ impl Database {
         for c in catalog.collections()? {
             let files = referenced.entry(c.id).or_default();
             for s in catalog.segments(c.id)? {
-                if let SegmentMeta { id, state: SegmentState::Sealed(_) } = s {
+                if let SegmentMeta {
+                    id,
+                    state: SegmentState::Sealed(_),
+                } = s
+                {
                     files.insert(segment_file_name(id));
                 }
             }
         }
         let cleanup = remove_leftovers(fs.as_ref(), &layout, &referenced)?;
         if !cleanup.removed.is_empty() {
-            info!(removed = cleanup.removed.len(), "removed leftovers of interrupted writes");
+            info!(
+                removed = cleanup.removed.len(),
+                "removed leftovers of interrupted writes"
+            );
         }
         let query_pool = rayon::ThreadPoolBuilder::new()
             .num_threads(options.query_threads)
@@ -152,7 +165,9 @@ impl Database {
         db.check_poisoned()?;
         let _ddl = db.ddl.lock();
         if db.catalog.collection(name)?.is_some() {
-            return Err(Error::CollectionExists { name: name.to_string() });
+            return Err(Error::CollectionExists {
+                name: name.to_string(),
+            });
         }
         // Store the effective segment size so later default changes do not alter it.
         let config = CollectionConfig {
@@ -173,16 +188,29 @@ impl Database {
         };
         let fs = db.options.fs.as_ref();
         let dir = db.layout.collection_dir(record.id);
-        fs.create_dir_all(&dir).map_err(|e| StorageError::io(&dir, e))?;
+        fs.create_dir_all(&dir)
+            .map_err(|e| StorageError::io(&dir, e))?;
         let parent = db.layout.collections_dir();
-        fs.sync_dir(&parent).map_err(|e| db.poison(StorageError::sync(&parent, e)))?;
+        fs.sync_dir(&parent)
+            .map_err(|e| db.poison(StorageError::sync(&parent, e)))?;
         let mut batch = db.catalog.batch()?;
         batch.put_collection(&record)?;
-        batch.put_segment(record.id, &SegmentMeta { id: record.active_segment, state: SegmentState::Growing })?;
+        batch.put_segment(
+            record.id,
+            &SegmentMeta {
+                id: record.active_segment,
+                state: SegmentState::Growing,
+            },
+        )?;
         alloc.commit(batch, true).map_err(|e| db.poison(e))?;
         let inner = Arc::new(CollectionInner::load(db, record)?);
-        db.collections.lock().insert(name.to_string(), Arc::clone(&inner));
-        Ok(Collection { db: Arc::clone(&self.inner), inner })
+        db.collections
+            .lock()
+            .insert(name.to_string(), Arc::clone(&inner));
+        Ok(Collection {
+            db: Arc::clone(&self.inner),
+            inner,
+        })
     }
 
     /// A handle to collection `name`. The first call after opening loads it: growing rows from
@@ -191,27 +219,46 @@ impl Database {
     pub fn collection(&self, name: &str) -> Result<Collection> {
         let db = &self.inner;
         if let Some(inner) = db.collections.lock().get(name) {
-            return Ok(Collection { db: Arc::clone(db), inner: Arc::clone(inner) });
+            return Ok(Collection {
+                db: Arc::clone(db),
+                inner: Arc::clone(inner),
+            });
         }
         let _ddl = db.ddl.lock();
         if let Some(inner) = db.collections.lock().get(name) {
-            return Ok(Collection { db: Arc::clone(db), inner: Arc::clone(inner) });
+            return Ok(Collection {
+                db: Arc::clone(db),
+                inner: Arc::clone(inner),
+            });
         }
         let record = db
             .catalog
             .collection(name)?
-            .ok_or_else(|| Error::CollectionNotFound { name: name.to_string() })?;
+            .ok_or_else(|| Error::CollectionNotFound {
+                name: name.to_string(),
+            })?;
         let inner = Arc::new(CollectionInner::load(db, record)?);
-        db.collections.lock().insert(name.to_string(), Arc::clone(&inner));
+        db.collections
+            .lock()
+            .insert(name.to_string(), Arc::clone(&inner));
         if db.check_poisoned().is_ok() {
             inner.resume(db);
         }
-        Ok(Collection { db: Arc::clone(db), inner })
+        Ok(Collection {
+            db: Arc::clone(db),
+            inner,
+        })
     }
 
     /// Names of all collections, sorted.
     pub fn list_collections(&self) -> Result<Vec<String>> {
-        let mut names: Vec<String> = self.inner.catalog.collections()?.into_iter().map(|c| c.name).collect();
+        let mut names: Vec<String> = self
+            .inner
+            .catalog
+            .collections()?
+            .into_iter()
+            .map(|c| c.name)
+            .collect();
         names.sort();
         Ok(names)
     }
@@ -225,7 +272,9 @@ impl Database {
         let record = db
             .catalog
             .collection(name)?
-            .ok_or_else(|| Error::CollectionNotFound { name: name.to_string() })?;
+            .ok_or_else(|| Error::CollectionNotFound {
+                name: name.to_string(),
+            })?;
         let commit = || -> Result<()> {
             let mut batch = db.catalog.batch()?;
             batch.delete_collection(&record);

@@ -154,6 +154,8 @@ impl From<kiln_storage::Error> for Error {
 
 impl Error {
     pub(crate) fn invalid(reason: impl Into<String>) -> Self {
-        Error::InvalidArgument { reason: reason.into() }
+        Error::InvalidArgument {
+            reason: reason.into(),
+        }
     }
 }

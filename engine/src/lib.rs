@@ -16,7 +16,8 @@ pub use db::Database;
 pub use error::{Error, Result};
 pub use kiln_index::{normalized, Hit, IndexSpec, Metric};
 pub use options::{
-    CollectionConfig, DbOptions, Durability, SearchOptions, DEFAULT_SEGMENT_BYTES, MAX_DIMENSION, MAX_SEGMENT_ROWS,
+    CollectionConfig, DbOptions, Durability, SearchOptions, DEFAULT_SEGMENT_BYTES, MAX_DIMENSION,
+    MAX_SEGMENT_ROWS,
 };
 pub use snapshot::{SegmentData, SegmentView, Snapshot};
 pub use validate::{MAX_BATCH_BYTES, MAX_NAME_LEN};

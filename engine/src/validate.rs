@@ -18,14 +18,22 @@ pub const MAX_BATCH_BYTES: usize = 1 << 30;
 /// letter, digit or `_`. Names never become paths (directories are named by numeric id), but the
 /// rule keeps them printable and portable.
 pub fn check_name(name: &str) -> Result<()> {
-    let bad = |reason| Err(Error::InvalidName { name: name.to_string(), reason });
+    let bad = |reason| {
+        Err(Error::InvalidName {
+            name: name.to_string(),
+            reason,
+        })
+    };
     if name.is_empty() {
         return bad("empty");
     }
     if name.len() > MAX_NAME_LEN {
         return bad("longer than 128 bytes");
     }
-    if !name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.')) {
+    if !name
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+    {
         return bad("only ASCII letters, digits, '_', '-' and '.' are allowed");
     }
     if name.starts_with(['.', '-']) {
@@ -55,7 +63,10 @@ pub fn check_config(config: &CollectionConfig) -> Result<()> {
 /// Check one vector and return it as stored: unchanged, or normalised under cosine.
 pub fn prepare_vector(metric: Metric, dim: usize, v: &[f32], id: Option<u64>) -> Result<Vec<f32>> {
     if v.len() != dim {
-        return Err(Error::DimensionMismatch { expected: dim, got: v.len() });
+        return Err(Error::DimensionMismatch {
+            expected: dim,
+            got: v.len(),
+        });
     }
     let mut out = Vec::with_capacity(dim);
     prepare_into(metric, v, id, &mut out)?;
@@ -69,12 +80,18 @@ fn prepare_into(metric: Metric, v: &[f32], id: Option<u64>, out: &mut Vec<f32>) 
     }
     let norm_sq: f64 = v.iter().map(|&x| f64::from(x) * f64::from(x)).sum();
     if norm_sq > f64::from(f32::MAX) {
-        return Err(invalid("squared norm overflows f32 (components too large)".into()));
+        return Err(invalid(
+            "squared norm overflows f32 (components too large)".into(),
+        ));
     }
     if metric.normalizes() {
         match normalized(v) {
             Some(n) => out.extend_from_slice(&n),
-            None => return Err(invalid("zero vector has no direction under the cosine metric".into())),
+            None => {
+                return Err(invalid(
+                    "zero vector has no direction under the cosine metric".into(),
+                ))
+            }
         }
     } else {
         out.extend_from_slice(v);
@@ -85,9 +102,15 @@ fn prepare_into(metric: Metric, v: &[f32], id: Option<u64>, out: &mut Vec<f32>) 
 /// Check a batch (`flat` = `ids.len() × dim` floats, row-major) and return the stored vectors.
 /// With `unique`, an id appearing twice is an error.
 pub fn prepare_batch(metric: Metric, dim: usize, ids: &[u64], flat: &[f32]) -> Result<Vec<f32>> {
-    let expected = ids.len().checked_mul(dim).ok_or_else(|| Error::invalid("batch too large"))?;
+    let expected = ids
+        .len()
+        .checked_mul(dim)
+        .ok_or_else(|| Error::invalid("batch too large"))?;
     if flat.len() != expected {
-        return Err(Error::DimensionMismatch { expected, got: flat.len() });
+        return Err(Error::DimensionMismatch {
+            expected,
+            got: flat.len(),
+        });
     }
     if expected.saturating_mul(4) > MAX_BATCH_BYTES {
         return Err(Error::invalid(format!(
@@ -137,28 +160,70 @@ mod tests {
         for ok in ["docs", "a", "A_b-c.d", "_x", &"n".repeat(128)] {
             assert!(check_name(ok).is_ok(), "{ok}");
         }
-        for bad in ["", "../x", "a/b", ".hidden", "-x", "a\0b", "é", &"n".repeat(129), "a b"] {
-            assert!(matches!(check_name(bad), Err(Error::InvalidName { .. })), "{bad:?}");
+        for bad in [
+            "",
+            "../x",
+            "a/b",
+            ".hidden",
+            "-x",
+            "a\0b",
+            "é",
+            &"n".repeat(129),
+            "a b",
+        ] {
+            assert!(
+                matches!(check_name(bad), Err(Error::InvalidName { .. })),
+                "{bad:?}"
+            );
         }
     }
 
     #[test]
     fn vectors() {
         assert!(prepare_vector(Metric::L2, 2, &[1.0, 2.0], None).is_ok());
-        assert!(matches!(prepare_vector(Metric::L2, 2, &[1.0], None), Err(Error::DimensionMismatch { expected: 2, got: 1 })));
-        assert!(matches!(prepare_vector(Metric::L2, 2, &[f32::NAN, 0.0], Some(3)), Err(Error::InvalidVector { id: Some(3), .. })));
-        assert!(matches!(prepare_vector(Metric::L2, 1, &[f32::INFINITY], None), Err(Error::InvalidVector { .. })));
-        assert!(matches!(prepare_vector(Metric::L2, 1, &[1e30], None), Err(Error::InvalidVector { .. })));
+        assert!(matches!(
+            prepare_vector(Metric::L2, 2, &[1.0], None),
+            Err(Error::DimensionMismatch {
+                expected: 2,
+                got: 1
+            })
+        ));
+        assert!(matches!(
+            prepare_vector(Metric::L2, 2, &[f32::NAN, 0.0], Some(3)),
+            Err(Error::InvalidVector { id: Some(3), .. })
+        ));
+        assert!(matches!(
+            prepare_vector(Metric::L2, 1, &[f32::INFINITY], None),
+            Err(Error::InvalidVector { .. })
+        ));
+        assert!(matches!(
+            prepare_vector(Metric::L2, 1, &[1e30], None),
+            Err(Error::InvalidVector { .. })
+        ));
         assert!(prepare_vector(Metric::L2, 2, &[0.0, 0.0], None).is_ok());
-        assert!(matches!(prepare_vector(Metric::Cosine, 2, &[0.0, 0.0], None), Err(Error::InvalidVector { .. })));
+        assert!(matches!(
+            prepare_vector(Metric::Cosine, 2, &[0.0, 0.0], None),
+            Err(Error::InvalidVector { .. })
+        ));
         let n = prepare_vector(Metric::Cosine, 2, &[3.0, 4.0], None).expect("valid");
         assert_eq!(n, vec![0.6, 0.8]);
     }
 
     #[test]
     fn batches() {
-        assert!(matches!(prepare_batch(Metric::L2, 2, &[1, 2], &[0.0; 3]), Err(Error::DimensionMismatch { expected: 4, got: 3 })));
-        assert!(matches!(prepare_batch(Metric::L2, 1, &[1, 1], &[0.0; 2]), Err(Error::DuplicateIdInBatch { id: 1 })));
-        assert!(prepare_batch(Metric::L2, 1, &[], &[]).expect("empty").is_empty());
+        assert!(matches!(
+            prepare_batch(Metric::L2, 2, &[1, 2], &[0.0; 3]),
+            Err(Error::DimensionMismatch {
+                expected: 4,
+                got: 3
+            })
+        ));
+        assert!(matches!(
+            prepare_batch(Metric::L2, 1, &[1, 1], &[0.0; 2]),
+            Err(Error::DuplicateIdInBatch { id: 1 })
+        ));
+        assert!(prepare_batch(Metric::L2, 1, &[], &[])
+            .expect("empty")
+            .is_empty());
     }
 }

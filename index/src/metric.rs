@@ -43,7 +43,11 @@ impl Metric {
 /// `v` scaled to unit length, computing the norm in f64; `None` for a zero vector or one whose
 /// norm is not finite. Cosine collections store and query exactly this.
 pub fn normalized(v: &[f32]) -> Option<Vec<f32>> {
-    let norm = v.iter().map(|&x| f64::from(x) * f64::from(x)).sum::<f64>().sqrt();
+    let norm = v
+        .iter()
+        .map(|&x| f64::from(x) * f64::from(x))
+        .sum::<f64>()
+        .sqrt();
     if norm == 0.0 || !norm.is_finite() {
         return None;
     }
@@ -118,7 +122,11 @@ mod tests {
             let a: Vec<f32> = (0..n).map(|i| (i as f32 * 0.37).sin()).collect();
             let b: Vec<f32> = (0..n).map(|i| (i as f32 * 0.11).cos()).collect();
             let naive_dot: f64 = a.iter().zip(&b).map(|(x, y)| *x as f64 * *y as f64).sum();
-            let naive_l2: f64 = a.iter().zip(&b).map(|(x, y)| (*x as f64 - *y as f64).powi(2)).sum();
+            let naive_l2: f64 = a
+                .iter()
+                .zip(&b)
+                .map(|(x, y)| (*x as f64 - *y as f64).powi(2))
+                .sum();
             assert!((dot(&a, &b) as f64 - naive_dot).abs() < 1e-4, "n={n}");
             assert!((l2_squared(&a, &b) as f64 - naive_l2).abs() < 1e-4, "n={n}");
         }

@@ -18,7 +18,9 @@ impl Hit {
     /// The total order of results: by distance ([`f32::total_cmp`]), then by smaller id.
     #[inline]
     pub fn cmp_rank(&self, other: &Hit) -> Ordering {
-        self.distance.total_cmp(&other.distance).then(self.id.cmp(&other.id))
+        self.distance
+            .total_cmp(&other.distance)
+            .then(self.id.cmp(&other.id))
     }
 }
 
@@ -153,7 +155,10 @@ mod tests {
         let ids: Vec<u64> = t.into_sorted().iter().map(|h| h.id).collect();
         assert_eq!(ids, vec![9, 1, 3]);
         let mut t = TopK::new(usize::MAX);
-        t.push(Hit { id: 1, distance: 0.0 });
+        t.push(Hit {
+            id: 1,
+            distance: 0.0,
+        });
         assert_eq!(t.into_sorted().len(), 1);
     }
 
@@ -161,7 +166,15 @@ mod tests {
     fn scan_skips_deleted() {
         let vecs = [0.0, 0.0, 1.0, 1.0, 2.0, 2.0];
         let mut t = TopK::new(10);
-        scan_block(Metric::L2, &[0.0, 0.0], &vecs, &[10, 11, 12], 0, |r| r == 1, &mut t);
+        scan_block(
+            Metric::L2,
+            &[0.0, 0.0],
+            &vecs,
+            &[10, 11, 12],
+            0,
+            |r| r == 1,
+            &mut t,
+        );
         let hits = t.into_sorted();
         assert_eq!(hits.iter().map(|h| h.id).collect::<Vec<_>>(), vec![10, 12]);
         assert_eq!(hits[1].distance, 8.0);

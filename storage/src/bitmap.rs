@@ -44,7 +44,9 @@ impl DeletionBitmap {
         match self.chunks.get(row / ROWS_PER_CHUNK) {
             Some(Some(chunk)) => {
                 let bit = row % ROWS_PER_CHUNK;
-                chunk.get(bit / 64).is_some_and(|w| w & (1 << (bit % 64)) != 0)
+                chunk
+                    .get(bit / 64)
+                    .is_some_and(|w| w & (1 << (bit % 64)) != 0)
             }
             _ => false,
         }
@@ -73,7 +75,9 @@ impl DeletionBitmap {
             if chunks.len() <= c {
                 chunks.resize(c + 1, None);
             }
-            let Some(slot) = chunks.get_mut(c) else { continue };
+            let Some(slot) = chunks.get_mut(c) else {
+                continue;
+            };
             let chunk = Arc::make_mut(slot.get_or_insert_with(|| Arc::new([0; WORDS_PER_CHUNK])));
             let bit = row % ROWS_PER_CHUNK;
             if let Some(word) = chunk.get_mut(bit / 64) {
@@ -95,7 +99,9 @@ impl DeletionBitmap {
         self.chunks.iter().enumerate().flat_map(|(c, chunk)| {
             chunk.iter().flat_map(move |chunk| {
                 chunk.iter().enumerate().flat_map(move |(w, &word)| {
-                    (0..64).filter(move |b| word & (1 << b) != 0).map(move |b| (c * ROWS_PER_CHUNK + w * 64 + b) as RowId)
+                    (0..64)
+                        .filter(move |b| word & (1 << b) != 0)
+                        .map(move |b| (c * ROWS_PER_CHUNK + w * 64 + b) as RowId)
                 })
             })
         })

@@ -21,7 +21,10 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use parking_lot::{Mutex, MutexGuard};
-use rocksdb::{BlockBasedOptions, ColumnFamily, ColumnFamilyDescriptor, DBCompressionType, DBRecoveryMode, Direction, IteratorMode, Options, ReadOptions, WriteBatch, WriteOptions, DB};
+use rocksdb::{
+    BlockBasedOptions, ColumnFamily, ColumnFamilyDescriptor, DBCompressionType, DBRecoveryMode,
+    Direction, IteratorMode, Options, ReadOptions, WriteBatch, WriteOptions, DB,
+};
 
 use crate::error::{Error, Result};
 use crate::ids::{CollectionId, RowId, RowLocation, SegmentId};
@@ -87,7 +90,9 @@ pub struct Catalog {
 
 impl std::fmt::Debug for Catalog {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Catalog").field("path", &self.path).finish_non_exhaustive()
+        f.debug_struct("Catalog")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
     }
 }
 
@@ -243,7 +248,11 @@ impl Catalog {
             }
             None => {
                 let mut batch = WriteBatch::default();
-                batch.put_cf(self.cf(CF_CATALOG)?, KEY_VERSION, CATALOG_FORMAT_VERSION.to_le_bytes());
+                batch.put_cf(
+                    self.cf(CF_CATALOG)?,
+                    KEY_VERSION,
+                    CATALOG_FORMAT_VERSION.to_le_bytes(),
+                );
                 self.write(batch, true)
             }
         }
@@ -268,7 +277,9 @@ impl Catalog {
     fn write(&self, batch: WriteBatch, sync: bool) -> Result<()> {
         let mut wo = WriteOptions::default();
         wo.set_sync(sync);
-        self.db.write_opt(batch, &wo).map_err(|e| Error::catalog(&self.path, e))
+        self.db
+            .write_opt(batch, &wo)
+            .map_err(|e| Error::catalog(&self.path, e))
     }
 
     /// The catalog's directory.
@@ -309,7 +320,9 @@ impl Catalog {
 
     /// Make every committed write durable (fsync the log).
     pub fn sync_wal(&self) -> Result<()> {
-        self.db.flush_wal(true).map_err(|e| Error::catalog(&self.path, e))
+        self.db
+            .flush_wal(true)
+            .map_err(|e| Error::catalog(&self.path, e))
     }
 
     /// All collections.
@@ -318,15 +331,19 @@ impl Catalog {
         let mut ro = ReadOptions::default();
         ro.set_iterate_upper_bound(vec![PREFIX_COLLECTION + 1]);
         let mut out = Vec::new();
-        for item in self
-            .db
-            .iterator_cf_opt(cf, ro, IteratorMode::From(&[PREFIX_COLLECTION], Direction::Forward))
-        {
+        for item in self.db.iterator_cf_opt(
+            cf,
+            ro,
+            IteratorMode::From(&[PREFIX_COLLECTION], Direction::Forward),
+        ) {
             let (key, value) = item.map_err(|e| Error::catalog(&self.path, e))?;
             let record: CollectionRecord = serde_json::from_slice(&value)
                 .map_err(|e| self.corrupted(format!("collection record: {e}")))?;
             if key.get(1..) != Some(record.name.as_bytes()) {
-                return Err(self.corrupted(format!("collection record {} under another key", record.name)));
+                return Err(self.corrupted(format!(
+                    "collection record {} under another key",
+                    record.name
+                )));
             }
             out.push(record);
         }
@@ -354,10 +371,13 @@ impl Catalog {
         let mut ro = ReadOptions::default();
         ro.set_iterate_upper_bound(upper);
         let mut out = Vec::new();
-        for item in self.db.iterator_cf_opt(cf, ro, IteratorMode::From(&lower, Direction::Forward)) {
+        for item in self
+            .db
+            .iterator_cf_opt(cf, ro, IteratorMode::From(&lower, Direction::Forward))
+        {
             let (key, value) = item.map_err(|e| Error::catalog(&self.path, e))?;
-            let meta: SegmentMeta =
-                serde_json::from_slice(&value).map_err(|e| self.corrupted(format!("segment record: {e}")))?;
+            let meta: SegmentMeta = serde_json::from_slice(&value)
+                .map_err(|e| self.corrupted(format!("segment record: {e}")))?;
             if be_u64(&key, 9) != Some(meta.id.0) {
                 return Err(self.corrupted(format!("segment record {} under another key", meta.id)));
             }
@@ -375,9 +395,10 @@ impl Catalog {
         for (r, id) in results.into_iter().zip(ids) {
             match r.map_err(|e| Error::catalog(&self.path, e))? {
                 None => out.push(None),
-                Some(v) => out.push(Some(
-                    decode_location(&v).ok_or_else(|| self.corrupted(format!("id map entry of {id}")))?,
-                )),
+                Some(v) => out
+                    .push(Some(decode_location(&v).ok_or_else(|| {
+                        self.corrupted(format!("id map entry of {id}"))
+                    })?)),
             }
         }
         Ok(out)
@@ -412,16 +433,26 @@ impl Catalog {
         ro.set_iterate_upper_bound(end);
         let mut expected: RowId = 0;
         let mut vector = vec![0f32; dim];
-        for item in self.db.iterator_cf_opt(cf, ro, IteratorMode::From(&start, Direction::Forward)) {
+        for item in self
+            .db
+            .iterator_cf_opt(cf, ro, IteratorMode::From(&start, Direction::Forward))
+        {
             let (key, value) = item.map_err(|e| Error::catalog(&self.path, e))?;
-            let row = be_u32(&key, 16).filter(|_| key.len() == 20).ok_or_else(|| {
-                self.corrupted(format!("row key of segment {seg} has length {}", key.len()))
-            })?;
+            let row = be_u32(&key, 16)
+                .filter(|_| key.len() == 20)
+                .ok_or_else(|| {
+                    self.corrupted(format!("row key of segment {seg} has length {}", key.len()))
+                })?;
             if row != expected {
-                return Err(self.corrupted(format!("segment {seg}: row {row} follows row {}", expected.wrapping_sub(1))));
+                return Err(self.corrupted(format!(
+                    "segment {seg}: row {row} follows row {}",
+                    expected.wrapping_sub(1)
+                )));
             }
             if value.len() != 8 + 4 * dim {
-                return Err(self.corrupted(format!("segment {seg} row {row}: {} bytes", value.len())));
+                return Err(
+                    self.corrupted(format!("segment {seg} row {row}: {} bytes", value.len()))
+                );
             }
             let (id_bytes, vec_bytes) = value.split_at(8);
             let id = u64::from_le_bytes(id_bytes.try_into().map_err(|_| self.corrupted("row id"))?);
@@ -443,7 +474,10 @@ impl Catalog {
         let mut ro = ReadOptions::default();
         ro.set_iterate_upper_bound(end);
         let mut out = Vec::new();
-        for item in self.db.iterator_cf_opt(cf, ro, IteratorMode::From(&start, Direction::Forward)) {
+        for item in self
+            .db
+            .iterator_cf_opt(cf, ro, IteratorMode::From(&start, Direction::Forward))
+        {
             let (key, _) = item.map_err(|e| Error::catalog(&self.path, e))?;
             match (key.len(), be_u64(&key, 8), be_u32(&key, 16)) {
                 (20, Some(seg), Some(row)) => out.push((SegmentId(seg), row)),
@@ -489,7 +523,9 @@ impl IdAllocation<'_> {
     /// Commit `batch` together with the advanced id counter.
     pub fn commit(mut self, mut batch: CatalogBatch<'_>, sync: bool) -> Result<()> {
         let next = self.first + self.n;
-        batch.batch.put_cf(batch.cf_catalog, KEY_NEXT_ID, next.to_le_bytes());
+        batch
+            .batch
+            .put_cf(batch.cf_catalog, KEY_NEXT_ID, next.to_le_bytes());
         self.catalog.commit(batch, sync)?;
         *self.guard = next;
         Ok(())
@@ -514,20 +550,24 @@ impl CatalogBatch<'_> {
 
     /// Create or update a collection record.
     pub fn put_collection(&mut self, record: &CollectionRecord) -> Result<()> {
-        let value = serde_json::to_vec(record).map_err(|e| self.catalog.corrupted(format!("encode: {e}")))?;
-        self.batch.put_cf(self.cf_catalog, collection_key(&record.name), value);
+        let value = serde_json::to_vec(record)
+            .map_err(|e| self.catalog.corrupted(format!("encode: {e}")))?;
+        self.batch
+            .put_cf(self.cf_catalog, collection_key(&record.name), value);
         Ok(())
     }
 
     /// Remove a collection and everything under it: segment records, rows, id map, tombstones.
     pub fn delete_collection(&mut self, record: &CollectionRecord) {
-        self.batch.delete_cf(self.cf_catalog, collection_key(&record.name));
+        self.batch
+            .delete_cf(self.cf_catalog, collection_key(&record.name));
         let (start, end) = coll_range(record.id);
         let mut seg_start = vec![PREFIX_SEGMENT];
         seg_start.extend_from_slice(&start);
         let mut seg_end = vec![PREFIX_SEGMENT];
         seg_end.extend_from_slice(&end);
-        self.batch.delete_range_cf(self.cf_catalog, seg_start, seg_end);
+        self.batch
+            .delete_range_cf(self.cf_catalog, seg_start, seg_end);
         for cf in [self.cf_rows, self.cf_idmap, self.cf_tombstones] {
             self.batch.delete_range_cf(cf, &start, &end);
         }
@@ -535,27 +575,38 @@ impl CatalogBatch<'_> {
 
     /// Create or update a segment record.
     pub fn put_segment(&mut self, coll: CollectionId, meta: &SegmentMeta) -> Result<()> {
-        let value = serde_json::to_vec(meta).map_err(|e| self.catalog.corrupted(format!("encode: {e}")))?;
-        self.batch.put_cf(self.cf_catalog, segment_meta_key(coll, meta.id), value);
+        let value =
+            serde_json::to_vec(meta).map_err(|e| self.catalog.corrupted(format!("encode: {e}")))?;
+        self.batch
+            .put_cf(self.cf_catalog, segment_meta_key(coll, meta.id), value);
         Ok(())
     }
 
     /// Remove a segment record and its tombstones.
     pub fn delete_segment(&mut self, coll: CollectionId, seg: SegmentId) {
-        self.batch.delete_cf(self.cf_catalog, segment_meta_key(coll, seg));
+        self.batch
+            .delete_cf(self.cf_catalog, segment_meta_key(coll, seg));
         let (start, end) = seg_rows_range(coll, seg);
         self.batch.delete_range_cf(self.cf_tombstones, &start, &end);
         self.batch.delete_range_cf(self.cf_rows, &start, &end);
     }
 
     /// Append a row to growing segment `seg`.
-    pub fn put_row(&mut self, coll: CollectionId, seg: SegmentId, row: RowId, id: u64, vector: &[f32]) {
+    pub fn put_row(
+        &mut self,
+        coll: CollectionId,
+        seg: SegmentId,
+        row: RowId,
+        id: u64,
+        vector: &[f32],
+    ) {
         let mut value = Vec::with_capacity(8 + 4 * vector.len());
         value.extend_from_slice(&id.to_le_bytes());
         for x in vector {
             value.extend_from_slice(&x.to_le_bytes());
         }
-        self.batch.put_cf(self.cf_rows, row_key(coll, seg, row), value);
+        self.batch
+            .put_cf(self.cf_rows, row_key(coll, seg, row), value);
     }
 
     /// Remove all rows of growing segment `seg` from the row column family (after sealing).
@@ -566,7 +617,8 @@ impl CatalogBatch<'_> {
 
     /// Point `id` at `loc`.
     pub fn put_location(&mut self, coll: CollectionId, id: u64, loc: RowLocation) {
-        self.batch.put_cf(self.cf_idmap, idmap_key(coll, id), encode_location(loc));
+        self.batch
+            .put_cf(self.cf_idmap, idmap_key(coll, id), encode_location(loc));
     }
 
     /// Remove `id` from the id map.
@@ -576,7 +628,8 @@ impl CatalogBatch<'_> {
 
     /// Mark row `row` of `seg` deleted.
     pub fn put_tombstone(&mut self, coll: CollectionId, seg: SegmentId, row: RowId) {
-        self.batch.put_cf(self.cf_tombstones, row_key(coll, seg, row), []);
+        self.batch
+            .put_cf(self.cf_tombstones, row_key(coll, seg, row), []);
     }
 }
 
@@ -586,8 +639,14 @@ mod tests {
 
     #[test]
     fn keys_sort_numerically() {
-        assert!(row_key(CollectionId(1), SegmentId(2), 255) < row_key(CollectionId(1), SegmentId(2), 256));
-        assert!(row_key(CollectionId(1), SegmentId(2), u32::MAX) < row_key(CollectionId(1), SegmentId(3), 0));
+        assert!(
+            row_key(CollectionId(1), SegmentId(2), 255)
+                < row_key(CollectionId(1), SegmentId(2), 256)
+        );
+        assert!(
+            row_key(CollectionId(1), SegmentId(2), u32::MAX)
+                < row_key(CollectionId(1), SegmentId(3), 0)
+        );
         let (s, e) = seg_rows_range(CollectionId(1), SegmentId(2));
         assert!(s.as_slice() <= &row_key(CollectionId(1), SegmentId(2), 0)[..]);
         assert!(&row_key(CollectionId(1), SegmentId(2), u32::MAX)[..] < e.as_slice());
@@ -613,10 +672,24 @@ mod tests {
                 active_segment: SegmentId(2),
             };
             b.put_collection(&rec).expect("put");
-            b.put_segment(coll, &SegmentMeta { id: SegmentId(2), state: SegmentState::Growing }).expect("put");
+            b.put_segment(
+                coll,
+                &SegmentMeta {
+                    id: SegmentId(2),
+                    state: SegmentState::Growing,
+                },
+            )
+            .expect("put");
             b.put_row(coll, SegmentId(2), 0, 77, &[1.0, 2.0]);
             b.put_row(coll, SegmentId(2), 1, 78, &[3.0, 4.0]);
-            b.put_location(coll, 77, RowLocation { segment: SegmentId(2), row: 0 });
+            b.put_location(
+                coll,
+                77,
+                RowLocation {
+                    segment: SegmentId(2),
+                    row: 0,
+                },
+            );
             b.put_tombstone(coll, SegmentId(2), 1);
             alloc.commit(b, true).expect("commit");
         }
@@ -626,12 +699,24 @@ mod tests {
         assert_eq!(cat.segments(coll).expect("segs").len(), 1);
         assert!(cat.segments(CollectionId(4)).expect("segs").is_empty());
         let mut rows = Vec::new();
-        cat.growing_rows(coll, SegmentId(2), 2, |r, id, v| rows.push((r, id, v.to_vec()))).expect("rows");
+        cat.growing_rows(coll, SegmentId(2), 2, |r, id, v| {
+            rows.push((r, id, v.to_vec()))
+        })
+        .expect("rows");
         assert_eq!(rows, vec![(0, 77, vec![1.0, 2.0]), (1, 78, vec![3.0, 4.0])]);
-        assert_eq!(cat.tombstones(coll).expect("tombs"), vec![(SegmentId(2), 1)]);
+        assert_eq!(
+            cat.tombstones(coll).expect("tombs"),
+            vec![(SegmentId(2), 1)]
+        );
         assert_eq!(
             cat.locations(coll, &[77, 78]).expect("locs"),
-            vec![Some(RowLocation { segment: SegmentId(2), row: 0 }), None]
+            vec![
+                Some(RowLocation {
+                    segment: SegmentId(2),
+                    row: 0
+                }),
+                None
+            ]
         );
         let rec = cat.collection("docs").expect("get").expect("exists");
         let mut b = cat.batch().expect("batch");

@@ -80,7 +80,9 @@ impl Error {
     /// [`Error::DiskFull`], everything else [`Error::Io`].
     pub fn io(path: impl Into<PathBuf>, source: io::Error) -> Self {
         let path = path.into();
-        if source.raw_os_error() == Some(libc::ENOSPC) || source.kind() == io::ErrorKind::StorageFull {
+        if source.raw_os_error() == Some(libc::ENOSPC)
+            || source.kind() == io::ErrorKind::StorageFull
+        {
             Error::DiskFull { path }
         } else {
             Error::Io {

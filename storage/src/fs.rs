@@ -302,8 +302,14 @@ mod tests {
         assert!(!dir.path().join("a.bin.tmp").exists());
         let lock = fs.try_lock(&dir.path().join("LOCK")).expect("lock");
         assert!(lock.is_some());
-        assert!(fs.try_lock(&dir.path().join("LOCK")).expect("lock").is_none());
+        assert!(fs
+            .try_lock(&dir.path().join("LOCK"))
+            .expect("lock")
+            .is_none());
         drop(lock);
-        assert!(fs.try_lock(&dir.path().join("LOCK")).expect("lock").is_some());
+        assert!(fs
+            .try_lock(&dir.path().join("LOCK"))
+            .expect("lock")
+            .is_some());
     }
 }

@@ -84,9 +84,13 @@ impl GrowingSegment {
             };
             let mut tail = tail.write();
             let take = (CHUNK_ROWS - tail.ids.len()).min(ids.len() - offset);
-            tail.ids.extend_from_slice(ids.get(offset..offset + take).unwrap_or(&[]));
-            tail.vectors
-                .extend_from_slice(vectors.get(offset * self.dim..(offset + take) * self.dim).unwrap_or(&[]));
+            tail.ids
+                .extend_from_slice(ids.get(offset..offset + take).unwrap_or(&[]));
+            tail.vectors.extend_from_slice(
+                vectors
+                    .get(offset * self.dim..(offset + take) * self.dim)
+                    .unwrap_or(&[]),
+            );
             offset += take;
         }
         *len += ids.len();
@@ -98,7 +102,11 @@ impl GrowingSegment {
     pub fn for_each_run(&self, limit: usize, mut f: impl FnMut(usize, &[u64], &[f32])) {
         let chunks: Vec<Arc<RwLock<Chunk>>> = {
             let chunks = self.chunks.read();
-            chunks.iter().take(limit.div_ceil(CHUNK_ROWS)).cloned().collect()
+            chunks
+                .iter()
+                .take(limit.div_ceil(CHUNK_ROWS))
+                .cloned()
+                .collect()
         };
         for (c, chunk) in chunks.iter().enumerate() {
             let first = c * CHUNK_ROWS;
@@ -121,7 +129,10 @@ impl GrowingSegment {
         let chunk = chunk.read();
         let r = row % CHUNK_ROWS;
         let id = *chunk.ids.get(r)?;
-        let v = chunk.vectors.get(r * self.dim..(r + 1) * self.dim)?.to_vec();
+        let v = chunk
+            .vectors
+            .get(r * self.dim..(r + 1) * self.dim)?
+            .to_vec();
         Some((id, v))
     }
 
@@ -155,7 +166,13 @@ mod tests {
             seen.extend_from_slice(ids);
         });
         assert_eq!(seen.len(), CHUNK_ROWS + 3);
-        assert_eq!(g.row(CHUNK_ROWS + 1), Some(((CHUNK_ROWS + 1) as u64, vec![(2 * CHUNK_ROWS + 2) as f32, (2 * CHUNK_ROWS + 3) as f32])));
+        assert_eq!(
+            g.row(CHUNK_ROWS + 1),
+            Some((
+                (CHUNK_ROWS + 1) as u64,
+                vec![(2 * CHUNK_ROWS + 2) as f32, (2 * CHUNK_ROWS + 3) as f32]
+            ))
+        );
         assert_eq!(g.row(n), None);
     }
 }

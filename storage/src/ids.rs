@@ -5,14 +5,18 @@ use std::fmt;
 /// A collection's numeric id, assigned at creation and never reused. Collection directories and
 /// every catalog key of a collection are named by it, so a name can be dropped and created again
 /// without the two generations meeting.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(transparent)]
 pub struct CollectionId(pub u64);
 
 /// A segment's id, unique within the database and never reused. A growing segment keeps its id
 /// when it is sealed, so the id map and tombstones (which name rows as `(SegmentId, RowId)`) stay
 /// valid across a seal.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(transparent)]
 pub struct SegmentId(pub u64);
 

@@ -92,7 +92,9 @@ pub fn remove_leftovers(
         Err(e) => return Err(Error::io(&dir, e)),
     };
     for entry in entries {
-        let Some(name) = entry.name.to_str() else { continue };
+        let Some(name) = entry.name.to_str() else {
+            continue;
+        };
         let Some(coll) = parse_collection_dir(name).filter(|_| entry.is_dir) else {
             continue;
         };
@@ -105,7 +107,9 @@ pub fn remove_leftovers(
             Some(files) => {
                 let mut removed_any = false;
                 for file in fs.list_dir(&path).map_err(|e| Error::io(&path, e))? {
-                    let Some(fname) = file.name.to_str() else { continue };
+                    let Some(fname) = file.name.to_str() else {
+                        continue;
+                    };
                     if file.is_dir || !is_kiln_file(fname) || files.contains(fname) {
                         continue;
                     }
@@ -140,10 +144,18 @@ mod tests {
         std::fs::create_dir_all(&live).expect("mkdir");
         std::fs::create_dir_all(&dead).expect("mkdir");
         std::fs::create_dir_all(layout.collections_dir().join("user-stuff")).expect("mkdir");
-        for name in ["0000000000000001.seg", "0000000000000002.seg", "0000000000000003.seg.tmp", "notes.txt"] {
+        for name in [
+            "0000000000000001.seg",
+            "0000000000000002.seg",
+            "0000000000000003.seg.tmp",
+            "notes.txt",
+        ] {
             std::fs::write(live.join(name), b"x").expect("write");
         }
-        let referenced = HashMap::from([(CollectionId(1), HashSet::from(["0000000000000001.seg".to_string()]))]);
+        let referenced = HashMap::from([(
+            CollectionId(1),
+            HashSet::from(["0000000000000001.seg".to_string()]),
+        )]);
         let cleanup = remove_leftovers(&OsFs, &layout, &referenced).expect("cleanup");
         assert_eq!(cleanup.removed.len(), 3);
         assert!(live.join("0000000000000001.seg").exists());

@@ -161,7 +161,8 @@ pub fn write_segment(
     let name = segment_file_name(id);
     let layout = Layout::new(dim, rows)
         .ok_or_else(|| Error::corrupted(dir.join(&name), "segment size overflows"))?;
-    let dim_u32 = u32::try_from(dim).map_err(|_| Error::corrupted(dir.join(&name), "dimension too large"))?;
+    let dim_u32 =
+        u32::try_from(dim).map_err(|_| Error::corrupted(dir.join(&name), "dimension too large"))?;
 
     let mut crc = 0;
     let path = publish(fs, dir, &name, |file| {
@@ -199,7 +200,8 @@ pub fn write_segment(
         }
         crc = w.hasher.finalize();
         let mut footer = [0u8; FOOTER_LEN];
-        footer[FOFF_BODY_LEN..FOFF_BODY_LEN + 8].copy_from_slice(&(layout.body_len as u64).to_le_bytes());
+        footer[FOFF_BODY_LEN..FOFF_BODY_LEN + 8]
+            .copy_from_slice(&(layout.body_len as u64).to_le_bytes());
         footer[FOFF_CRC..FOFF_CRC + 4].copy_from_slice(&crc.to_le_bytes());
         footer[FOFF_MAGIC..FOFF_MAGIC + 8].copy_from_slice(&FOOTER_MAGIC);
         w.inner.write_all(&footer)
@@ -249,7 +251,15 @@ impl SegmentReader {
         expected: &SegmentFileInfo,
     ) -> Result<SegmentReader> {
         let corrupted = |reason: String| Error::corrupted(path, reason);
-        let len = fs.file_len(path).map_err(|e| Error::io(path, e))?;
+        let len = match fs.file_len(path) {
+            Ok(len) => len,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(corrupted(
+                    "the catalog refers to this segment file but it is missing".into(),
+                ));
+            }
+            Err(e) => return Err(Error::io(path, e)),
+        };
         if len != expected.len {
             return Err(corrupted(format!(
                 "file is {len} bytes, the catalog recorded {}",
@@ -257,7 +267,9 @@ impl SegmentReader {
             )));
         }
         if len < (HEADER_LEN + FOOTER_LEN) as u64 {
-            return Err(corrupted(format!("file is {len} bytes, shorter than header and footer")));
+            return Err(corrupted(format!(
+                "file is {len} bytes, shorter than header and footer"
+            )));
         }
         let bytes = fs.map(path).map_err(|e| Error::io(path, e))?;
         let reader = Self::verify(path, id, dim, expected, bytes).map_err(corrupted)?;
@@ -275,14 +287,20 @@ impl SegmentReader {
         if len as u64 != expected.len {
             return Err(format!("mapped {len} bytes, expected {}", expected.len));
         }
-        let footer_start = len.checked_sub(FOOTER_LEN).ok_or("file shorter than its footer")?;
-        let footer = bytes.get(footer_start..).ok_or("file shorter than its footer")?;
+        let footer_start = len
+            .checked_sub(FOOTER_LEN)
+            .ok_or("file shorter than its footer")?;
+        let footer = bytes
+            .get(footer_start..)
+            .ok_or("file shorter than its footer")?;
         if footer.get(FOFF_MAGIC..FOFF_MAGIC + 8) != Some(&FOOTER_MAGIC[..]) {
             return Err("bad footer magic".into());
         }
         let body_len = read_u64(footer, FOFF_BODY_LEN).ok_or("short footer")?;
         if body_len != footer_start as u64 {
-            return Err(format!("footer says body is {body_len} bytes, file has {footer_start}"));
+            return Err(format!(
+                "footer says body is {body_len} bytes, file has {footer_start}"
+            ));
         }
         if read_u32(footer, FOFF_RESERVED) != Some(0) {
             return Err("reserved footer field is not zero".into());
@@ -319,7 +337,10 @@ impl SegmentReader {
         }
         let rows = read_u64(body, OFF_ROWS).ok_or("short header")?;
         if rows != expected.rows {
-            return Err(format!("{rows} rows, the catalog recorded {}", expected.rows));
+            return Err(format!(
+                "{rows} rows, the catalog recorded {}",
+                expected.rows
+            ));
         }
         let file_id = read_u64(body, OFF_SEGMENT_ID).ok_or("short header")?;
         if file_id != id.0 {
@@ -337,9 +358,14 @@ impl SegmentReader {
         let rows = usize::try_from(rows).map_err(|_| "row count too large")?;
         let layout = Layout::new(dim, rows).ok_or("section sizes overflow")?;
         if layout.file_len != len {
-            return Err(format!("{rows} rows of dimension {dim} need {} bytes, file has {len}", layout.file_len));
+            return Err(format!(
+                "{rows} rows of dimension {dim} need {} bytes, file has {len}",
+                layout.file_len
+            ));
         }
-        let padding = body.get(layout.ids_end..layout.vectors_start).ok_or("short padding")?;
+        let padding = body
+            .get(layout.ids_end..layout.vectors_start)
+            .ok_or("short padding")?;
         if padding.iter().any(|&b| b != 0) {
             return Err("padding is not zero".into());
         }
@@ -362,11 +388,15 @@ impl SegmentReader {
     }
 
     fn id_bytes(&self) -> &[u8] {
-        self.bytes.get(self.layout.ids_start..self.layout.ids_end).unwrap_or(&[])
+        self.bytes
+            .get(self.layout.ids_start..self.layout.ids_end)
+            .unwrap_or(&[])
     }
 
     fn vector_bytes(&self) -> &[u8] {
-        self.bytes.get(self.layout.vectors_start..self.layout.body_len).unwrap_or(&[])
+        self.bytes
+            .get(self.layout.vectors_start..self.layout.body_len)
+            .unwrap_or(&[])
     }
 
     /// The segment's id.
@@ -428,7 +458,11 @@ mod tests {
         (ids, vecs)
     }
 
-    fn write(dir: &Path, rows: usize, dim: usize) -> (PathBuf, SegmentFileInfo, Vec<u64>, Vec<f32>) {
+    fn write(
+        dir: &Path,
+        rows: usize,
+        dim: usize,
+    ) -> (PathBuf, SegmentFileInfo, Vec<u64>, Vec<f32>) {
         let (ids, vecs) = sample(rows, dim);
         let (path, info) =
             write_segment(&OsFs, dir, SegmentId(42), dim, &ids, |sink| sink(&vecs)).expect("write");
@@ -483,7 +517,8 @@ mod tests {
         let good = std::fs::read(&path).expect("read");
         for cut in 0..good.len() {
             std::fs::write(&path, &good[..cut]).expect("write");
-            let err = SegmentReader::open(&OsFs, &path, SegmentId(42), 4, &info).expect_err("truncated");
+            let err =
+                SegmentReader::open(&OsFs, &path, SegmentId(42), 4, &info).expect_err("truncated");
             assert!(matches!(err, Error::Corrupted { .. }), "{err}");
         }
     }
@@ -494,14 +529,20 @@ mod tests {
         let (path, info, _, _) = write(dir.path(), 4, 4);
         assert!(SegmentReader::open(&OsFs, &path, SegmentId(43), 4, &info).is_err());
         assert!(SegmentReader::open(&OsFs, &path, SegmentId(42), 2, &info).is_err());
-        let other = SegmentFileInfo { crc: info.crc ^ 1, ..info };
+        let other = SegmentFileInfo {
+            crc: info.crc ^ 1,
+            ..info
+        };
         assert!(SegmentReader::open(&OsFs, &path, SegmentId(42), 4, &other).is_err());
     }
 
     #[test]
     fn file_names() {
         assert_eq!(segment_file_name(SegmentId(255)), "00000000000000ff.seg");
-        assert_eq!(parse_segment_file_name("00000000000000ff.seg"), Some(SegmentId(255)));
+        assert_eq!(
+            parse_segment_file_name("00000000000000ff.seg"),
+            Some(SegmentId(255))
+        );
         assert_eq!(parse_segment_file_name("ff.seg"), None);
         assert_eq!(parse_segment_file_name("00000000000000ff.seg.tmp"), None);
     }

@@ -27,7 +27,13 @@ pub fn random_vectors(rng: &mut impl Rng, n: usize, dim: usize) -> Vec<f32> {
 }
 
 /// `n` vectors around `clusters` random centres (Gaussian-ish noise of scale `spread`).
-pub fn clustered_vectors(rng: &mut impl Rng, n: usize, dim: usize, clusters: usize, spread: f32) -> Vec<f32> {
+pub fn clustered_vectors(
+    rng: &mut impl Rng,
+    n: usize,
+    dim: usize,
+    clusters: usize,
+    spread: f32,
+) -> Vec<f32> {
     let centres = random_vectors(rng, clusters.max(1), dim);
     let mut out = Vec::with_capacity(n * dim);
     for _ in 0..n {
@@ -55,7 +61,11 @@ pub struct Model {
 
 impl Model {
     pub fn new(metric: Metric, dim: usize) -> Self {
-        Model { metric, dim, rows: BTreeMap::new() }
+        Model {
+            metric,
+            dim,
+            rows: BTreeMap::new(),
+        }
     }
 
     /// The vector as Kiln stores it.
@@ -90,7 +100,10 @@ impl Model {
         let mut all: Vec<Hit> = self
             .rows
             .iter()
-            .map(|(&id, v)| Hit { id, distance: self.metric.distance(&q, v) })
+            .map(|(&id, v)| Hit {
+                id,
+                distance: self.metric.distance(&q, v),
+            })
             .collect();
         all.sort_by(|a, b| a.distance.total_cmp(&b.distance).then(a.id.cmp(&b.id)));
         all.truncate(k);
@@ -114,9 +127,15 @@ impl TempDir {
         if std::env::var_os("KILN_KEEP_TMP").is_some() {
             let kept = dir.keep();
             eprintln!("keeping {}", kept.display());
-            return TempDir { dir: None, path: kept.join("db") };
+            return TempDir {
+                dir: None,
+                path: kept.join("db"),
+            };
         }
-        TempDir { dir: Some(dir), path }
+        TempDir {
+            dir: Some(dir),
+            path,
+        }
     }
 
     pub fn path(&self) -> &Path {
@@ -124,7 +143,9 @@ impl TempDir {
     }
 
     pub fn root(&self) -> &Path {
-        self.dir.as_ref().map_or(self.path.parent().unwrap_or(&self.path), |d| d.path())
+        self.dir
+            .as_ref()
+            .map_or(self.path.parent().unwrap_or(&self.path), |d| d.path())
     }
 }
 
@@ -139,7 +160,9 @@ pub fn read_fvecs(path: &Path) -> std::io::Result<(usize, Vec<f32>)> {
         if dim == 0 {
             dim = d;
         } else if d != dim {
-            return Err(std::io::Error::other(format!("record at {at} has dimension {d}, expected {dim}")));
+            return Err(std::io::Error::other(format!(
+                "record at {at} has dimension {d}, expected {dim}"
+            )));
         }
         at += 4;
         for _ in 0..d {
@@ -153,7 +176,14 @@ pub fn read_fvecs(path: &Path) -> std::io::Result<(usize, Vec<f32>)> {
 /// Read an `.ivecs` file (ground truth): rows of i32.
 pub fn read_ivecs(path: &Path) -> std::io::Result<(usize, Vec<i32>)> {
     let (dim, floats) = read_fvecs(path)?;
-    Ok((dim, floats.into_iter().map(f32::to_bits).map(|b| b as i32).collect()))
+    Ok((
+        dim,
+        floats
+            .into_iter()
+            .map(f32::to_bits)
+            .map(|b| b as i32)
+            .collect(),
+    ))
 }
 
 fn slice4(bytes: &[u8], at: usize) -> std::io::Result<[u8; 4]> {
@@ -170,7 +200,10 @@ pub fn dev_set_dir() -> Option<PathBuf> {
         std::env::var_os("KILN_DEV_SET").map(PathBuf::from),
         Some(manifest.join("../../shared/data/dev-minilm-15k")),
     ];
-    candidates.into_iter().flatten().find(|p| p.join("base.fvecs").is_file())
+    candidates
+        .into_iter()
+        .flatten()
+        .find(|p| p.join("base.fvecs").is_file())
 }
 
 /// Recall@k of `got` against the ground-truth ids `truth` (first k of them).
@@ -212,7 +245,9 @@ pub mod crash {
 
     pub fn op(seed: u64, i: u64) -> Op {
         let mut rng = ChaCha8Rng::seed_from_u64(seed ^ i.wrapping_mul(0x9E37_79B9_7F4A_7C15));
-        let vec = |rng: &mut ChaCha8Rng| -> Vec<f32> { (0..DIM).map(|_| rng.gen_range(-4i32..=4) as f32).collect() };
+        let vec = |rng: &mut ChaCha8Rng| -> Vec<f32> {
+            (0..DIM).map(|_| rng.gen_range(-4i32..=4) as f32).collect()
+        };
         match rng.gen_range(0..100) {
             0..=29 => Op::Upsert(rng.gen_range(0..ID_SPACE), vec(&mut rng)),
             30..=79 => {
@@ -223,7 +258,11 @@ pub mod crash {
                 let flat = ids.iter().flat_map(|_| vec(&mut rng)).collect();
                 Op::UpsertBatch(ids, flat)
             }
-            80..=97 => Op::DeleteBatch((0..rng.gen_range(1..10)).map(|_| rng.gen_range(0..ID_SPACE)).collect()),
+            80..=97 => Op::DeleteBatch(
+                (0..rng.gen_range(1..10))
+                    .map(|_| rng.gen_range(0..ID_SPACE))
+                    .collect(),
+            ),
             _ => Op::Flush,
         }
     }

@@ -7,26 +7,68 @@ use kiln_tests::TempDir;
 fn setup(metric: Metric) -> (TempDir, Database, kiln::Collection) {
     let dir = TempDir::new("bad");
     let db = Database::open(dir.path()).expect("open");
-    let coll = db.create_collection("c", CollectionConfig::new(3, metric).segment_rows(4)).expect("create");
-    coll.insert_batch(&[1, 2, 3, 4, 5], &[1., 0., 0., 0., 1., 0., 0., 0., 1., 1., 1., 0., 1., 1., 1.]).expect("seed rows");
+    let coll = db
+        .create_collection("c", CollectionConfig::new(3, metric).segment_rows(4))
+        .expect("create");
+    coll.insert_batch(
+        &[1, 2, 3, 4, 5],
+        &[1., 0., 0., 0., 1., 0., 0., 0., 1., 1., 1., 0., 1., 1., 1.],
+    )
+    .expect("seed rows");
     (dir, db, coll)
 }
 
 /// The observable state: live rows and every row's vector.
 fn state(coll: &kiln::Collection) -> (usize, Vec<Option<Vec<f32>>>) {
-    (coll.len(), (0..10).map(|id| coll.get(id).expect("get")).collect())
+    (
+        coll.len(),
+        (0..10).map(|id| coll.get(id).expect("get")).collect(),
+    )
 }
 
 #[test]
 fn wrong_dimension() {
     let (_d, _db, c) = setup(Metric::L2);
     let before = state(&c);
-    assert!(matches!(c.insert(9, &[1.0, 2.0]), Err(Error::DimensionMismatch { expected: 3, got: 2 })));
-    assert!(matches!(c.upsert(1, &[1.0; 4]), Err(Error::DimensionMismatch { expected: 3, got: 4 })));
-    assert!(matches!(c.insert_batch(&[8, 9], &[1.0; 5]), Err(Error::DimensionMismatch { expected: 6, got: 5 })));
-    assert!(matches!(c.upsert_batch(&[8], &[]), Err(Error::DimensionMismatch { expected: 3, got: 0 })));
-    assert!(matches!(c.search(&[1.0], &SearchOptions::new(1)), Err(Error::DimensionMismatch { expected: 3, got: 1 })));
-    assert!(matches!(c.search_batch(&[1.0; 4], &SearchOptions::new(1)), Err(Error::DimensionMismatch { .. })));
+    assert!(matches!(
+        c.insert(9, &[1.0, 2.0]),
+        Err(Error::DimensionMismatch {
+            expected: 3,
+            got: 2
+        })
+    ));
+    assert!(matches!(
+        c.upsert(1, &[1.0; 4]),
+        Err(Error::DimensionMismatch {
+            expected: 3,
+            got: 4
+        })
+    ));
+    assert!(matches!(
+        c.insert_batch(&[8, 9], &[1.0; 5]),
+        Err(Error::DimensionMismatch {
+            expected: 6,
+            got: 5
+        })
+    ));
+    assert!(matches!(
+        c.upsert_batch(&[8], &[]),
+        Err(Error::DimensionMismatch {
+            expected: 3,
+            got: 0
+        })
+    ));
+    assert!(matches!(
+        c.search(&[1.0], &SearchOptions::new(1)),
+        Err(Error::DimensionMismatch {
+            expected: 3,
+            got: 1
+        })
+    ));
+    assert!(matches!(
+        c.search_batch(&[1.0; 4], &SearchOptions::new(1)),
+        Err(Error::DimensionMismatch { .. })
+    ));
     assert_eq!(state(&c), before);
 }
 
@@ -35,14 +77,29 @@ fn nan_and_infinity() {
     let (_d, _db, c) = setup(Metric::L2);
     let before = state(&c);
     for bad in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY] {
-        assert!(matches!(c.insert(9, &[0.0, bad, 0.0]), Err(Error::InvalidVector { id: Some(9), .. })));
-        assert!(matches!(c.upsert(1, &[bad, 0.0, 0.0]), Err(Error::InvalidVector { id: Some(1), .. })));
+        assert!(matches!(
+            c.insert(9, &[0.0, bad, 0.0]),
+            Err(Error::InvalidVector { id: Some(9), .. })
+        ));
+        assert!(matches!(
+            c.upsert(1, &[bad, 0.0, 0.0]),
+            Err(Error::InvalidVector { id: Some(1), .. })
+        ));
         // All or nothing: one bad row fails the whole batch.
-        assert!(matches!(c.insert_batch(&[8, 9], &[0.0, 0.0, 0.0, 1.0, bad, 1.0]), Err(Error::InvalidVector { id: Some(9), .. })));
-        assert!(matches!(c.search(&[bad, 0.0, 0.0], &SearchOptions::new(1)), Err(Error::InvalidVector { id: None, .. })));
+        assert!(matches!(
+            c.insert_batch(&[8, 9], &[0.0, 0.0, 0.0, 1.0, bad, 1.0]),
+            Err(Error::InvalidVector { id: Some(9), .. })
+        ));
+        assert!(matches!(
+            c.search(&[bad, 0.0, 0.0], &SearchOptions::new(1)),
+            Err(Error::InvalidVector { id: None, .. })
+        ));
     }
     // Finite but too large to square in f32.
-    assert!(matches!(c.insert(9, &[1e20, 0.0, 0.0]), Err(Error::InvalidVector { .. })));
+    assert!(matches!(
+        c.insert(9, &[1e20, 0.0, 0.0]),
+        Err(Error::InvalidVector { .. })
+    ));
     assert_eq!(state(&c), before);
 }
 
@@ -50,20 +107,35 @@ fn nan_and_infinity() {
 fn zero_vector_under_cosine_only() {
     let (_d, _db, c) = setup(Metric::Cosine);
     let before = state(&c);
-    assert!(matches!(c.insert(9, &[0.0; 3]), Err(Error::InvalidVector { .. })));
-    assert!(matches!(c.search(&[0.0; 3], &SearchOptions::new(1)), Err(Error::InvalidVector { .. })));
+    assert!(matches!(
+        c.insert(9, &[0.0; 3]),
+        Err(Error::InvalidVector { .. })
+    ));
+    assert!(matches!(
+        c.search(&[0.0; 3], &SearchOptions::new(1)),
+        Err(Error::InvalidVector { .. })
+    ));
     assert_eq!(state(&c), before);
     let (_d2, _db2, l2) = setup(Metric::L2);
-    l2.insert(9, &[0.0; 3]).expect("zero vector is fine under L2");
+    l2.insert(9, &[0.0; 3])
+        .expect("zero vector is fine under L2");
 }
 
 #[test]
 fn k_zero_and_huge_k() {
     let (_d, _db, c) = setup(Metric::L2);
-    assert!(matches!(c.search(&[0.0; 3], &SearchOptions::new(0)), Err(Error::InvalidArgument { .. })));
-    assert!(matches!(c.search_batch(&[0.0; 3], &SearchOptions::new(0)), Err(Error::InvalidArgument { .. })));
+    assert!(matches!(
+        c.search(&[0.0; 3], &SearchOptions::new(0)),
+        Err(Error::InvalidArgument { .. })
+    ));
+    assert!(matches!(
+        c.search_batch(&[0.0; 3], &SearchOptions::new(0)),
+        Err(Error::InvalidArgument { .. })
+    ));
     // A k beyond the rows returns every live row, without allocating k of anything.
-    let hits = c.search(&[0.0; 3], &SearchOptions::new(usize::MAX)).expect("huge k");
+    let hits = c
+        .search(&[0.0; 3], &SearchOptions::new(usize::MAX))
+        .expect("huge k");
     assert_eq!(hits.len(), 5);
 }
 
@@ -71,9 +143,17 @@ fn k_zero_and_huge_k() {
 fn empty_collection_and_empty_batches() {
     let dir = TempDir::new("bad-empty");
     let db = Database::open(dir.path()).expect("open");
-    let c = db.create_collection("e", CollectionConfig::new(2, Metric::L2)).expect("create");
-    assert!(c.search(&[1.0, 1.0], &SearchOptions::new(10)).expect("search").is_empty());
-    assert!(c.search_batch(&[], &SearchOptions::new(10)).expect("empty batch").is_empty());
+    let c = db
+        .create_collection("e", CollectionConfig::new(2, Metric::L2))
+        .expect("create");
+    assert!(c
+        .search(&[1.0, 1.0], &SearchOptions::new(10))
+        .expect("search")
+        .is_empty());
+    assert!(c
+        .search_batch(&[], &SearchOptions::new(10))
+        .expect("empty batch")
+        .is_empty());
     c.insert_batch(&[], &[]).expect("empty insert batch");
     c.upsert_batch(&[], &[]).expect("empty upsert batch");
     assert_eq!(c.delete_batch(&[]).expect("empty delete"), 0);
@@ -86,10 +166,22 @@ fn empty_collection_and_empty_batches() {
 fn duplicate_ids() {
     let (_d, _db, c) = setup(Metric::L2);
     let before = state(&c);
-    assert!(matches!(c.insert(3, &[0.0; 3]), Err(Error::DuplicateId { id: 3, .. })));
-    assert!(matches!(c.insert_batch(&[8, 3], &[0.0; 6]), Err(Error::DuplicateId { id: 3, .. })));
-    assert!(matches!(c.insert_batch(&[8, 8], &[0.0; 6]), Err(Error::DuplicateIdInBatch { id: 8 })));
-    assert!(matches!(c.upsert_batch(&[8, 9, 8], &[0.0; 9]), Err(Error::DuplicateIdInBatch { id: 8 })));
+    assert!(matches!(
+        c.insert(3, &[0.0; 3]),
+        Err(Error::DuplicateId { id: 3, .. })
+    ));
+    assert!(matches!(
+        c.insert_batch(&[8, 3], &[0.0; 6]),
+        Err(Error::DuplicateId { id: 3, .. })
+    ));
+    assert!(matches!(
+        c.insert_batch(&[8, 8], &[0.0; 6]),
+        Err(Error::DuplicateIdInBatch { id: 8 })
+    ));
+    assert!(matches!(
+        c.upsert_batch(&[8, 9, 8], &[0.0; 9]),
+        Err(Error::DuplicateIdInBatch { id: 8 })
+    ));
     assert_eq!(state(&c), before);
     // Repeated ids in a delete batch are harmless and counted once.
     assert_eq!(c.delete_batch(&[1, 1, 2, 77]).expect("delete"), 2);
@@ -110,10 +202,29 @@ fn bad_collection_names_and_configs() {
     let dir = TempDir::new("bad-names");
     let db = Database::open(dir.path()).expect("open");
     let long = "x".repeat(kiln::MAX_NAME_LEN + 1);
-    for name in ["", "../evil", "a/b", "a\0b", ".hidden", "-x", "caf\u{e9}", long.as_str(), "has space"] {
-        assert!(matches!(db.create_collection(name, CollectionConfig::new(2, Metric::L2)), Err(Error::InvalidName { .. })), "{name:?}");
+    for name in [
+        "",
+        "../evil",
+        "a/b",
+        "a\0b",
+        ".hidden",
+        "-x",
+        "caf\u{e9}",
+        long.as_str(),
+        "has space",
+    ] {
+        assert!(
+            matches!(
+                db.create_collection(name, CollectionConfig::new(2, Metric::L2)),
+                Err(Error::InvalidName { .. })
+            ),
+            "{name:?}"
+        );
     }
-    assert!(matches!(db.create_collection("d0", CollectionConfig::new(0, Metric::L2)), Err(Error::InvalidArgument { .. })));
+    assert!(matches!(
+        db.create_collection("d0", CollectionConfig::new(0, Metric::L2)),
+        Err(Error::InvalidArgument { .. })
+    ));
     assert!(matches!(
         db.create_collection("dbig", CollectionConfig::new(MAX_DIMENSION + 1, Metric::L2)),
         Err(Error::InvalidArgument { .. })
@@ -123,10 +234,20 @@ fn bad_collection_names_and_configs() {
         Err(Error::InvalidArgument { .. })
     ));
     assert!(db.list_collections().expect("list").is_empty());
-    assert!(matches!(db.collection("nope"), Err(Error::CollectionNotFound { .. })));
-    assert!(matches!(db.drop_collection("nope"), Err(Error::CollectionNotFound { .. })));
-    db.create_collection("ok", CollectionConfig::new(2, Metric::L2)).expect("create");
-    assert!(matches!(db.create_collection("ok", CollectionConfig::new(2, Metric::L2)), Err(Error::CollectionExists { .. })));
+    assert!(matches!(
+        db.collection("nope"),
+        Err(Error::CollectionNotFound { .. })
+    ));
+    assert!(matches!(
+        db.drop_collection("nope"),
+        Err(Error::CollectionNotFound { .. })
+    ));
+    db.create_collection("ok", CollectionConfig::new(2, Metric::L2))
+        .expect("create");
+    assert!(matches!(
+        db.create_collection("ok", CollectionConfig::new(2, Metric::L2)),
+        Err(Error::CollectionExists { .. })
+    ));
     assert_eq!(db.list_collections().expect("list"), vec!["ok".to_string()]);
     // The directory holds no file named after a collection.
     assert!(!dir.path().join("ok").exists() && !dir.root().join("evil").exists());
@@ -137,12 +258,23 @@ fn dropped_collection_handles_fail_cleanly() {
     let (_d, db, c) = setup(Metric::L2);
     c.flush().expect("flush");
     db.drop_collection("c").expect("drop");
-    assert!(matches!(c.insert(100, &[0.0; 3]), Err(Error::CollectionNotFound { .. })));
-    assert!(matches!(c.search(&[0.0; 3], &SearchOptions::new(1)), Err(Error::CollectionNotFound { .. })));
+    assert!(matches!(
+        c.insert(100, &[0.0; 3]),
+        Err(Error::CollectionNotFound { .. })
+    ));
+    assert!(matches!(
+        c.search(&[0.0; 3], &SearchOptions::new(1)),
+        Err(Error::CollectionNotFound { .. })
+    ));
     assert!(matches!(c.get(1), Err(Error::CollectionNotFound { .. })));
-    assert!(matches!(db.collection("c"), Err(Error::CollectionNotFound { .. })));
+    assert!(matches!(
+        db.collection("c"),
+        Err(Error::CollectionNotFound { .. })
+    ));
     // The name can be used again and starts empty.
-    let c2 = db.create_collection("c", CollectionConfig::new(3, Metric::L2)).expect("recreate");
+    let c2 = db
+        .create_collection("c", CollectionConfig::new(3, Metric::L2))
+        .expect("recreate");
     assert_eq!(c2.len(), 0);
     assert_eq!(c2.get(1).expect("get"), None);
 }

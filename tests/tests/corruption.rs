@@ -11,7 +11,9 @@ use rand::Rng;
 
 fn segment_files(root: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
-    let Ok(colls) = std::fs::read_dir(root.join("collections")) else { return out };
+    let Ok(colls) = std::fs::read_dir(root.join("collections")) else {
+        return out;
+    };
     for c in colls.flatten() {
         for f in std::fs::read_dir(c.path()).into_iter().flatten().flatten() {
             if f.path().extension().is_some_and(|e| e == "seg") {
@@ -25,28 +27,38 @@ fn segment_files(root: &Path) -> Vec<PathBuf> {
 
 fn build(dir: &Path) -> PathBuf {
     let db = Database::open(dir).expect("open");
-    let c = db.create_collection("victim", CollectionConfig::new(4, Metric::L2)).expect("create");
+    let c = db
+        .create_collection("victim", CollectionConfig::new(4, Metric::L2))
+        .expect("create");
     let ids: Vec<u64> = (0..40).collect();
     let flat: Vec<f32> = (0..160).map(|i| i as f32 * 0.25).collect();
     c.insert_batch(&ids, &flat).expect("insert");
     c.flush().expect("flush");
-    let other = db.create_collection("bystander", CollectionConfig::new(2, Metric::L2)).expect("create");
+    let other = db
+        .create_collection("bystander", CollectionConfig::new(2, Metric::L2))
+        .expect("create");
     other.insert(1, &[1.0, 2.0]).expect("insert");
     other.flush().expect("flush");
     drop((c, other, db));
     let files = segment_files(dir);
     assert_eq!(files.len(), 2, "{files:?}");
-    files.into_iter().next().expect("victim's segment (lower collection id)")
+    files
+        .into_iter()
+        .next()
+        .expect("victim's segment (lower collection id)")
 }
 
 fn expect_corrupted(dir: &Path, file: &Path, what: &str) {
-    let db = Database::open(dir).unwrap_or_else(|e| panic!("{what}: the database must still open: {e}"));
+    let db =
+        Database::open(dir).unwrap_or_else(|e| panic!("{what}: the database must still open: {e}"));
     match db.collection("victim") {
         Err(Error::Corrupted { path, .. }) => assert_eq!(path, file, "{what}"),
         Err(other) => panic!("{what}: expected Corrupted, got {other}"),
         Ok(c) => panic!("{what}: damaged segment served {} rows", c.len()),
     }
-    let b = db.collection("bystander").expect("other collections stay usable");
+    let b = db
+        .collection("bystander")
+        .expect("other collections stay usable");
     assert_eq!(b.get(1).expect("get"), Some(vec![1.0, 2.0]));
 }
 
@@ -70,9 +82,15 @@ fn bit_flips_are_detected() {
     let db = Database::open(dir.path()).expect("open");
     let c = db.collection("victim").expect("restored file verifies");
     assert_eq!(c.len(), 40);
-    let hits = c.search(&[0.0, 0.25, 0.5, 0.75], &SearchOptions::new(1)).expect("search");
+    let hits = c
+        .search(&[0.0, 0.25, 0.5, 0.75], &SearchOptions::new(1))
+        .expect("search");
     assert_eq!(hits[0].id, 0);
-    eprintln!("bit flips: {} trials, {} detected", offsets.len(), offsets.len());
+    eprintln!(
+        "bit flips: {} trials, {} detected",
+        offsets.len(),
+        offsets.len()
+    );
 }
 
 #[test]
@@ -80,7 +98,17 @@ fn truncation_and_missing_files_are_detected() {
     let dir = TempDir::new("trunc");
     let file = build(dir.path());
     let good = std::fs::read(&file).expect("read");
-    for cut in [0, 1, 63, 64, 65, good.len() / 2, good.len() - 25, good.len() - 24, good.len() - 1] {
+    for cut in [
+        0,
+        1,
+        63,
+        64,
+        65,
+        good.len() / 2,
+        good.len() - 25,
+        good.len() - 24,
+        good.len() - 1,
+    ] {
         std::fs::write(&file, &good[..cut]).expect("write");
         expect_corrupted(dir.path(), &file, &format!("cut at {cut}"));
     }
@@ -96,10 +124,18 @@ fn truncation_and_missing_files_are_detected() {
 fn swapped_segment_files_are_detected() {
     let dir = TempDir::new("swap");
     let db = Database::open(dir.path()).expect("open");
-    let c = db.create_collection("victim", CollectionConfig::new(4, Metric::L2).segment_rows(10)).expect("create");
+    let c = db
+        .create_collection(
+            "victim",
+            CollectionConfig::new(4, Metric::L2).segment_rows(10),
+        )
+        .expect("create");
     let ids: Vec<u64> = (0..20).collect();
     c.insert_batch(&ids, &vec![1.0; 80]).expect("insert");
-    db.create_collection("bystander", CollectionConfig::new(2, Metric::L2)).expect("create").insert(1, &[1.0, 2.0]).expect("insert");
+    db.create_collection("bystander", CollectionConfig::new(2, Metric::L2))
+        .expect("create")
+        .insert(1, &[1.0, 2.0])
+        .expect("insert");
     drop((c, db));
     let files = segment_files(dir.path());
     assert_eq!(files.len(), 2);

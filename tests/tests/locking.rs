@@ -12,7 +12,8 @@ use kiln_tests::TempDir;
 fn second_open_in_same_process_is_locked_quickly() {
     let dir = TempDir::new("lock");
     let db = Database::open(dir.path()).expect("open");
-    db.create_collection("c", CollectionConfig::new(2, Metric::L2)).expect("create");
+    db.create_collection("c", CollectionConfig::new(2, Metric::L2))
+        .expect("create");
     let start = Instant::now();
     let r = Database::open(dir.path());
     let took = start.elapsed();
@@ -27,9 +28,14 @@ fn second_open_in_same_process_is_locked_quickly() {
 fn a_handle_keeps_the_lock() {
     let dir = TempDir::new("lock-handle");
     let db = Database::open(dir.path()).expect("open");
-    let c = db.create_collection("c", CollectionConfig::new(2, Metric::L2)).expect("create");
+    let c = db
+        .create_collection("c", CollectionConfig::new(2, Metric::L2))
+        .expect("create");
     drop(db);
-    assert!(matches!(Database::open(dir.path()), Err(Error::Locked { .. })));
+    assert!(matches!(
+        Database::open(dir.path()),
+        Err(Error::Locked { .. })
+    ));
     drop(c);
     Database::open(dir.path()).expect("open after last handle dropped");
 }
@@ -49,7 +55,13 @@ fn other_process_gets_locked_and_lock_dies_with_process() {
 
     // A child that holds the lock and is killed leaves no stale lock.
     let mut child = Command::new(env!("CARGO_BIN_EXE_kiln-child"))
-        .args(["write", &dir.path().display().to_string(), "buffered", "1", "0"])
+        .args([
+            "write",
+            &dir.path().display().to_string(),
+            "buffered",
+            "1",
+            "0",
+        ])
         .stdout(std::process::Stdio::piped())
         .spawn()
         .expect("spawn");
@@ -57,7 +69,10 @@ fn other_process_gets_locked_and_lock_dies_with_process() {
     let mut line = String::new();
     std::io::BufRead::read_line(&mut stdout, &mut line).expect("read");
     assert_eq!(line.trim(), "READY");
-    assert!(matches!(Database::open(dir.path()), Err(Error::Locked { .. })));
+    assert!(matches!(
+        Database::open(dir.path()),
+        Err(Error::Locked { .. })
+    ));
     child.kill().expect("kill");
     child.wait().expect("wait");
     Database::open(dir.path()).expect("open after the holder was killed");
@@ -82,7 +97,17 @@ fn eight_racing_opens_one_wins() {
             })
         })
         .collect();
-    let results: Vec<_> = handles.into_iter().map(|h| h.join().expect("thread")).collect();
-    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1, "{results:?}");
-    assert!(results.iter().all(|r| r.is_ok() || r == &Err(true)), "{results:?}");
+    let results: Vec<_> = handles
+        .into_iter()
+        .map(|h| h.join().expect("thread"))
+        .collect();
+    assert_eq!(
+        results.iter().filter(|r| r.is_ok()).count(),
+        1,
+        "{results:?}"
+    );
+    assert!(
+        results.iter().all(|r| r.is_ok() || r == &Err(true)),
+        "{results:?}"
+    );
 }

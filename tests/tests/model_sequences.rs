@@ -58,7 +58,11 @@ fn op() -> impl Strategy<Value = Op> {
 }
 
 fn metric() -> impl Strategy<Value = Metric> {
-    prop_oneof![Just(Metric::L2), Just(Metric::InnerProduct), Just(Metric::Cosine)]
+    prop_oneof![
+        Just(Metric::L2),
+        Just(Metric::InnerProduct),
+        Just(Metric::Cosine)
+    ]
 }
 
 fn is_zero(v: &[f32]) -> bool {
@@ -66,7 +70,12 @@ fn is_zero(v: &[f32]) -> bool {
 }
 
 /// What the model says a write of `rows` must fail with, if anything.
-fn expected_write_error(model: &Model, ids: &[u64], flat: &[f32], insert: bool) -> Option<&'static str> {
+fn expected_write_error(
+    model: &Model,
+    ids: &[u64],
+    flat: &[f32],
+    insert: bool,
+) -> Option<&'static str> {
     let mut seen = std::collections::HashSet::new();
     if ids.iter().any(|id| !seen.insert(*id)) {
         return Some("duplicate in batch");
@@ -92,11 +101,19 @@ fn error_kind(e: &Error) -> &'static str {
 fn check_state(coll: &kiln::Collection, model: &Model, step: usize) {
     assert_eq!(coll.len(), model.len(), "step {step}: len");
     for id in 0..IDS {
-        assert_eq!(coll.get(id).expect("get").as_ref(), model.rows.get(&id), "step {step}: get {id}");
+        assert_eq!(
+            coll.get(id).expect("get").as_ref(),
+            model.rows.get(&id),
+            "step {step}: get {id}"
+        );
     }
     let q = [1.0, -1.0, 0.5, 2.0];
     let k = model.len().max(1);
-    assert_same_hits(&format!("step {step}: full ranking"), &coll.search(&q, &SearchOptions::new(k)).expect("search"), &model.search(&q, k));
+    assert_same_hits(
+        &format!("step {step}: full ranking"),
+        &coll.search(&q, &SearchOptions::new(k)).expect("search"),
+        &model.search(&q, k),
+    );
     // Only one growing segment may be left unsealed after a write returns: seals are synchronous
     // until the background pool arrives.
     let growing = coll.segments().iter().filter(|s| !s.sealed).count();
@@ -113,12 +130,18 @@ fn run(metric: Metric, segment_rows: u32, ops: Vec<Op>) {
         match op {
             Op::Insert(id, v) | Op::Upsert(id, v) if metric == Metric::Cosine && is_zero(&v) => {
                 let r = coll.upsert(id, &v);
-                assert!(matches!(r, Err(Error::InvalidVector { .. })), "step {step}: {r:?}");
+                assert!(
+                    matches!(r, Err(Error::InvalidVector { .. })),
+                    "step {step}: {r:?}"
+                );
             }
             Op::Insert(id, v) => {
                 let r = coll.insert(id, &v);
                 if model.rows.contains_key(&id) {
-                    assert!(matches!(r, Err(Error::DuplicateId { id: i, .. }) if i == id), "step {step}: {r:?}");
+                    assert!(
+                        matches!(r, Err(Error::DuplicateId { id: i, .. }) if i == id),
+                        "step {step}: {r:?}"
+                    );
                 } else {
                     r.expect("insert");
                     model.upsert(id, &v);
@@ -128,7 +151,9 @@ fn run(metric: Metric, segment_rows: u32, ops: Vec<Op>) {
                 coll.upsert(id, &v).expect("upsert");
                 model.upsert(id, &v);
             }
-            Op::InsertBatch(ids, flat) | Op::UpsertBatch(ids, flat) if expected_write_error(&model, &ids, &flat, false).is_some() => {
+            Op::InsertBatch(ids, flat) | Op::UpsertBatch(ids, flat)
+                if expected_write_error(&model, &ids, &flat, false).is_some() =>
+            {
                 let want = expected_write_error(&model, &ids, &flat, false);
                 let r = coll.upsert_batch(&ids, &flat);
                 assert_eq!(r.as_ref().err().map(error_kind), want, "step {step}: {r:?}");
@@ -150,15 +175,27 @@ fn run(metric: Metric, segment_rows: u32, ops: Vec<Op>) {
                 }
             }
             Op::Delete(id) => {
-                assert_eq!(coll.delete(id).expect("delete"), model.delete(id), "step {step}");
+                assert_eq!(
+                    coll.delete(id).expect("delete"),
+                    model.delete(id),
+                    "step {step}"
+                );
             }
             Op::DeleteBatch(ids) => {
                 let want = ids.iter().filter(|id| model.delete(**id)).count();
-                assert_eq!(coll.delete_batch(&ids).expect("delete_batch"), want, "step {step}");
+                assert_eq!(
+                    coll.delete_batch(&ids).expect("delete_batch"),
+                    want,
+                    "step {step}"
+                );
             }
             Op::Flush => {
                 coll.flush().expect("flush");
-                assert!(coll.segments().iter().filter(|s| !s.sealed).all(|s| s.rows == 0));
+                assert!(coll
+                    .segments()
+                    .iter()
+                    .filter(|s| !s.sealed)
+                    .all(|s| s.rows == 0));
             }
             Op::Reopen => {
                 drop(coll);
@@ -169,15 +206,25 @@ fn run(metric: Metric, segment_rows: u32, ops: Vec<Op>) {
             Op::Search(q, k) => {
                 let r = coll.search(&q, &SearchOptions::new(k));
                 if metric == Metric::Cosine && is_zero(&q) {
-                    assert!(matches!(r, Err(Error::InvalidVector { .. })), "step {step}: {r:?}");
+                    assert!(
+                        matches!(r, Err(Error::InvalidVector { .. })),
+                        "step {step}: {r:?}"
+                    );
                 } else {
-                    assert_same_hits(&format!("step {step}"), &r.expect("search"), &model.search(&q, k));
+                    assert_same_hits(
+                        &format!("step {step}"),
+                        &r.expect("search"),
+                        &model.search(&q, k),
+                    );
                 }
             }
             Op::SearchBatch(qs, k) => {
                 let r = coll.search_batch(&qs, &SearchOptions::new(k));
                 if metric == Metric::Cosine && qs.chunks(DIM).any(is_zero) {
-                    assert!(matches!(r, Err(Error::InvalidVector { .. })), "step {step}: {r:?}");
+                    assert!(
+                        matches!(r, Err(Error::InvalidVector { .. })),
+                        "step {step}: {r:?}"
+                    );
                 } else {
                     let r = r.expect("search_batch");
                     assert_eq!(r.len(), qs.len() / DIM);
@@ -208,6 +255,18 @@ proptest! {
 fn spill_across_many_segments_in_one_batch() {
     // One batch larger than several segments lands atomically in new segments, all sealed.
     let ids: Vec<u64> = (0..23).collect();
-    let flat: Vec<f32> = ids.iter().flat_map(|&i| [i as f32, 1.0, 0.0, -1.0]).collect();
-    run(Metric::L2, 5, vec![Op::Insert(100, vec![0.0; 4]), Op::InsertBatch(ids, flat), Op::Reopen, Op::Search(vec![3.0, 1.0, 0.0, -1.0], 30)]);
+    let flat: Vec<f32> = ids
+        .iter()
+        .flat_map(|&i| [i as f32, 1.0, 0.0, -1.0])
+        .collect();
+    run(
+        Metric::L2,
+        5,
+        vec![
+            Op::Insert(100, vec![0.0; 4]),
+            Op::InsertBatch(ids, flat),
+            Op::Reopen,
+            Op::Search(vec![3.0, 1.0, 0.0, -1.0], 30),
+        ],
+    );
 }

@@ -9,9 +9,15 @@ use kiln_tests::{assert_same_hits, clustered_vectors, seeded_rng, Model, TempDir
 fn distance_conventions() {
     let dir = TempDir::new("dist");
     let db = Database::open(dir.path()).expect("open");
-    let l2 = db.create_collection("l2", CollectionConfig::new(2, Metric::L2)).expect("create");
-    let ip = db.create_collection("ip", CollectionConfig::new(2, Metric::InnerProduct)).expect("create");
-    let cos = db.create_collection("cos", CollectionConfig::new(2, Metric::Cosine)).expect("create");
+    let l2 = db
+        .create_collection("l2", CollectionConfig::new(2, Metric::L2))
+        .expect("create");
+    let ip = db
+        .create_collection("ip", CollectionConfig::new(2, Metric::InnerProduct))
+        .expect("create");
+    let cos = db
+        .create_collection("cos", CollectionConfig::new(2, Metric::Cosine))
+        .expect("create");
     for c in [&l2, &ip, &cos] {
         c.insert(1, &[3.0, 4.0]).expect("insert");
         c.insert(2, &[-1.0, 0.0]).expect("insert");
@@ -23,7 +29,9 @@ fn distance_conventions() {
     let h = ip.search(&q, &SearchOptions::new(2)).expect("search");
     assert_eq!((h[0].id, h[0].distance), (1, -3.0));
     assert_eq!((h[1].id, h[1].distance), (2, 1.0));
-    let h = cos.search(&[2.0, 0.0], &SearchOptions::new(2)).expect("search");
+    let h = cos
+        .search(&[2.0, 0.0], &SearchOptions::new(2))
+        .expect("search");
     assert_eq!(h[0].id, 1);
     assert!((h[0].distance - 0.4).abs() < 1e-6, "{h:?}");
     assert_eq!((h[1].id, h[1].distance), (2, 2.0));
@@ -35,12 +43,19 @@ fn distance_conventions() {
 fn ties_break_by_smaller_id_across_segments() {
     let dir = TempDir::new("ties");
     let db = Database::open(dir.path()).expect("open");
-    let c = db.create_collection("t", CollectionConfig::new(2, Metric::L2).segment_rows(3)).expect("create");
+    let c = db
+        .create_collection("t", CollectionConfig::new(2, Metric::L2).segment_rows(3))
+        .expect("create");
     // Ten identical vectors spread over four segments, inserted in scrambled id order.
     for id in [9u64, 3, 7, 1, 8, 2, 6, 0, 5, 4] {
         c.insert(id, &[1.0, 1.0]).expect("insert");
     }
-    let ids: Vec<u64> = c.search(&[0.0, 0.0], &SearchOptions::new(4)).expect("search").iter().map(|h| h.id).collect();
+    let ids: Vec<u64> = c
+        .search(&[0.0, 0.0], &SearchOptions::new(4))
+        .expect("search")
+        .iter()
+        .map(|h| h.id)
+        .collect();
     assert_eq!(ids, vec![0, 1, 2, 3]);
     assert!(c.segments().len() >= 4);
 }
@@ -57,7 +72,12 @@ fn results_do_not_depend_on_segment_layout() {
     let db = Database::open(dir.path()).expect("open");
     let mut answers = Vec::new();
     for (name, rows) in [("one", 100_000u32), ("many", 97), ("tiny", 7)] {
-        let c = db.create_collection(name, CollectionConfig::new(dim, Metric::Cosine).segment_rows(rows)).expect("create");
+        let c = db
+            .create_collection(
+                name,
+                CollectionConfig::new(dim, Metric::Cosine).segment_rows(rows),
+            )
+            .expect("create");
         for (chunk_ids, chunk) in ids.chunks(250).zip(data.chunks(250 * dim)) {
             c.insert_batch(chunk_ids, chunk).expect("insert");
         }
@@ -67,7 +87,10 @@ fn results_do_not_depend_on_segment_layout() {
         for &id in ids.iter().step_by(7) {
             c.upsert(id, &vec![0.5; dim]).expect("upsert");
         }
-        answers.push(c.search_batch(&queries, &SearchOptions::new(25)).expect("search"));
+        answers.push(
+            c.search_batch(&queries, &SearchOptions::new(25))
+                .expect("search"),
+        );
     }
     for a in &answers[1..] {
         for (x, y) in a.iter().zip(&answers[0]) {
@@ -82,7 +105,9 @@ fn deleted_and_overwritten_rows_never_return() {
     let dim = 8;
     let dir = TempDir::new("deleted");
     let db = Database::open(dir.path()).expect("open");
-    let c = db.create_collection("d", CollectionConfig::new(dim, Metric::L2).segment_rows(50)).expect("create");
+    let c = db
+        .create_collection("d", CollectionConfig::new(dim, Metric::L2).segment_rows(50))
+        .expect("create");
     let mut model = Model::new(Metric::L2, dim);
     let data = clustered_vectors(&mut rng, 400, dim, 5, 0.1);
     let ids: Vec<u64> = (0..400).collect();
@@ -104,9 +129,16 @@ fn deleted_and_overwritten_rows_never_return() {
     let hits = c.search(&q, &SearchOptions::new(400)).expect("search");
     assert_eq!(hits.len(), model.len());
     assert_same_hits("after deletes", &hits, &model.search(&q, 400));
-    let batch = c.search_batch(&data[..10 * dim], &SearchOptions::new(7)).expect("batch");
+    let batch = c
+        .search_batch(&data[..10 * dim], &SearchOptions::new(7))
+        .expect("batch");
     for (i, got) in batch.iter().enumerate() {
-        assert_same_hits("batch", got, &c.search(&data[i * dim..(i + 1) * dim], &SearchOptions::new(7)).expect("search"));
+        assert_same_hits(
+            "batch",
+            got,
+            &c.search(&data[i * dim..(i + 1) * dim], &SearchOptions::new(7))
+                .expect("search"),
+        );
     }
 }
 
@@ -119,7 +151,12 @@ fn large_collection_fans_out_and_matches_model() {
     let data = clustered_vectors(&mut rng, n, dim, 50, 0.1);
     let dir = TempDir::new("fanout");
     let db = Database::open(dir.path()).expect("open");
-    let c = db.create_collection("f", CollectionConfig::new(dim, Metric::InnerProduct).segment_rows(8000)).expect("create");
+    let c = db
+        .create_collection(
+            "f",
+            CollectionConfig::new(dim, Metric::InnerProduct).segment_rows(8000),
+        )
+        .expect("create");
     let ids: Vec<u64> = (0..n as u64).collect();
     let mut model = Model::new(Metric::InnerProduct, dim);
     for (chunk_ids, chunk) in ids.chunks(4096).zip(data.chunks(4096 * dim)) {
@@ -130,6 +167,10 @@ fn large_collection_fans_out_and_matches_model() {
     }
     assert!(c.segments().iter().filter(|s| s.sealed).count() >= 4);
     for q in data.chunks(dim).step_by(n / 10) {
-        assert_same_hits("fan-out", &c.search(q, &SearchOptions::new(10)).expect("search"), &model.search(q, 10));
+        assert_same_hits(
+            "fan-out",
+            &c.search(q, &SearchOptions::new(10)).expect("search"),
+            &model.search(q, 10),
+        );
     }
 }

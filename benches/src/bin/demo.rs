@@ -33,11 +33,17 @@ fn arg<T: std::str::FromStr>(name: &str, default: T) -> T {
 fn run() -> Result<(), Box<dyn std::error::Error>> {
     let rows: usize = arg("--rows", 300_000);
     let dim: usize = arg("--dim", 128);
-    let dir: PathBuf = arg("--dir", PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../target/kiln-demo")));
+    let dir: PathBuf = arg(
+        "--dir",
+        PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../target/kiln-demo")),
+    );
     if dir.exists() {
         std::fs::remove_dir_all(&dir)?;
     }
-    println!("Kiln demo: {rows} synthetic {dim}-d vectors (256 clusters) into {}", dir.display());
+    println!(
+        "Kiln demo: {rows} synthetic {dim}-d vectors (256 clusters) into {}",
+        dir.display()
+    );
 
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
     let t = Instant::now();
@@ -48,8 +54,10 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     let docs = db.create_collection("docs", CollectionConfig::new(dim, Metric::L2))?;
     let bar = ProgressBar::new(rows as u64);
     bar.set_style(
-        ProgressStyle::with_template("{spinner} ingest [{bar:40}] {pos}/{len} rows  {per_sec}  eta {eta}  {msg}")?
-            .progress_chars("=> "),
+        ProgressStyle::with_template(
+            "{spinner} ingest [{bar:40}] {pos}/{len} rows  {per_sec}  eta {eta}  {msg}",
+        )?
+        .progress_chars("=> "),
     );
     bar.enable_steady_tick(Duration::from_millis(200));
     let batch = 1000;
@@ -59,20 +67,34 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         docs.insert_batch(chunk_ids, chunk)?;
         bar.inc(chunk_ids.len() as u64);
         let segs = docs.segments();
-        bar.set_message(format!("{} sealed segments", segs.iter().filter(|s| s.sealed).count()));
+        bar.set_message(format!(
+            "{} sealed segments",
+            segs.iter().filter(|s| s.sealed).count()
+        ));
     }
     docs.flush()?;
     bar.finish();
     let ingest_s = secs(t);
-    println!("ingested {rows} rows in {ingest_s:.1}s ({} rows/s, every row durable after flush)", rate(rows as f64 / ingest_s));
+    println!(
+        "ingested {rows} rows in {ingest_s:.1}s ({} rows/s, every row durable after flush)",
+        rate(rows as f64 / ingest_s)
+    );
 
     // A few deletes and overwrites.
     let deleted = docs.delete_batch(&(0..1000).collect::<Vec<u64>>())?;
     docs.upsert(1_000_000, &data[..dim])?;
-    println!("deleted {deleted} rows, upserted id 1000000; {} live rows", docs.len());
+    println!(
+        "deleted {deleted} rows, upserted id 1000000; {} live rows",
+        docs.len()
+    );
 
     let opts = SearchOptions::new(10);
-    let queries: Vec<&[f32]> = data.chunks(dim).skip(5000).step_by(rows / 200).take(200).collect();
+    let queries: Vec<&[f32]> = data
+        .chunks(dim)
+        .skip(5000)
+        .step_by(rows / 200)
+        .take(200)
+        .collect();
     let t = Instant::now();
     let mut first = None;
     for q in &queries {
@@ -84,7 +106,17 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         println!("\nnearest neighbours of row 5000:");
         print_table(
             &["rank", "id", "distance"],
-            &hits.iter().enumerate().map(|(i, h)| vec![(i + 1).to_string(), h.id.to_string(), format!("{:.4}", h.distance)]).collect::<Vec<_>>(),
+            &hits
+                .iter()
+                .enumerate()
+                .map(|(i, h)| {
+                    vec![
+                        (i + 1).to_string(),
+                        h.id.to_string(),
+                        format!("{:.4}", h.distance),
+                    ]
+                })
+                .collect::<Vec<_>>(),
         );
     }
     let segs = docs.segments();
@@ -101,13 +133,27 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         &["what", "value"],
         &[
             vec!["rows ingested".into(), rate(rows as f64)],
-            vec!["ingest rate (Buffered, batches of 1000)".into(), format!("{} rows/s", rate(rows as f64 / ingest_s))],
-            vec!["sealed segments".into(), segs.iter().filter(|s| s.sealed).count().to_string()],
-            vec!["exact search QPS (k = 10, one query at a time)".into(), format!("{qps:.0}")],
-            vec!["reopen to first answer".into(), format!("{reopen_ms:.0} ms ({} hits)", hits.len())],
+            vec![
+                "ingest rate (Buffered, batches of 1000)".into(),
+                format!("{} rows/s", rate(rows as f64 / ingest_s)),
+            ],
+            vec![
+                "sealed segments".into(),
+                segs.iter().filter(|s| s.sealed).count().to_string(),
+            ],
+            vec![
+                "exact search QPS (k = 10, one query at a time)".into(),
+                format!("{qps:.0}"),
+            ],
+            vec![
+                "reopen to first answer".into(),
+                format!("{reopen_ms:.0} ms ({} hits)", hits.len()),
+            ],
             vec!["database directory".into(), dir.display().to_string()],
         ],
     );
-    println!("\nEvery search above is exact; Faiss indexes built in the background are the next step.");
+    println!(
+        "\nEvery search above is exact; Faiss indexes built in the background are the next step."
+    );
     Ok(())
 }

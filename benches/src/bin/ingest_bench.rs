@@ -27,13 +27,19 @@ struct Args {
 }
 
 fn args() -> Args {
-    let mut a = Args { rows: 200_000, json: None };
+    let mut a = Args {
+        rows: 200_000,
+        json: None,
+    };
     let argv: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
     while i < argv.len() {
         match argv[i].as_str() {
             "--rows" => {
-                a.rows = argv.get(i + 1).and_then(|s| s.parse().ok()).unwrap_or(a.rows);
+                a.rows = argv
+                    .get(i + 1)
+                    .and_then(|s| s.parse().ok())
+                    .unwrap_or(a.rows);
                 i += 1;
             }
             "--json" => {
@@ -48,8 +54,15 @@ fn args() -> Args {
 }
 
 /// Rows/s of Kiln inserting `n` rows in batches of `batch`.
-fn kiln_ingest(data: &[f32], n: usize, batch: usize, durability: Durability) -> Result<(f64, u64), kiln::Error> {
-    let dir = tempfile::tempdir().map_err(|e| kiln::Error::InvalidArgument { reason: e.to_string() })?;
+fn kiln_ingest(
+    data: &[f32],
+    n: usize,
+    batch: usize,
+    durability: Durability,
+) -> Result<(f64, u64), kiln::Error> {
+    let dir = tempfile::tempdir().map_err(|e| kiln::Error::InvalidArgument {
+        reason: e.to_string(),
+    })?;
     let db = Database::open_with(dir.path(), DbOptions::new().durability(durability))?;
     let c = db.create_collection("bench", CollectionConfig::new(DIM, Metric::L2))?;
     let ids: Vec<u64> = (0..n as u64).collect();
@@ -70,7 +83,12 @@ fn kiln_ingest(data: &[f32], n: usize, batch: usize, durability: Durability) -> 
 }
 
 /// Rows/s of raw RocksDB writing the same keys and values with the same batching and sync.
-fn rocksdb_ingest(data: &[f32], n: usize, batch: usize, sync: bool) -> Result<f64, Box<dyn std::error::Error>> {
+fn rocksdb_ingest(
+    data: &[f32],
+    n: usize,
+    batch: usize,
+    sync: bool,
+) -> Result<f64, Box<dyn std::error::Error>> {
     let dir = tempfile::tempdir()?;
     let mut opts = rocksdb::Options::default();
     opts.create_if_missing(true);
@@ -103,14 +121,21 @@ fn dir_size(p: &std::path::Path) -> u64 {
     let mut total = 0;
     for e in std::fs::read_dir(p).into_iter().flatten().flatten() {
         let Ok(m) = e.metadata() else { continue };
-        total += if m.is_dir() { dir_size(&e.path()) } else { m.len() };
+        total += if m.is_dir() {
+            dir_size(&e.path())
+        } else {
+            m.len()
+        };
     }
     total
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = args();
-    println!("# Kiln ingest and exact-search benchmark\n\nmachine: {}\n", machine());
+    println!(
+        "# Kiln ingest and exact-search benchmark\n\nmachine: {}\n",
+        machine()
+    );
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(42);
     let data = clustered_vectors(&mut rng, args.rows, DIM, 256, 0.05);
     let mut rows = Vec::new();
@@ -150,7 +175,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     println!("## Durable ingest, {DIM}-d f32 vectors\n");
     print_table(
-        &["durability", "batch", "rows", "Kiln rows/s", "RocksDB rows/s", "Kiln/RocksDB", "Kiln MB/s", "disk/raw bytes"],
+        &[
+            "durability",
+            "batch",
+            "rows",
+            "Kiln rows/s",
+            "RocksDB rows/s",
+            "Kiln/RocksDB",
+            "Kiln MB/s",
+            "disk/raw bytes",
+        ],
         &rows,
     );
 
@@ -163,9 +197,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let nq = queries.len() / dim;
         let mut srows = Vec::new();
         let mut sj = Vec::new();
-        for threads in [1usize, std::thread::available_parallelism().map_or(1, |n| n.get())] {
+        for threads in [
+            1usize,
+            std::thread::available_parallelism().map_or(1, |n| n.get()),
+        ] {
             let dir = tempfile::tempdir()?;
-            let db = Database::open_with(dir.path(), DbOptions::new().durability(Durability::Buffered).query_threads(threads))?;
+            let db = Database::open_with(
+                dir.path(),
+                DbOptions::new()
+                    .durability(Durability::Buffered)
+                    .query_threads(threads),
+            )?;
             let c = db.create_collection("dev", CollectionConfig::new(dim, Metric::Cosine))?;
             let ids: Vec<u64> = (0..n as u64).collect();
             c.insert_batch(&ids, &base)?;
@@ -182,7 +224,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 let t = Instant::now();
                 let hits = c.search(q, &opts)?;
                 lat.push(t.elapsed().as_secs_f64() * 1e3);
-                let truth: Vec<u64> = gt[i * gt_k..(i + 1) * gt_k].iter().map(|&x| x as u64).collect();
+                let truth: Vec<u64> = gt[i * gt_k..(i + 1) * gt_k]
+                    .iter()
+                    .map(|&x| x as u64)
+                    .collect();
                 let got: Vec<u64> = hits.iter().map(|h| h.id).collect();
                 recall += recall_at(10, &got, &truth);
             }
@@ -192,11 +237,28 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let p99 = lat[(lat.len() * 99 / 100).min(lat.len() - 1)];
             recall /= nq as f64;
             let segs = c.segments().iter().filter(|s| s.sealed).count();
-            srows.push(vec![threads.to_string(), segs.to_string(), rate(qps), format!("{p50:.2}"), format!("{p99:.2}"), format!("{recall:.4}")]);
+            srows.push(vec![
+                threads.to_string(),
+                segs.to_string(),
+                rate(qps),
+                format!("{p50:.2}"),
+                format!("{p99:.2}"),
+                format!("{recall:.4}"),
+            ]);
             sj.push(serde_json::json!({"query_threads": threads, "segments": segs, "qps": qps, "p50_ms": p50, "p99_ms": p99, "recall_at_10": recall}));
         }
         println!("\n## Exact search, dev-minilm-15k ({n} x {dim}, cosine, {nq} queries one at a time, k = 10)\n");
-        print_table(&["query threads", "sealed segments", "QPS", "p50 ms", "p99 ms", "recall@10"], &srows);
+        print_table(
+            &[
+                "query threads",
+                "sealed segments",
+                "QPS",
+                "p50 ms",
+                "p99 ms",
+                "recall@10",
+            ],
+            &srows,
+        );
         search_json = serde_json::Value::Array(sj);
     } else {
         println!("\n(dev set not found: exact-search figures skipped)");

@@ -18,7 +18,9 @@ fn main() {
         Some("write") if args.len() == 6 => write(&args[2], &args[3], &args[4], &args[5]),
         Some("open") if args.len() == 3 => open(&args[2]),
         _ => {
-            eprintln!("usage: kiln-child write <dir> <sync|buffered> <seed> <first-op> | open <dir>");
+            eprintln!(
+                "usage: kiln-child write <dir> <sync|buffered> <seed> <first-op> | open <dir>"
+            );
             std::process::exit(2);
         }
     }
@@ -39,7 +41,11 @@ fn open(dir: &str) {
 }
 
 fn write(dir: &str, mode: &str, seed: &str, first: &str) {
-    let durability = if mode == "sync" { Durability::Sync } else { Durability::Buffered };
+    let durability = if mode == "sync" {
+        Durability::Sync
+    } else {
+        Durability::Buffered
+    };
     let (Ok(seed), Ok(first)) = (seed.parse::<u64>(), first.parse::<u64>()) else {
         eprintln!("bad seed or first op");
         std::process::exit(2);
@@ -54,7 +60,10 @@ fn write(dir: &str, mode: &str, seed: &str, first: &str) {
     let coll = match db.collection(COLLECTION) {
         Ok(c) => c,
         Err(Error::CollectionNotFound { .. }) => {
-            match db.create_collection(COLLECTION, CollectionConfig::new(DIM, Metric::L2).segment_rows(SEGMENT_ROWS)) {
+            match db.create_collection(
+                COLLECTION,
+                CollectionConfig::new(DIM, Metric::L2).segment_rows(SEGMENT_ROWS),
+            ) {
                 Ok(c) => c,
                 Err(e) => {
                     eprintln!("create failed: {e}");
