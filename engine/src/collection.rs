@@ -190,10 +190,13 @@ impl CollectionInner {
     }
 
     /// Replace the published snapshot. Only called with the writer lock held.
+    /// Readers hold the snapshot lock only to clone or swap the `Arc`: the new snapshot is built
+    /// before, and the old one dropped after.
     fn publish(&self, _writer: &MutexGuard<'_, WriterState>, segments: Vec<SegmentView>) {
-        let mut slot = self.snapshot.write();
-        let next = Snapshot::new(slot.version + 1, segments);
-        *slot = Arc::new(next);
+        let version = self.snapshot.read().version + 1;
+        let next = Arc::new(Snapshot::new(version, segments));
+        let old = std::mem::replace(&mut *self.snapshot.write(), next);
+        drop(old);
     }
 
     fn check_writable(&self, db: &DbInner) -> Result<()> {
@@ -441,11 +444,16 @@ impl CollectionInner {
         let _guard = self.seal_lock.lock();
         let mut sealed = 0;
         loop {
-            let active = self.writer.lock().active.id();
-            let next = self.snapshot().segments.iter().find_map(|v| match &v.data {
-                SegmentData::Growing(g) if v.id != active => Some(Arc::clone(g)),
-                _ => None,
-            });
+            // Read the active segment and the snapshot together: the writer publishes both at once,
+            // and a stale `active` would make a newer, still-written segment look frozen.
+            let next = {
+                let w = self.writer.lock();
+                let active = w.active.id();
+                self.snapshot().segments.iter().find_map(|v| match &v.data {
+                    SegmentData::Growing(g) if v.id != active => Some(Arc::clone(g)),
+                    _ => None,
+                })
+            };
             let Some(g) = next else { return Ok(sealed) };
             self.seal_one(db, &g)?;
             sealed += 1;
