@@ -7,6 +7,7 @@
 mod collection;
 mod db;
 mod error;
+mod merge_policy;
 mod options;
 mod snapshot;
 mod validate;
@@ -14,6 +15,7 @@ mod validate;
 pub use collection::{Collection, SegmentInfo, PARALLEL_MIN_ROWS};
 pub use db::Database;
 pub use error::{Error, Result};
+pub use merge_policy::{MergeCandidate, MergeInput, MergePolicy, MergeReason};
 pub use kiln_index::{normalized, Hit, IndexSpec, Metric};
 pub use options::{
     CollectionConfig, DbOptions, Durability, SearchOptions, DEFAULT_SEGMENT_BYTES, MAX_DIMENSION,
