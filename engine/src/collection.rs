@@ -323,13 +323,7 @@ impl CollectionInner {
             let mut record = w.record.clone();
             if let Some(last) = new_ids.last() {
                 for &sid in &new_ids {
-                    batch.put_segment(
-                        self.id,
-                        &SegmentMeta {
-                            id: sid,
-                            state: SegmentState::Growing,
-                        },
-                    )?;
+                    batch.put_segment(self.id, &SegmentMeta::growing(sid))?;
                 }
                 record.active_segment = *last;
                 batch.put_collection(&record)?;
@@ -414,13 +408,7 @@ impl CollectionInner {
         let alloc = db.catalog.allocate_ids(1);
         let sid = SegmentId(alloc.ids().start);
         let mut batch = db.catalog.batch()?;
-        batch.put_segment(
-            self.id,
-            &SegmentMeta {
-                id: sid,
-                state: SegmentState::Growing,
-            },
-        )?;
+        batch.put_segment(self.id, &SegmentMeta::growing(sid))?;
         let mut record = w.record.clone();
         record.active_segment = sid;
         batch.put_collection(&record)?;
@@ -498,13 +486,7 @@ impl CollectionInner {
             return Ok(());
         }
         let mut batch = db.catalog.batch()?;
-        batch.put_segment(
-            self.id,
-            &SegmentMeta {
-                id: g.id(),
-                state: SegmentState::Sealed(info),
-            },
-        )?;
+        batch.put_segment(self.id, &SegmentMeta::sealed(g.id(), info))?;
         batch.delete_rows(self.id, g.id());
         Self::commit(db, batch, None, true)?;
         let reader = Arc::new(reader);

@@ -116,13 +116,15 @@ impl Database {
         for c in catalog.collections()? {
             let files = referenced.entry(c.id).or_default();
             for s in catalog.segments(c.id)? {
-                if let SegmentMeta {
-                    id,
-                    state: SegmentState::Sealed(_),
-                } = s
-                {
-                    files.insert(segment_file_name(id));
+                if let SegmentState::Sealed(_) = s.state {
+                    files.insert(segment_file_name(s.id));
                 }
+                if let Some(index) = s.index {
+                    files.insert(index.blob.file);
+                }
+            }
+            for t in catalog.templates(c.id)? {
+                files.insert(t.blob.file);
             }
         }
         let cleanup = remove_leftovers(fs.as_ref(), &layout, &referenced)?;
@@ -195,13 +197,7 @@ impl Database {
             .map_err(|e| db.poison(StorageError::sync(&parent, e)))?;
         let mut batch = db.catalog.batch()?;
         batch.put_collection(&record)?;
-        batch.put_segment(
-            record.id,
-            &SegmentMeta {
-                id: record.active_segment,
-                state: SegmentState::Growing,
-            },
-        )?;
+        batch.put_segment(record.id, &SegmentMeta::growing(record.active_segment))?;
         alloc.commit(batch, true).map_err(|e| db.poison(e))?;
         let inner = Arc::new(CollectionInner::load(db, record)?);
         db.collections

@@ -15,8 +15,8 @@ mod validate;
 pub use collection::{Collection, SegmentInfo, PARALLEL_MIN_ROWS};
 pub use db::Database;
 pub use error::{Error, Result};
-pub use merge_policy::{MergeCandidate, MergeInput, MergePolicy, MergeReason};
 pub use kiln_index::{normalized, Hit, IndexSpec, Metric};
+pub use merge_policy::{MergeCandidate, MergeInput, MergePolicy, MergeReason};
 pub use options::{
     CollectionConfig, DbOptions, Durability, SearchOptions, DEFAULT_SEGMENT_BYTES, MAX_DIMENSION,
     MAX_SEGMENT_ROWS,

@@ -96,7 +96,10 @@ impl MergePolicy {
         // Deletes first: a rewrite is cheap and frees the most.
         for s in segments {
             if s.rows > 0 && s.deleted as f64 >= self.deletes_ratio * s.rows as f64 {
-                out.push(MergeCandidate { segments: vec![s.id], reason: MergeReason::Deletes });
+                out.push(MergeCandidate {
+                    segments: vec![s.id],
+                    reason: MergeReason::Deletes,
+                });
                 taken.insert(s.id);
             }
         }
@@ -142,7 +145,10 @@ impl MergePolicy {
                 }
                 i += group.len();
                 group.sort();
-                out.push(MergeCandidate { segments: group, reason: MergeReason::Tier });
+                out.push(MergeCandidate {
+                    segments: group,
+                    reason: MergeReason::Tier,
+                });
             }
         }
         out
@@ -154,11 +160,20 @@ mod tests {
     use super::*;
 
     fn seg(id: u64, rows: usize, deleted: usize) -> MergeInput {
-        MergeInput { id: SegmentId(id), rows, deleted }
+        MergeInput {
+            id: SegmentId(id),
+            rows,
+            deleted,
+        }
     }
 
     fn policy() -> MergePolicy {
-        MergePolicy { merge_factor: 4, floor_rows: 1000, max_segment_rows: 100_000, deletes_ratio: 0.15 }
+        MergePolicy {
+            merge_factor: 4,
+            floor_rows: 1000,
+            max_segment_rows: 100_000,
+            deletes_ratio: 0.15,
+        }
     }
 
     fn ids(c: &MergeCandidate) -> Vec<u64> {
@@ -180,7 +195,10 @@ mod tests {
         let c = policy().compute_merge_candidates(&segs);
         assert_eq!(c.len(), 2, "{c:?}");
         assert_eq!((ids(&c[0]), c[0].reason), (vec![7], MergeReason::Deletes));
-        assert_eq!((ids(&c[1]), c[1].reason), (vec![4, 5, 6, 8], MergeReason::Tier));
+        assert_eq!(
+            (ids(&c[1]), c[1].reason),
+            (vec![4, 5, 6, 8], MergeReason::Tier)
+        );
     }
 
     #[test]
@@ -195,7 +213,9 @@ mod tests {
         let segs: Vec<MergeInput> = (1..=9).map(|i| seg(i, 1000, 0)).collect();
         let c = policy().compute_merge_candidates(&segs);
         assert_eq!(c.len(), 2);
-        assert!(c.iter().all(|c| c.segments.len() == 4 && c.reason == MergeReason::Tier));
+        assert!(c
+            .iter()
+            .all(|c| c.segments.len() == 4 && c.reason == MergeReason::Tier));
         let mut all: Vec<u64> = c.iter().flat_map(ids).collect();
         all.sort();
         all.dedup();
@@ -205,7 +225,15 @@ mod tests {
     #[test]
     fn levels_are_separated_by_the_factor() {
         // 4 big (8k) and 3 small (1k): neither level has 4 of a kind... the big level has 4.
-        let segs = [seg(1, 8000, 0), seg(2, 8000, 0), seg(3, 8000, 0), seg(4, 8000, 0), seg(5, 1000, 0), seg(6, 1000, 0), seg(7, 1000, 0)];
+        let segs = [
+            seg(1, 8000, 0),
+            seg(2, 8000, 0),
+            seg(3, 8000, 0),
+            seg(4, 8000, 0),
+            seg(5, 1000, 0),
+            seg(6, 1000, 0),
+            seg(7, 1000, 0),
+        ];
         let c = policy().compute_merge_candidates(&segs);
         assert_eq!(c.len(), 1);
         assert_eq!(ids(&c[0]), vec![1, 2, 3, 4]);
@@ -215,16 +243,31 @@ mod tests {
     fn final_segments_are_left_alone_and_size_is_capped() {
         let p = policy();
         let segs: Vec<MergeInput> = (1..=4).map(|i| seg(i, 50_000, 0)).collect();
-        assert!(p.compute_merge_candidates(&segs).is_empty(), "segments at half the max are final");
+        assert!(
+            p.compute_merge_candidates(&segs).is_empty(),
+            "segments at half the max are final"
+        );
         let segs: Vec<MergeInput> = (1..=5).map(|i| seg(i, 30_000, 0)).collect();
         let c = p.compute_merge_candidates(&segs);
         assert_eq!(c.len(), 1);
-        assert_eq!(c[0].segments.len(), 3, "3 × 30k fits under 100k, a 4th would not");
+        assert_eq!(
+            c[0].segments.len(),
+            3,
+            "3 × 30k fits under 100k, a 4th would not"
+        );
     }
 
     #[test]
     fn each_segment_in_at_most_one_candidate() {
-        let segs: Vec<MergeInput> = (1..=40).map(|i| seg(i, 100 * i as usize, if i % 5 == 0 { 50 * i as usize } else { 0 })).collect();
+        let segs: Vec<MergeInput> = (1..=40)
+            .map(|i| {
+                seg(
+                    i,
+                    100 * i as usize,
+                    if i % 5 == 0 { 50 * i as usize } else { 0 },
+                )
+            })
+            .collect();
         let c = policy().compute_merge_candidates(&segs);
         let mut seen = std::collections::HashSet::new();
         for cand in &c {

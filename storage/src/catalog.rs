@@ -8,6 +8,7 @@
 //! catalog        "N"                                     next unused id (u64 LE)
 //! catalog        "C" + name                              CollectionRecord (JSON)
 //! catalog        "S" + coll (u64 BE) + segment (u64 BE)  SegmentMeta (JSON)
+//! catalog        "T" + coll (u64 BE) + template (u64 BE) TemplateRecord (JSON)
 //! rows           coll + segment + row (u32 BE)           user id (u64 LE) + dim f32 LE
 //! idmap          coll + user id (u64 BE)                 segment (u64 BE) + row (u32 BE)
 //! tombstones     coll + segment + row                    (empty)
@@ -26,6 +27,7 @@ use rocksdb::{
     Direction, IteratorMode, Options, ReadOptions, WriteBatch, WriteOptions, DB,
 };
 
+use crate::blob::BlobInfo;
 use crate::error::{Error, Result};
 use crate::ids::{CollectionId, RowId, RowLocation, SegmentId};
 use crate::segment::SegmentFileInfo;
@@ -39,6 +41,7 @@ const KEY_VERSION: &[u8] = b"V";
 const KEY_NEXT_ID: &[u8] = b"N";
 const PREFIX_COLLECTION: u8 = b'C';
 const PREFIX_SEGMENT: u8 = b'S';
+const PREFIX_TEMPLATE: u8 = b'T';
 
 /// The catalog format this build writes and reads.
 pub const CATALOG_FORMAT_VERSION: u32 = 1;
@@ -73,12 +76,61 @@ pub enum SegmentState {
 }
 
 /// A segment as the catalog records it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SegmentMeta {
     /// Segment id.
     pub id: SegmentId,
     /// Where its rows are.
     pub state: SegmentState,
+    /// The segment's index file, if one was built (sealed segments only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub index: Option<IndexRecord>,
+}
+
+impl SegmentMeta {
+    /// A growing segment's record.
+    pub fn growing(id: SegmentId) -> Self {
+        SegmentMeta {
+            id,
+            state: SegmentState::Growing,
+            index: None,
+        }
+    }
+
+    /// A sealed segment's record without an index.
+    pub fn sealed(id: SegmentId, file: SegmentFileInfo) -> Self {
+        SegmentMeta {
+            id,
+            state: SegmentState::Sealed(file),
+            index: None,
+        }
+    }
+}
+
+/// A segment's index file: derived data, bound to the checksum of the segment file it was built
+/// from, rebuilt when missing or damaged.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct IndexRecord {
+    /// The file and its checksum.
+    pub blob: BlobInfo,
+    /// The index kind (kiln-index's `IndexKind` discriminant).
+    pub kind: u32,
+    /// CRC32 of the segment file it was built from.
+    pub segment_crc: u32,
+    /// The trained template it was built on, for IVF kinds.
+    #[serde(default)]
+    pub template: Option<u64>,
+}
+
+/// A trained IVF template (shared coarse quantizer) of a collection.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct TemplateRecord {
+    /// Template id (from the database's id counter).
+    pub id: u64,
+    /// The file and its checksum.
+    pub blob: BlobInfo,
+    /// What the template is, opaque to storage (the index layer's description).
+    pub description: String,
 }
 
 /// The catalog of one database directory.
@@ -386,6 +438,32 @@ impl Catalog {
         Ok(out)
     }
 
+    /// The trained templates of `coll`, in id order.
+    pub fn templates(&self, coll: CollectionId) -> Result<Vec<TemplateRecord>> {
+        let cf = self.cf(CF_CATALOG)?;
+        let (start, end) = coll_range(coll);
+        let mut lower = vec![PREFIX_TEMPLATE];
+        lower.extend_from_slice(&start);
+        let mut upper = vec![PREFIX_TEMPLATE];
+        upper.extend_from_slice(&end);
+        let mut ro = ReadOptions::default();
+        ro.set_iterate_upper_bound(upper);
+        let mut out = Vec::new();
+        for item in self
+            .db
+            .iterator_cf_opt(cf, ro, IteratorMode::From(&lower, Direction::Forward))
+        {
+            let (key, value) = item.map_err(|e| Error::catalog(&self.path, e))?;
+            let t: TemplateRecord = serde_json::from_slice(&value)
+                .map_err(|e| self.corrupted(format!("template record: {e}")))?;
+            if be_u64(&key, 9) != Some(t.id) {
+                return Err(self.corrupted(format!("template record {} under another key", t.id)));
+            }
+            out.push(t);
+        }
+        Ok(out)
+    }
+
     /// Where the live rows of `ids` are, in the order given.
     pub fn locations(&self, coll: CollectionId, ids: &[u64]) -> Result<Vec<Option<RowLocation>>> {
         let cf = self.cf(CF_IDMAP)?;
@@ -496,6 +574,9 @@ impl Catalog {
             for s in self.segments(c.id)? {
                 max = max.max(s.id.0);
             }
+            for t in self.templates(c.id)? {
+                max = max.max(t.id);
+            }
         }
         Ok(max)
     }
@@ -568,6 +649,12 @@ impl CatalogBatch<'_> {
         seg_end.extend_from_slice(&end);
         self.batch
             .delete_range_cf(self.cf_catalog, seg_start, seg_end);
+        let mut tpl_start = vec![PREFIX_TEMPLATE];
+        tpl_start.extend_from_slice(&start);
+        let mut tpl_end = vec![PREFIX_TEMPLATE];
+        tpl_end.extend_from_slice(&end);
+        self.batch
+            .delete_range_cf(self.cf_catalog, tpl_start, tpl_end);
         for cf in [self.cf_rows, self.cf_idmap, self.cf_tombstones] {
             self.batch.delete_range_cf(cf, &start, &end);
         }
@@ -580,6 +667,23 @@ impl CatalogBatch<'_> {
         self.batch
             .put_cf(self.cf_catalog, segment_meta_key(coll, meta.id), value);
         Ok(())
+    }
+
+    /// Create or update a template record.
+    pub fn put_template(&mut self, coll: CollectionId, t: &TemplateRecord) -> Result<()> {
+        let value =
+            serde_json::to_vec(t).map_err(|e| self.catalog.corrupted(format!("encode: {e}")))?;
+        let mut key = vec![PREFIX_TEMPLATE];
+        key.extend_from_slice(&seg_key(coll, SegmentId(t.id)));
+        self.batch.put_cf(self.cf_catalog, key, value);
+        Ok(())
+    }
+
+    /// Remove a template record.
+    pub fn delete_template(&mut self, coll: CollectionId, id: u64) {
+        let mut key = vec![PREFIX_TEMPLATE];
+        key.extend_from_slice(&seg_key(coll, SegmentId(id)));
+        self.batch.delete_cf(self.cf_catalog, key);
     }
 
     /// Remove a segment record and its tombstones.
@@ -672,14 +776,8 @@ mod tests {
                 active_segment: SegmentId(2),
             };
             b.put_collection(&rec).expect("put");
-            b.put_segment(
-                coll,
-                &SegmentMeta {
-                    id: SegmentId(2),
-                    state: SegmentState::Growing,
-                },
-            )
-            .expect("put");
+            b.put_segment(coll, &SegmentMeta::growing(SegmentId(2)))
+                .expect("put");
             b.put_row(coll, SegmentId(2), 0, 77, &[1.0, 2.0]);
             b.put_row(coll, SegmentId(2), 1, 78, &[3.0, 4.0]);
             b.put_location(

@@ -5,11 +5,14 @@
 //! <root>/catalog/                   RocksDB: write-ahead log and catalog
 //! <root>/collections/c<id>/         one directory per collection, named by its numeric id
 //! <root>/collections/c<id>/<segment id, 16 hex>.seg    sealed segment files
+//! <root>/collections/c<id>/<id, 16 hex>.idx            index files (derived data)
+//! <root>/collections/c<id>/<id, 16 hex>.tpl            trained IVF templates (derived data)
 //! ```
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
+use crate::blob::is_blob_file_name;
 use crate::error::{Error, Result};
 use crate::fs::{FileSystem, TEMP_SUFFIX};
 use crate::ids::CollectionId;
@@ -64,7 +67,7 @@ fn parse_collection_dir(name: &str) -> Option<CollectionId> {
 /// Whether `name` is a file Kiln creates in a collection directory (final or temporary).
 fn is_kiln_file(name: &str) -> bool {
     let base = name.strip_suffix(TEMP_SUFFIX).unwrap_or(name);
-    parse_segment_file_name(base).is_some()
+    parse_segment_file_name(base).is_some() || is_blob_file_name(base)
 }
 
 /// What [`remove_leftovers`] removed.
@@ -149,6 +152,8 @@ mod tests {
             "0000000000000002.seg",
             "0000000000000003.seg.tmp",
             "notes.txt",
+            "0000000000000009.idx",
+            "000000000000000a.tpl.tmp",
         ] {
             std::fs::write(live.join(name), b"x").expect("write");
         }
@@ -157,7 +162,7 @@ mod tests {
             HashSet::from(["0000000000000001.seg".to_string()]),
         )]);
         let cleanup = remove_leftovers(&OsFs, &layout, &referenced).expect("cleanup");
-        assert_eq!(cleanup.removed.len(), 3);
+        assert_eq!(cleanup.removed.len(), 5);
         assert!(live.join("0000000000000001.seg").exists());
         assert!(live.join("notes.txt").exists());
         assert!(!live.join("0000000000000002.seg").exists());

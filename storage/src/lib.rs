@@ -5,6 +5,7 @@
 //! - [`segment`]: immutable, checksummed, memory-mapped segment files (format v1).
 //! - [`growing`]: the in-memory growing segment.
 //! - [`bitmap`]: copy-on-write deletion bitmaps.
+//! - [`blob`]: derived files (index files, templates) with their checksum in the catalog.
 //! - [`fs`]: the one seam every file operation on Kiln's own files goes through.
 //! - [`layout`]: where things live in a database directory, and startup cleanup.
 //!
@@ -14,6 +15,7 @@
 #![deny(clippy::print_stdout)]
 
 pub mod bitmap;
+pub mod blob;
 pub mod catalog;
 pub mod error;
 pub mod fs;
@@ -23,7 +25,9 @@ pub mod layout;
 pub mod segment;
 
 pub use bitmap::DeletionBitmap;
-pub use catalog::{Catalog, CatalogBatch, CollectionRecord, SegmentMeta, SegmentState};
+pub use catalog::{
+    Catalog, CatalogBatch, CollectionRecord, IndexRecord, SegmentMeta, SegmentState, TemplateRecord,
+};
 pub use error::{Error, Result};
 pub use fs::{FileSystem, OsFs};
 pub use growing::GrowingSegment;
