@@ -1,12 +1,15 @@
-//! Index specifications, as the user states them and as the catalog stores them.
+//! Index specifications, as the user states them and as the catalog stores them, and the rule
+//! that turns a spec into what to build for a given number of rows.
 
-/// Which index a collection's sealed segments get. Stored with the collection; the index layer
-/// that builds them arrives in a later release, so today every segment is searched exactly
-/// whatever the spec says.
+use crate::error::{Error, Result};
+
+/// Which index a collection's sealed segments get. Stored with the collection (serde,
+/// externally tagged: `"Auto"`, `{"IvfFlat":{"nlist":1024}}`, …); new variants and fields only
+/// ever get added with serde defaults, so stored specs keep reading.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub enum IndexSpec {
-    /// Let Kiln choose by segment size, dimension and memory budget.
+    /// Let Kiln choose by segment size, dimension and memory budget (see [`plan_index`]).
     #[default]
     Auto,
     /// Exact search, no index.
@@ -25,7 +28,7 @@ pub enum IndexSpec {
     IvfPq {
         /// Number of inverted lists.
         nlist: u32,
-        /// Number of sub-quantisers; must divide the dimension.
+        /// Number of sub-quantisers (bytes per vector); must divide the dimension.
         m: u32,
     },
     /// HNSW graph.
@@ -37,4 +40,453 @@ pub enum IndexSpec {
     },
     /// A raw Faiss `index_factory` description.
     Factory(String),
+}
+
+/// The kind of a built index, as stored in index files and metadata. The discriminants are
+/// part of the file format: never reuse or renumber them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[repr(u32)]
+pub enum IndexKind {
+    /// Faiss `IndexFlat`: exact.
+    Flat = 1,
+    /// `IndexIVFFlat`.
+    IvfFlat = 2,
+    /// `IndexIVFScalarQuantizer` with 8-bit codes.
+    IvfSq8 = 3,
+    /// `IndexIVFPQ` with 8-bit sub-quantisers.
+    IvfPq = 4,
+    /// `IndexHNSWFlat`.
+    Hnsw = 5,
+    /// Whatever a factory string built.
+    Factory = 6,
+}
+
+impl IndexKind {
+    /// The kind stored under `code`.
+    pub fn from_code(code: u32) -> Option<Self> {
+        Some(match code {
+            1 => IndexKind::Flat,
+            2 => IndexKind::IvfFlat,
+            3 => IndexKind::IvfSq8,
+            4 => IndexKind::IvfPq,
+            5 => IndexKind::Hnsw,
+            6 => IndexKind::Factory,
+            _ => return None,
+        })
+    }
+
+    /// Whether indexes of this kind are built from a shared [`IvfTemplate`](crate::IvfTemplate)
+    /// and can be merged by list concatenation.
+    pub fn is_ivf(self) -> bool {
+        matches!(
+            self,
+            IndexKind::IvfFlat | IndexKind::IvfSq8 | IndexKind::IvfPq
+        )
+    }
+
+    /// A short lowercase name.
+    pub fn name(self) -> &'static str {
+        match self {
+            IndexKind::Flat => "flat",
+            IndexKind::IvfFlat => "ivf-flat",
+            IndexKind::IvfSq8 => "ivf-sq8",
+            IndexKind::IvfPq => "ivf-pq",
+            IndexKind::Hnsw => "hnsw",
+            IndexKind::Factory => "factory",
+        }
+    }
+}
+
+/// A concrete index to build: a spec resolved for a number of rows (see [`plan_index`]).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+pub enum IndexPlan {
+    /// Faiss `IndexFlat` (exact; only built on request, [`plan_index`] never picks it).
+    Flat,
+    /// IVF with full vectors.
+    IvfFlat {
+        /// Inverted lists.
+        nlist: usize,
+    },
+    /// IVF with 8-bit scalar quantisation.
+    IvfSq8 {
+        /// Inverted lists.
+        nlist: usize,
+    },
+    /// IVF with product quantisation, `m` bytes per vector.
+    IvfPq {
+        /// Inverted lists.
+        nlist: usize,
+        /// Sub-quantisers; divides the dimension.
+        m: usize,
+    },
+    /// HNSW with `m` neighbours per node.
+    Hnsw {
+        /// Neighbours per node.
+        m: usize,
+        /// Beam width while building.
+        ef_construction: usize,
+    },
+    /// A Faiss factory string.
+    Factory(String),
+}
+
+impl IndexPlan {
+    /// The kind of index this plan builds.
+    pub fn kind(&self) -> IndexKind {
+        match self {
+            IndexPlan::Flat => IndexKind::Flat,
+            IndexPlan::IvfFlat { .. } => IndexKind::IvfFlat,
+            IndexPlan::IvfSq8 { .. } => IndexKind::IvfSq8,
+            IndexPlan::IvfPq { .. } => IndexKind::IvfPq,
+            IndexPlan::Hnsw { .. } => IndexKind::Hnsw,
+            IndexPlan::Factory(_) => IndexKind::Factory,
+        }
+    }
+
+    /// The number of inverted lists of an IVF plan.
+    pub fn nlist(&self) -> Option<usize> {
+        match *self {
+            IndexPlan::IvfFlat { nlist }
+            | IndexPlan::IvfSq8 { nlist }
+            | IndexPlan::IvfPq { nlist, .. } => Some(nlist),
+            _ => None,
+        }
+    }
+
+    /// The Faiss `index_factory` description of the plan. IVF-PQ skips polysemous training
+    /// (`np`), which Kiln never searches with.
+    pub fn factory_string(&self) -> String {
+        match self {
+            IndexPlan::Flat => "Flat".into(),
+            IndexPlan::IvfFlat { nlist } => format!("IVF{nlist},Flat"),
+            IndexPlan::IvfSq8 { nlist } => format!("IVF{nlist},SQ8"),
+            IndexPlan::IvfPq { nlist, m } => format!("IVF{nlist},PQ{m}x8np"),
+            IndexPlan::Hnsw { m, .. } => format!("HNSW{m},Flat"),
+            IndexPlan::Factory(s) => s.clone(),
+        }
+    }
+
+    /// Check the plan's parameters against the dimension.
+    pub fn validate(&self, dim: usize) -> Result<()> {
+        let bad = |m: String| Err(Error::InvalidArgument(m));
+        if dim == 0 {
+            return bad("dimension 0".into());
+        }
+        match *self {
+            IndexPlan::IvfFlat { nlist } | IndexPlan::IvfSq8 { nlist } if nlist == 0 => {
+                bad("nlist must be at least 1".into())
+            }
+            IndexPlan::IvfPq { nlist, m } => {
+                if nlist == 0 {
+                    bad("nlist must be at least 1".into())
+                } else if m == 0 || !dim.is_multiple_of(m) {
+                    bad(format!("PQ m = {m} must divide the dimension {dim}"))
+                } else {
+                    Ok(())
+                }
+            }
+            IndexPlan::Hnsw { m, ef_construction } if m < 2 || ef_construction == 0 => bad(
+                format!("HNSW needs m ≥ 2 and efConstruction ≥ 1, got {m}, {ef_construction}"),
+            ),
+            IndexPlan::Factory(ref s) if s.trim().is_empty() => bad("empty factory string".into()),
+            _ => Ok(()),
+        }
+    }
+
+    /// Bytes the index of `rows` vectors of `dim` floats takes in memory, roughly: codes and
+    /// 8-byte labels per row, plus the coarse centroids for IVF and the graph links for HNSW.
+    /// (L2 IVF-PQ adds Faiss's precomputed tables, `nlist · m · 256` floats per index, when they
+    /// fit in 2 GiB; counted here.)
+    pub fn estimated_bytes(&self, rows: usize, dim: usize) -> u64 {
+        let rows = rows as u64;
+        let dim = dim as u64;
+        let centroids = |nlist: usize| nlist as u64 * dim * 4;
+        match *self {
+            IndexPlan::Flat => rows * dim * 4,
+            IndexPlan::IvfFlat { nlist } => rows * (dim * 4 + 8) + centroids(nlist),
+            IndexPlan::IvfSq8 { nlist } => rows * (dim + 8) + centroids(nlist),
+            IndexPlan::IvfPq { nlist, m } => {
+                let tables = (nlist as u64 * m as u64 * 256 * 4).min(1 << 31);
+                rows * (m as u64 + 8) + centroids(nlist) + tables
+            }
+            IndexPlan::Hnsw { m, .. } => rows * (dim * 4 + 2 * m as u64 * 4 + 16),
+            IndexPlan::Factory(_) => rows * dim * 4,
+        }
+    }
+}
+
+/// Segments with fewer rows than this get no index under [`IndexSpec::Auto`].
+pub const AUTO_MIN_ROWS: usize = 10_000;
+/// Segments with fewer rows than this get no index whatever the spec.
+pub const MIN_INDEXED_ROWS: usize = 1_000;
+/// Faiss's k-means wants at least this many training rows per centroid (it warns below it).
+pub const MIN_TRAINING_ROWS_PER_LIST: usize = 39;
+
+/// What to build for `rows` vectors of `dim` floats under `spec`, with `memory_budget` bytes
+/// for the index; `None` means no index: search the rows exactly.
+///
+/// The rule, in the spirit of autofaiss:
+///
+/// ```text
+/// rows < 1,000 (any spec), rows < 10,000 (Auto), or spec Flat  → None: exact scan
+/// Auto  → IVF, nlist = round(4·√rows), clamped to [1, rows / 39]
+///         full vectors fit the budget   (rows·(4·dim + 8))     → IvfFlat
+///         else 8-bit codes fit           (rows·(dim + 8))      → IvfSq8
+///         else                                                 → IvfPq, m = the largest
+///              divisor of dim with dim/m in 2..=32 whose codes fit (rows·(m + 8)), or the
+///              smallest such m when none fits; SQ8 when dim has no such divisor
+/// explicit IvfFlat / IvfSq8 / IvfPq / Hnsw / Factory → as given (the budget is the user's call)
+///
+///   rows = 15,000, dim = 384, ample budget → IvfFlat { nlist: 384 }   (4·√15000 = 490 > 15000/39)
+///   rows = 1,000,000, dim = 384, 1 GiB     → IvfSq8  { nlist: 4000 }  (flat needs 1.5 GiB)
+/// ```
+///
+/// Why: below ~10k rows an exact scan of a mapped segment costs about a millisecond and needs no
+/// build, training or memory, and IVF's k-means would have too few rows per list. nlist ≈ 4·√n
+/// balances the coarse search (nlist centroids) against the list scan (n / nlist per probe),
+/// and the clamp keeps ≥ 39 training rows per centroid, Faiss's own floor for a stable k-means.
+/// IVF rather than HNSW because IVF segments built on one trained template merge by list
+/// concatenation without retraining or re-encoding, and it can quantise to fit a budget. A
+/// plain `Flat` spec means "no index": the engine's exact scan over the mapped segment is what
+/// a Faiss flat index would do, without a copy of the vectors.
+///
+/// For a collection's shared template, call this with the collection's row count; for "does
+/// this segment need an index", with the segment's.
+pub fn plan_index(
+    spec: &IndexSpec,
+    rows: usize,
+    dim: usize,
+    memory_budget: u64,
+) -> Result<Option<IndexPlan>> {
+    if dim == 0 {
+        return Err(Error::InvalidArgument("dimension 0".into()));
+    }
+    if rows < MIN_INDEXED_ROWS {
+        return Ok(None);
+    }
+    let plan = match spec {
+        IndexSpec::Flat => return Ok(None),
+        IndexSpec::Auto => {
+            if rows < AUTO_MIN_ROWS {
+                return Ok(None);
+            }
+            let nlist = auto_nlist(rows);
+            let n = rows as u64;
+            let d = dim as u64;
+            if n.saturating_mul(4 * d + 8) <= memory_budget {
+                IndexPlan::IvfFlat { nlist }
+            } else if n.saturating_mul(d + 8) <= memory_budget {
+                IndexPlan::IvfSq8 { nlist }
+            } else {
+                let candidates: Vec<usize> = (1..=dim)
+                    .filter(|&m| dim.is_multiple_of(m) && (2..=32).contains(&(dim / m)))
+                    .collect();
+                let fits = candidates
+                    .iter()
+                    .rev()
+                    .find(|&&m| n.saturating_mul(m as u64 + 8) <= memory_budget);
+                match fits.or(candidates.first()) {
+                    Some(&m) => IndexPlan::IvfPq { nlist, m },
+                    None => IndexPlan::IvfSq8 { nlist },
+                }
+            }
+        }
+        IndexSpec::IvfFlat { nlist } => IndexPlan::IvfFlat {
+            nlist: *nlist as usize,
+        },
+        IndexSpec::IvfSq8 { nlist } => IndexPlan::IvfSq8 {
+            nlist: *nlist as usize,
+        },
+        IndexSpec::IvfPq { nlist, m } => IndexPlan::IvfPq {
+            nlist: *nlist as usize,
+            m: *m as usize,
+        },
+        IndexSpec::Hnsw { m, ef_construction } => IndexPlan::Hnsw {
+            m: *m as usize,
+            ef_construction: *ef_construction as usize,
+        },
+        IndexSpec::Factory(s) => IndexPlan::Factory(s.clone()),
+    };
+    plan.validate(dim)?;
+    Ok(Some(plan))
+}
+
+/// `round(4·√rows)` clamped to `[1, rows / 39]`.
+pub fn auto_nlist(rows: usize) -> usize {
+    let ideal = (4.0 * (rows as f64).sqrt()).round() as usize;
+    ideal.clamp(1, (rows / MIN_TRAINING_ROWS_PER_LIST).max(1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GIB: u64 = 1 << 30;
+
+    #[test]
+    fn stored_form_is_unchanged() {
+        // The catalog stores these strings; they must keep reading.
+        let cases = [
+            (IndexSpec::Auto, r#""Auto""#),
+            (IndexSpec::Flat, r#""Flat""#),
+            (
+                IndexSpec::IvfFlat { nlist: 7 },
+                r#"{"IvfFlat":{"nlist":7}}"#,
+            ),
+            (IndexSpec::IvfSq8 { nlist: 7 }, r#"{"IvfSq8":{"nlist":7}}"#),
+            (
+                IndexSpec::IvfPq { nlist: 7, m: 8 },
+                r#"{"IvfPq":{"nlist":7,"m":8}}"#,
+            ),
+            (
+                IndexSpec::Hnsw {
+                    m: 32,
+                    ef_construction: 200,
+                },
+                r#"{"Hnsw":{"m":32,"ef_construction":200}}"#,
+            ),
+            (
+                IndexSpec::Factory("IVF8,Flat".into()),
+                r#"{"Factory":"IVF8,Flat"}"#,
+            ),
+        ];
+        for (spec, json) in cases {
+            assert_eq!(serde_json::to_string(&spec).expect("serialises"), json);
+            let back: IndexSpec = serde_json::from_str(json).expect("parses");
+            assert_eq!(back, spec);
+        }
+    }
+
+    #[test]
+    fn kind_codes_are_stable() {
+        let kinds = [
+            (IndexKind::Flat, 1),
+            (IndexKind::IvfFlat, 2),
+            (IndexKind::IvfSq8, 3),
+            (IndexKind::IvfPq, 4),
+            (IndexKind::Hnsw, 5),
+            (IndexKind::Factory, 6),
+        ];
+        for (k, code) in kinds {
+            assert_eq!(k as u32, code);
+            assert_eq!(IndexKind::from_code(code), Some(k));
+        }
+        assert_eq!(IndexKind::from_code(0), None);
+        assert_eq!(IndexKind::from_code(7), None);
+    }
+
+    #[test]
+    fn auto_small_segments_are_exact() {
+        assert_eq!(plan_index(&IndexSpec::Auto, 0, 384, GIB).expect("ok"), None);
+        assert_eq!(
+            plan_index(&IndexSpec::Auto, 9_999, 384, GIB).expect("ok"),
+            None
+        );
+        assert_eq!(
+            plan_index(&IndexSpec::IvfFlat { nlist: 16 }, 999, 8, GIB).expect("ok"),
+            None
+        );
+        assert_eq!(
+            plan_index(&IndexSpec::Flat, 1_000_000, 8, GIB).expect("ok"),
+            None
+        );
+    }
+
+    #[test]
+    fn auto_nlist_follows_sqrt_and_training_floor() {
+        // 4·√15000 = 489.9 → 490, but only 15000/39 = 384 lists can be trained well.
+        assert_eq!(auto_nlist(15_000), 384);
+        assert_eq!(auto_nlist(200_000), 1789);
+        assert_eq!(auto_nlist(1_000_000), 4000);
+        assert_eq!(auto_nlist(10_000_000), 12649);
+        assert_eq!(auto_nlist(1), 1);
+        for rows in [10_000usize, 12_345, 50_000, 1 << 20] {
+            let nlist = auto_nlist(rows);
+            assert!(nlist * MIN_TRAINING_ROWS_PER_LIST <= rows, "{rows}");
+        }
+        assert_eq!(
+            plan_index(&IndexSpec::Auto, 15_000, 384, GIB).expect("ok"),
+            Some(IndexPlan::IvfFlat { nlist: 384 })
+        );
+    }
+
+    #[test]
+    fn auto_quantises_to_fit_the_budget() {
+        let rows = 1_000_000;
+        let dim = 384;
+        // Flat needs 1.55e9 bytes.
+        assert_eq!(
+            plan_index(&IndexSpec::Auto, rows, dim, 2 * GIB).expect("ok"),
+            Some(IndexPlan::IvfFlat { nlist: 4000 })
+        );
+        assert_eq!(
+            plan_index(&IndexSpec::Auto, rows, dim, GIB).expect("ok"),
+            Some(IndexPlan::IvfSq8 { nlist: 4000 })
+        );
+        // 100 MB: m + 8 ≤ 100 → m = 64 (384 / 64 = 6 dims per sub-vector).
+        assert_eq!(
+            plan_index(&IndexSpec::Auto, rows, dim, 100_000_000).expect("ok"),
+            Some(IndexPlan::IvfPq { nlist: 4000, m: 64 })
+        );
+        // Nothing fits: the most compact PQ (384 / 32 = 12 bytes).
+        assert_eq!(
+            plan_index(&IndexSpec::Auto, rows, dim, 1).expect("ok"),
+            Some(IndexPlan::IvfPq { nlist: 4000, m: 12 })
+        );
+        // A prime dimension has no PQ split: SQ8.
+        assert_eq!(
+            plan_index(&IndexSpec::Auto, rows, 97, 1).expect("ok"),
+            Some(IndexPlan::IvfSq8 { nlist: 4000 })
+        );
+    }
+
+    #[test]
+    fn explicit_specs_are_honoured_and_checked() {
+        assert_eq!(
+            plan_index(&IndexSpec::IvfPq { nlist: 64, m: 16 }, 5_000, 64, 1).expect("ok"),
+            Some(IndexPlan::IvfPq { nlist: 64, m: 16 })
+        );
+        assert!(plan_index(&IndexSpec::IvfPq { nlist: 64, m: 7 }, 5_000, 64, 1).is_err());
+        assert!(plan_index(&IndexSpec::IvfFlat { nlist: 0 }, 5_000, 64, 1).is_err());
+        assert!(plan_index(&IndexSpec::Factory(" ".into()), 5_000, 64, 1).is_err());
+        assert!(plan_index(&IndexSpec::Auto, 50_000, 0, 1).is_err());
+        assert_eq!(
+            plan_index(
+                &IndexSpec::Hnsw {
+                    m: 16,
+                    ef_construction: 100
+                },
+                5_000,
+                64,
+                1
+            )
+            .expect("ok"),
+            Some(IndexPlan::Hnsw {
+                m: 16,
+                ef_construction: 100
+            })
+        );
+    }
+
+    #[test]
+    fn factory_strings() {
+        assert_eq!(
+            IndexPlan::IvfFlat { nlist: 8 }.factory_string(),
+            "IVF8,Flat"
+        );
+        assert_eq!(IndexPlan::IvfSq8 { nlist: 8 }.factory_string(), "IVF8,SQ8");
+        assert_eq!(
+            IndexPlan::IvfPq { nlist: 8, m: 4 }.factory_string(),
+            "IVF8,PQ4x8np"
+        );
+        assert_eq!(
+            IndexPlan::Hnsw {
+                m: 32,
+                ef_construction: 1
+            }
+            .factory_string(),
+            "HNSW32,Flat"
+        );
+    }
 }

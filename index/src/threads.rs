@@ -1,0 +1,58 @@
+//! Faiss's OpenMP thread count, per calling thread.
+//!
+//! Kiln owns parallelism: builds, merges and query fan-out run on engine-owned rayon pools, and
+//! each pool thread gives Faiss a budget of OpenMP threads so that pool threads × OpenMP
+//! threads stay within the configured total. libgomp keeps the thread count per calling thread
+//! (its `nthreads-var` ICV), so the setting must be made on the thread that will call Faiss,
+//! typically in the pool's `start_handler`:
+//!
+//! ```text
+//! rayon::ThreadPoolBuilder::new()
+//!     .num_threads(pool)
+//!     .start_handler(move |_| kiln_index::set_faiss_threads(budget / pool))
+//!     .build()?;
+//! ```
+//!
+//! A single query is never parallelised inside Faiss (IVF and HNSW scan one query on the
+//! calling thread); batches of queries, training, adding and merging use the OpenMP threads.
+
+use crate::ffi;
+
+/// Set how many OpenMP threads Faiss uses for calls made from the calling thread (at least 1).
+pub fn set_faiss_threads(n: usize) {
+    ffi::set_omp_threads(n);
+}
+
+/// How many OpenMP threads Faiss would use for a call made from the calling thread now.
+pub fn faiss_threads() -> usize {
+    ffi::omp_threads()
+}
+
+/// Run `f` with the calling thread's Faiss thread count set to `n`, restoring the previous
+/// count afterwards (also when `f` panics).
+pub fn with_faiss_threads<R>(n: usize, f: impl FnOnce() -> R) -> R {
+    struct Restore(usize);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            ffi::set_omp_threads(self.0);
+        }
+    }
+    let _restore = Restore(faiss_threads());
+    set_faiss_threads(n);
+    f()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scoped_thread_count_is_restored() {
+        set_faiss_threads(2);
+        let inside = with_faiss_threads(1, faiss_threads);
+        assert_eq!(inside, 1);
+        assert_eq!(faiss_threads(), 2);
+        set_faiss_threads(0);
+        assert_eq!(faiss_threads(), 1);
+    }
+}
