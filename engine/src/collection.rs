@@ -5,14 +5,14 @@
 //! One writer at a time per collection (the `writer` mutex) commits catalog batches and
 //! publishes snapshots; it is the only updater of collection state. Readers clone the current
 //! `Arc<Snapshot>` and never take the writer lock (except `get` in a rare race, see there).
-//! Sealing writes the segment file without the writer lock and takes it only to commit the
-//! catalog change and publish.
+//! Background jobs (`background`) write their files without the writer lock and take it only
+//! to commit their catalog change and publish.
 //!
 //! # Row placement
 //!
 //! New rows go to the *active* growing segment. A write that fills it allocates the next active
 //! segment in the same batch, so the filled one is *frozen* (growing, no longer written) and is
-//! sealed into a file after the write returns:
+//! sealed into a file by a background job:
 //!
 //! ```text
 //! segment_rows = 4, active A holds 3 rows, insert_batch of 6 rows:
@@ -26,21 +26,26 @@ use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
-use parking_lot::{Mutex, MutexGuard, RwLock};
+use parking_lot::{Condvar, Mutex, MutexGuard, RwLock};
 use rayon::prelude::*;
-use tracing::{debug, warn};
+use tracing::warn;
 
 use kiln_index::{merge_hits, Hit, Metric, TopK};
 use kiln_storage::catalog::{CollectionRecord, SegmentMeta, SegmentState};
-use kiln_storage::segment::{segment_file_name, write_segment};
-use kiln_storage::{CollectionId, Error as StorageError};
+use kiln_storage::segment::segment_file_name;
+use kiln_storage::CollectionId;
 use kiln_storage::{DeletionBitmap, GrowingSegment, RowId, RowLocation, SegmentId, SegmentReader};
 
-use crate::db::DbInner;
+use crate::background::{Background, JobKey};
+use crate::db::{DbHandle, DbInner};
 use crate::error::{Error, Result};
+use crate::gc::FileGuard;
+use crate::merge_policy::MergePolicy;
 use crate::options::{CollectionConfig, Durability, SearchOptions};
-use crate::snapshot::{SegmentData, SegmentView, Snapshot};
+use crate::snapshot::{SealedSegment, SegmentData, SegmentView, Snapshot};
+use crate::stats::{CollectionStats, SegmentState as StatsState, SegmentStats};
 use crate::validate::{check_k, prepare_batch, prepare_query, prepare_vector};
 
 /// Below this many visible rows a query runs on the caller's thread instead of fanning out.
@@ -49,6 +54,8 @@ pub const PARALLEL_MIN_ROWS: usize = 32_768;
 /// A handle to one collection: cheap to clone, `Send + Sync`. It keeps the database open.
 #[derive(Clone)]
 pub struct Collection {
+    /// Keeps the database open; the last handle's drop shuts the background down.
+    pub(crate) _handle: Arc<DbHandle>,
     pub(crate) db: Arc<DbInner>,
     pub(crate) inner: Arc<CollectionInner>,
 }
@@ -67,14 +74,19 @@ pub(crate) struct CollectionInner {
     pub(crate) name: String,
     pub(crate) config: CollectionConfig,
     segment_rows: usize,
-    dir: PathBuf,
-    writer: Mutex<WriterState>,
-    seal_lock: Mutex<()>,
+    pub(crate) dir: PathBuf,
+    pub(crate) writer: Mutex<WriterState>,
     snapshot: RwLock<Arc<Snapshot>>,
     pub(crate) dropped: AtomicBool,
+    /// Set when the collection is dropped or the database closes: jobs abandon their work.
+    pub(crate) stop: AtomicBool,
+    pub(crate) policy: MergePolicy,
+    pub(crate) bg: Mutex<Background>,
+    /// Notified whenever a snapshot is published or a job finishes.
+    pub(crate) bg_changed: Condvar,
 }
 
-struct WriterState {
+pub(crate) struct WriterState {
     record: CollectionRecord,
     active: Arc<GrowingSegment>,
 }
@@ -133,7 +145,10 @@ impl CollectionInner {
                             let path = dir.join(segment_file_name(meta.id));
                             let reader =
                                 SegmentReader::open(fs.as_ref(), &path, meta.id, dim, &info)?;
-                            Ok(SegmentData::Sealed(Arc::new(reader)))
+                            Ok(SegmentData::Sealed(Arc::new(SealedSegment {
+                                reader,
+                                file: FileGuard::new(Arc::clone(&fs), path),
+                            })))
                         }
                     }
                 })
@@ -150,7 +165,7 @@ impl CollectionInner {
                     }
                     g.len()
                 }
-                SegmentData::Sealed(r) => r.rows(),
+                SegmentData::Sealed(s) => s.reader.rows(),
             };
             let mut dead = tombstones.remove(&meta.id).unwrap_or_default();
             dead.retain(|&r| (r as usize) < rows);
@@ -179,10 +194,20 @@ impl CollectionInner {
             segment_rows,
             dir,
             writer: Mutex::new(WriterState { record, active }),
-            seal_lock: Mutex::new(()),
             snapshot: RwLock::new(Arc::new(Snapshot::new(1, views))),
             dropped: AtomicBool::new(false),
+            stop: AtomicBool::new(false),
+            policy: MergePolicy::for_segment_rows(segment_rows),
+            bg: Mutex::new(Background::default()),
+            bg_changed: Condvar::new(),
         })
+    }
+
+    /// The snapshot together with the active segment's id, read under the writer lock so that
+    /// they agree (a stale active id would make a newer, still-written segment look frozen).
+    pub(crate) fn snapshot_and_active(&self) -> (Arc<Snapshot>, SegmentId) {
+        let w = self.writer.lock();
+        (self.snapshot(), w.active.id())
     }
 
     pub(crate) fn snapshot(&self) -> Arc<Snapshot> {
@@ -192,11 +217,16 @@ impl CollectionInner {
     /// Replace the published snapshot. Only called with the writer lock held.
     /// Readers hold the snapshot lock only to clone or swap the `Arc`: the new snapshot is built
     /// before, and the old one dropped after.
-    fn publish(&self, _writer: &MutexGuard<'_, WriterState>, segments: Vec<SegmentView>) {
+    pub(crate) fn publish(
+        &self,
+        _writer: &MutexGuard<'_, WriterState>,
+        segments: Vec<SegmentView>,
+    ) {
         let version = self.snapshot.read().version + 1;
         let next = Arc::new(Snapshot::new(version, segments));
         let old = std::mem::replace(&mut *self.snapshot.write(), next);
         drop(old);
+        self.bg_changed.notify_all();
     }
 
     fn check_writable(&self, db: &DbInner) -> Result<()> {
@@ -218,7 +248,7 @@ impl CollectionInner {
     }
 
     /// Commit a catalog batch; a failure poisons the database (the outcome is ambiguous).
-    fn commit(
+    pub(crate) fn commit(
         db: &DbInner,
         batch: kiln_storage::CatalogBatch<'_>,
         alloc: Option<kiln_storage::catalog::IdAllocation<'_>>,
@@ -232,8 +262,8 @@ impl CollectionInner {
     }
 
     fn write_rows(
-        &self,
-        db: &DbInner,
+        self: &Arc<Self>,
+        db: &Arc<DbInner>,
         ids: &[u64],
         vectors: &[f32],
         mode: WriteMode,
@@ -243,6 +273,7 @@ impl CollectionInner {
         if ids.is_empty() {
             return self.check_writable(db);
         }
+        self.apply_backpressure(db)?;
         let dim = self.config.dim;
         let cap = self.segment_rows;
         let frozen = {
@@ -361,12 +392,12 @@ impl CollectionInner {
             !new_ids.is_empty()
         };
         if frozen {
-            self.seal_frozen_quietly(db);
+            self.schedule(db);
         }
         Ok(())
     }
 
-    fn delete_ids(&self, db: &DbInner, ids: &[u64]) -> Result<usize> {
+    fn delete_ids(self: &Arc<Self>, db: &Arc<DbInner>, ids: &[u64]) -> Result<usize> {
         let _span =
             tracing::debug_span!("delete", collection = %self.name, ids = ids.len()).entered();
         let w = self.writer.lock();
@@ -397,6 +428,8 @@ impl CollectionInner {
             .collect();
         self.publish(&w, views);
         drop(w);
+        // Deletes can make a segment due for a rewrite.
+        self.schedule(db);
         Ok(count)
     }
 
@@ -427,87 +460,122 @@ impl CollectionInner {
         Ok(())
     }
 
-    /// Seal every frozen growing segment, oldest first.
-    pub(crate) fn seal_frozen(&self, db: &DbInner) -> Result<usize> {
-        let _guard = self.seal_lock.lock();
-        let mut sealed = 0;
+    /// Seal every frozen growing segment now, in the caller's thread, waiting for seals that
+    /// background jobs are running. Returns the first error of a seal run here.
+    pub(crate) fn seal_frozen_now(self: &Arc<Self>, db: &Arc<DbInner>) -> Result<()> {
         loop {
-            // Read the active segment and the snapshot together: the writer publishes both at once,
-            // and a stale `active` would make a newer, still-written segment look frozen.
-            let next = {
-                let w = self.writer.lock();
-                let active = w.active.id();
-                self.snapshot().segments.iter().find_map(|v| match &v.data {
+            self.check_live()?;
+            let (snap, active) = self.snapshot_and_active();
+            let frozen: Vec<Arc<GrowingSegment>> = snap
+                .segments
+                .iter()
+                .filter_map(|v| match &v.data {
                     SegmentData::Growing(g) if v.id != active => Some(Arc::clone(g)),
                     _ => None,
                 })
-            };
-            let Some(g) = next else { return Ok(sealed) };
-            self.seal_one(db, &g)?;
-            sealed += 1;
-        }
-    }
-
-    /// Seal after a write, reporting failures to the log only: the write itself succeeded and its
-    /// rows stay durable in the row log; the next write or `flush` retries.
-    fn seal_frozen_quietly(&self, db: &DbInner) {
-        if let Err(e) = self.seal_frozen(db) {
-            warn!(collection = %self.name, error = %e, "sealing failed; will retry");
-        }
-    }
-
-    /// Seal one frozen growing segment: write and verify its file, then commit the catalog change
-    /// and swap the segment's data in the snapshot. Row numbers do not change, so the id map and
-    /// deletes that arrived meanwhile stay valid.
-    fn seal_one(&self, db: &DbInner, g: &Arc<GrowingSegment>) -> Result<()> {
-        let _span =
-            tracing::info_span!("seal", collection = %self.name, segment = %g.id(), rows = g.len())
-                .entered();
-        let fs = db.options.fs.as_ref();
-        let rows = g.len();
-        let ids = g.ids(rows);
-        fs.create_dir_all(&self.dir)
-            .map_err(|e| Error::from(StorageError::io(&self.dir, e)))?;
-        let written = write_segment(fs, &self.dir, g.id(), self.config.dim, &ids, |sink| {
-            let mut result = Ok(());
-            g.for_each_run(rows, |_, _, vectors| {
-                if result.is_ok() {
-                    result = sink(vectors);
+                .collect();
+            if frozen.is_empty() {
+                return Ok(());
+            }
+            let mut claimed = None;
+            {
+                let mut bg = self.bg.lock();
+                for g in &frozen {
+                    if !bg.busy.contains(&g.id()) {
+                        bg.busy.insert(g.id());
+                        bg.running.insert(JobKey::Seal(g.id()));
+                        claimed = Some(Arc::clone(g));
+                        break;
+                    }
                 }
-            });
-            result
-        });
-        let (path, info) = written.map_err(|e| db.poison_if_fatal(e))?;
-        let reader = SegmentReader::open(fs, &path, g.id(), self.config.dim, &info)?;
-
-        let w = self.writer.lock();
-        if self.dropped.load(Ordering::Acquire) {
-            let _ = fs.remove_file(&path);
-            return Ok(());
+                if claimed.is_none() {
+                    // Every frozen segment is being sealed by a job: wait for one to finish.
+                    self.bg_changed.wait_for(&mut bg, Duration::from_millis(50));
+                    continue;
+                }
+            }
+            let Some(g) = claimed else { continue };
+            let result = self.seal_one(db, &g);
+            {
+                let mut bg = self.bg.lock();
+                bg.busy.remove(&g.id());
+                bg.running.remove(&JobKey::Seal(g.id()));
+                if result.is_ok() {
+                    bg.retry.remove(&JobKey::Seal(g.id()));
+                }
+            }
+            self.bg_changed.notify_all();
+            match result {
+                Ok(()) | Err(Error::Cancelled) => {}
+                Err(e) => return Err(e),
+            }
         }
-        let mut batch = db.catalog.batch()?;
-        batch.put_segment(self.id, &SegmentMeta::sealed(g.id(), info))?;
-        batch.delete_rows(self.id, g.id());
-        Self::commit(db, batch, None, true)?;
-        let reader = Arc::new(reader);
-        let views = self
-            .snapshot()
+    }
+
+    /// Backpressure, before a write takes the writer lock. Frozen growing segments live in
+    /// memory, so past `max_unsealed_segments` writes wait for seals (never fail, never grow
+    /// memory without bound). Past `max_unindexed_rows` or `max_pending_merges` writes are
+    /// slowed by a short sleep that grows with the overshoot, and past twice the limit they wait.
+    fn apply_backpressure(self: &Arc<Self>, db: &Arc<DbInner>) -> Result<()> {
+        let limits = &db.options.backpressure;
+        let mut stalled = false;
+        let deadline_tick = Duration::from_millis(20);
+        loop {
+            self.check_writable(db)?;
+            let p = self.pressure();
+            let hard = p.unsealed_segments >= limits.max_unsealed_segments
+                || p.unindexed_rows >= limits.max_unindexed_rows.saturating_mul(2)
+                || p.pending_merges >= limits.max_pending_merges.saturating_mul(2);
+            if !hard {
+                let over = (p.unindexed_rows as f64 / limits.max_unindexed_rows.max(1) as f64)
+                    .max(p.pending_merges as f64 / limits.max_pending_merges.max(1) as f64);
+                if over >= 1.0 {
+                    self.bg.lock().counters.writes_throttled += 1;
+                    std::thread::sleep(Duration::from_micros((over * 1000.0) as u64));
+                }
+                return Ok(());
+            }
+            if !stalled {
+                stalled = true;
+                self.bg.lock().counters.writes_stalled += 1;
+            }
+            self.schedule(db);
+            let mut bg = self.bg.lock();
+            self.bg_changed.wait_for(&mut bg, deadline_tick);
+        }
+    }
+
+    /// How far background work is behind.
+    pub(crate) fn pressure(&self) -> Pressure {
+        let (snap, active) = self.snapshot_and_active();
+        let unsealed_segments = snap
             .segments
             .iter()
-            .map(|v| {
-                if v.id == g.id() {
-                    SegmentView {
-                        data: SegmentData::Sealed(Arc::clone(&reader)),
-                        ..v.clone()
-                    }
-                } else {
-                    v.clone()
-                }
+            .filter(|v| !v.is_sealed() && v.id != active)
+            .count();
+        let inputs: Vec<crate::merge_policy::MergeInput> = snap
+            .segments
+            .iter()
+            .filter(|v| v.is_sealed())
+            .map(|v| crate::merge_policy::MergeInput {
+                id: v.id,
+                rows: v.rows,
+                deleted: v.deletes.count(),
             })
             .collect();
-        self.publish(&w, views);
-        debug!(segment = %g.id(), rows, bytes = info.len, "sealed");
-        Ok(())
+        let pending_merges = self.policy.compute_merge_candidates(&inputs).len();
+        Pressure {
+            unsealed_segments,
+            unsealed_rows: snap
+                .segments
+                .iter()
+                .filter(|v| !v.is_sealed() && v.id != active)
+                .map(|v| v.rows)
+                .sum(),
+            // Every sealed segment is searched exactly until the index layer lands.
+            unindexed_rows: 0,
+            pending_merges,
+        }
     }
 
     fn search_snapshot(
@@ -541,10 +609,19 @@ impl CollectionInner {
 }
 
 /// `view` with its row count caught up with its growing segment and `dead` rows deleted.
+/// How far background work is behind (see `apply_backpressure`).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Pressure {
+    pub(crate) unsealed_segments: usize,
+    pub(crate) unsealed_rows: usize,
+    pub(crate) unindexed_rows: usize,
+    pub(crate) pending_merges: usize,
+}
+
 fn refresh_view(view: &SegmentView, dead: Option<&Vec<RowId>>) -> SegmentView {
     let rows = match &view.data {
         SegmentData::Growing(g) => g.len(),
-        SegmentData::Sealed(r) => r.rows(),
+        SegmentData::Sealed(s) => s.reader.rows(),
     };
     SegmentView {
         id: view.id,
@@ -713,9 +790,81 @@ impl Collection {
             self.inner.check_writable(&self.db)?;
             self.inner.freeze_active(&self.db, &mut w)?;
         }
-        self.inner.seal_frozen(&self.db)?;
+        self.inner.seal_frozen_now(&self.db)?;
         self.db.catalog.sync_wal().map_err(|e| self.db.poison(e))?;
         Ok(())
+    }
+
+    /// Wait until the background has nothing left to do for this collection: every frozen
+    /// segment sealed, every sealed segment indexed (when its index spec asks for one), and the
+    /// merge policy satisfied. Returns the error of a background job that failed three times
+    /// in a row instead of waiting for it forever.
+    pub fn wait_for_indexing(&self) -> Result<()> {
+        loop {
+            self.inner.check_live()?;
+            self.db.check_poisoned()?;
+            self.inner.schedule(&self.db);
+            if !self.inner.has_pending_work() {
+                return Ok(());
+            }
+            if let Some((job, error)) = self.inner.persistent_failure(3) {
+                return Err(Error::Background { job, error });
+            }
+            let mut bg = self.inner.bg.lock();
+            self.inner
+                .bg_changed
+                .wait_for(&mut bg, Duration::from_millis(50));
+        }
+    }
+
+    /// Counts, per-segment state and background progress.
+    pub fn stats(&self) -> CollectionStats {
+        let inner = &self.inner;
+        let (snap, active) = inner.snapshot_and_active();
+        let pressure = inner.pressure();
+        let bg = inner.bg.lock();
+        let segments = snap
+            .segments
+            .iter()
+            .map(|v| SegmentStats {
+                id: v.id.0,
+                state: match &v.data {
+                    SegmentData::Growing(_) if v.id == active => StatsState::Growing,
+                    SegmentData::Growing(_) => StatsState::Frozen,
+                    SegmentData::Sealed(_) => StatsState::Sealed,
+                },
+                rows: v.rows,
+                deleted: v.deletes.count(),
+                bytes: match &v.data {
+                    SegmentData::Growing(_) => (v.rows * (inner.config.dim * 4 + 8)) as u64,
+                    SegmentData::Sealed(s) => s.reader.info().len,
+                },
+                index: None,
+                busy: bg.busy.contains(&v.id),
+            })
+            .collect::<Vec<_>>();
+        CollectionStats {
+            rows: snap.live_rows,
+            deleted_rows: snap.segments.iter().map(|v| v.deletes.count()).sum(),
+            rows_pending_seal: pressure.unsealed_rows,
+            rows_pending_indexing: pressure.unindexed_rows,
+            pending_merges: pressure.pending_merges,
+            jobs_running: bg.running.len(),
+            seals_done: bg.counters.seals,
+            merges_done: bg.counters.merges,
+            indexes_built: bg.counters.indexes_built,
+            jobs_failed: bg.counters.jobs_failed,
+            writes_stalled: bg.counters.writes_stalled,
+            writes_throttled: bg.counters.writes_throttled,
+            limits: self.db.options.backpressure,
+            segments,
+        }
+    }
+
+    /// Subscribe to background events of the whole database (seals, index builds, merges,
+    /// failures).
+    pub fn events(&self) -> std::sync::mpsc::Receiver<crate::events::Event> {
+        self.db.events.subscribe()
     }
 
     /// The snapshot queries currently see (for tests and tools).
@@ -755,17 +904,28 @@ pub struct SegmentInfo {
 
 impl CollectionInner {
     /// Seal segments left frozen by an earlier run (after load).
-    pub(crate) fn resume(&self, db: &DbInner) {
-        self.seal_frozen_quietly(db);
+    pub(crate) fn resume(self: &Arc<Self>, db: &Arc<DbInner>) {
+        self.schedule(db);
     }
 
     /// Run `commit` (the catalog change that drops the collection) with the seal and writer locks
     /// held, and mark the collection dropped if it succeeds: every handle fails from then on.
     pub(crate) fn drop_with(&self, commit: impl FnOnce() -> Result<()>) -> Result<()> {
-        let _seal = self.seal_lock.lock();
-        let _w = self.writer.lock();
-        commit()?;
+        // Stop background jobs and wait for the running ones to notice.
+        self.stop.store(true, Ordering::Release);
+        {
+            let mut bg = self.bg.lock();
+            while !bg.running.is_empty() {
+                self.bg_changed.wait_for(&mut bg, Duration::from_millis(20));
+            }
+        }
+        let w = self.writer.lock();
+        if let Err(e) = commit() {
+            self.stop.store(false, Ordering::Release);
+            return Err(e);
+        }
         self.dropped.store(true, Ordering::Release);
+        drop(w);
         Ok(())
     }
 }

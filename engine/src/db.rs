@@ -2,9 +2,13 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{channel, Receiver, RecvTimeoutError, Sender};
+use std::sync::{Arc, Weak};
+use std::thread::JoinHandle;
+use std::time::Duration;
 
-use parking_lot::Mutex;
+use parking_lot::{Condvar, Mutex};
 use tracing::{info, warn};
 
 use kiln_storage::catalog::{Catalog, CollectionRecord, SegmentMeta, SegmentState};
@@ -15,13 +19,16 @@ use kiln_storage::{CollectionId, Error as StorageError, SegmentId};
 
 use crate::collection::{Collection, CollectionInner};
 use crate::error::{Error, Result};
+use crate::events::{Event, EventHub};
 use crate::options::{CollectionConfig, DbOptions};
 use crate::validate::{check_config, check_name};
 
 /// An open database directory. Cheap to clone; the directory stays open (and locked) until the
-/// last `Database` and [`Collection`] handle is dropped.
+/// last `Database` and [`Collection`] handle is dropped. Dropping the last handle stops
+/// background work (running jobs finish or abandon their step) and closes the directory.
 #[derive(Clone)]
 pub struct Database {
+    handle: Arc<DbHandle>,
     inner: Arc<DbInner>,
 }
 
@@ -33,10 +40,67 @@ impl std::fmt::Debug for Database {
     }
 }
 
+/// Held by every user-facing handle; the last one to go shuts the background down, so that the
+/// directory is closed and unlocked when `drop` returns.
+pub(crate) struct DbHandle {
+    inner: Arc<DbInner>,
+    /// Dropping the sender wakes the maintenance thread and makes it exit.
+    maintenance: Mutex<Option<(Sender<()>, JoinHandle<()>)>>,
+}
+
+impl Drop for DbHandle {
+    fn drop(&mut self) {
+        self.inner.stop.store(true, Ordering::Release);
+        for c in self.inner.collections.lock().values() {
+            c.stop.store(true, Ordering::Release);
+            c.bg_changed.notify_all();
+        }
+        if let Some((wake, thread)) = self.maintenance.lock().take() {
+            drop(wake);
+            let _ = thread.join();
+        }
+        self.inner.jobs.wait_idle();
+    }
+}
+
+/// Counts running background jobs. Separate from `DbInner` so that a job can report that it
+/// finished after it has dropped its reference to the database.
+#[derive(Debug, Default)]
+pub(crate) struct JobTracker {
+    running: Mutex<usize>,
+    idle: Condvar,
+}
+
+impl JobTracker {
+    fn wait_idle(&self) {
+        let mut n = self.running.lock();
+        while *n > 0 {
+            self.idle.wait(&mut n);
+        }
+    }
+}
+
+/// Marks one running job; dropping it marks the job finished.
+pub(crate) struct JobTicket(Arc<JobTracker>);
+
+impl Drop for JobTicket {
+    fn drop(&mut self) {
+        let mut n = self.0.running.lock();
+        *n = n.saturating_sub(1);
+        if *n == 0 {
+            self.0.idle.notify_all();
+        }
+    }
+}
+
 pub(crate) struct DbInner {
     pub(crate) options: DbOptions,
     pub(crate) layout: DbLayout,
     pub(crate) query_pool: rayon::ThreadPool,
+    pub(crate) compaction_pool: rayon::ThreadPool,
+    pub(crate) events: EventHub,
+    stop: AtomicBool,
+    pub(crate) jobs: Arc<JobTracker>,
     /// Collections opened so far, by name.
     collections: Mutex<HashMap<String, Arc<CollectionInner>>>,
     /// Serialises create, drop and first open of collections.
@@ -49,6 +113,23 @@ pub(crate) struct DbInner {
 }
 
 impl DbInner {
+    /// Whether the database is closing.
+    pub(crate) fn is_stopping(&self) -> bool {
+        self.stop.load(Ordering::Acquire)
+    }
+
+    /// Register a job about to be spawned; keep the ticket until the job's last reference to
+    /// the database is gone.
+    pub(crate) fn job_ticket(&self) -> JobTicket {
+        *self.jobs.running.lock() += 1;
+        JobTicket(Arc::clone(&self.jobs))
+    }
+
+    /// The collections loaded so far.
+    fn loaded(&self) -> Vec<Arc<CollectionInner>> {
+        self.collections.lock().values().cloned().collect()
+    }
+
     pub(crate) fn check_poisoned(&self) -> Result<()> {
         match &*self.poisoned.lock() {
             Some(cause) => Err(Error::Poisoned {
@@ -139,18 +220,48 @@ impl Database {
             .thread_name(|i| format!("kiln-query-{i}"))
             .build()
             .map_err(|e| Error::invalid(format!("cannot start the query pool: {e}")))?;
+        let compaction_pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(options.compaction_threads)
+            .thread_name(|i| format!("kiln-compact-{i}"))
+            .build()
+            .map_err(|e| Error::invalid(format!("cannot start the compaction pool: {e}")))?;
+        let inner = Arc::new(DbInner {
+            options,
+            layout,
+            query_pool,
+            compaction_pool,
+            events: EventHub::default(),
+            stop: AtomicBool::new(false),
+            jobs: Arc::new(JobTracker::default()),
+            collections: Mutex::new(HashMap::new()),
+            ddl: Mutex::new(()),
+            poisoned: Mutex::new(None),
+            catalog,
+            _lock: lock,
+        });
+        let (wake, sleep) = channel();
+        let maintenance = (wake, spawn_maintenance(Arc::downgrade(&inner), sleep)?);
         Ok(Database {
-            inner: Arc::new(DbInner {
-                options,
-                layout,
-                query_pool,
-                collections: Mutex::new(HashMap::new()),
-                ddl: Mutex::new(()),
-                poisoned: Mutex::new(None),
-                catalog,
-                _lock: lock,
+            handle: Arc::new(DbHandle {
+                inner: Arc::clone(&inner),
+                maintenance: Mutex::new(Some(maintenance)),
             }),
+            inner,
         })
+    }
+
+    fn collection_handle(&self, inner: Arc<CollectionInner>) -> Collection {
+        Collection {
+            _handle: Arc::clone(&self.handle),
+            db: Arc::clone(&self.inner),
+            inner,
+        }
+    }
+
+    /// Subscribe to background events (seals, index builds, merges, failures) of every
+    /// collection.
+    pub fn events(&self) -> std::sync::mpsc::Receiver<Event> {
+        self.inner.events.subscribe()
     }
 
     /// The database directory.
@@ -203,10 +314,7 @@ impl Database {
         db.collections
             .lock()
             .insert(name.to_string(), Arc::clone(&inner));
-        Ok(Collection {
-            db: Arc::clone(&self.inner),
-            inner,
-        })
+        Ok(self.collection_handle(inner))
     }
 
     /// A handle to collection `name`. The first call after opening loads it: growing rows from
@@ -214,18 +322,12 @@ impl Database {
     /// fails), and seals left pending by a crash are resumed.
     pub fn collection(&self, name: &str) -> Result<Collection> {
         let db = &self.inner;
-        if let Some(inner) = db.collections.lock().get(name) {
-            return Ok(Collection {
-                db: Arc::clone(db),
-                inner: Arc::clone(inner),
-            });
+        if let Some(inner) = db.collections.lock().get(name).cloned() {
+            return Ok(self.collection_handle(inner));
         }
         let _ddl = db.ddl.lock();
-        if let Some(inner) = db.collections.lock().get(name) {
-            return Ok(Collection {
-                db: Arc::clone(db),
-                inner: Arc::clone(inner),
-            });
+        if let Some(inner) = db.collections.lock().get(name).cloned() {
+            return Ok(self.collection_handle(inner));
         }
         let record = db
             .catalog
@@ -237,13 +339,9 @@ impl Database {
         db.collections
             .lock()
             .insert(name.to_string(), Arc::clone(&inner));
-        if db.check_poisoned().is_ok() {
-            inner.resume(db);
-        }
-        Ok(Collection {
-            db: Arc::clone(db),
-            inner,
-        })
+        // Resume what a previous run left pending (frozen segments, merges).
+        inner.resume(db);
+        Ok(self.collection_handle(inner))
     }
 
     /// Names of all collections, sorted.
@@ -291,4 +389,27 @@ impl Database {
         }
         Ok(())
     }
+}
+
+/// The maintenance thread: every 100 ms, schedule due work of every loaded collection (which is
+/// how failed jobs are retried after their backoff). Holds only a weak reference, and exits when
+/// the database closes.
+fn spawn_maintenance(db: Weak<DbInner>, sleep: Receiver<()>) -> Result<JoinHandle<()>> {
+    std::thread::Builder::new()
+        .name("kiln-maintenance".into())
+        .spawn(move || loop {
+            if let Err(RecvTimeoutError::Disconnected) =
+                sleep.recv_timeout(Duration::from_millis(100))
+            {
+                return;
+            }
+            let Some(db) = db.upgrade() else { return };
+            if db.is_stopping() {
+                return;
+            }
+            for c in db.loaded() {
+                c.schedule(&db);
+            }
+        })
+        .map_err(|e| Error::invalid(format!("cannot start the maintenance thread: {e}")))
 }

@@ -108,6 +108,18 @@ pub enum Error {
         /// The file being written.
         path: PathBuf,
     },
+    /// A background job (seal, index build, merge) keeps failing; `wait_for_indexing` reports
+    /// it instead of waiting forever. The job is still retried.
+    #[error("background job {job} keeps failing: {error}")]
+    Background {
+        /// The job.
+        job: String,
+        /// Its last error.
+        error: String,
+    },
+    /// The operation was abandoned because the collection was dropped or the database closed.
+    #[error("cancelled: the collection was dropped or the database closed")]
+    Cancelled,
     /// An earlier failure (a failed fsync, a failed catalog commit) makes the database refuse
     /// writes until it is reopened; reads still work.
     #[error("database refuses writes after an earlier failure (reopen it): {cause}")]

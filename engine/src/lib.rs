@@ -4,22 +4,28 @@
 #![deny(missing_docs)]
 #![deny(clippy::print_stdout)]
 
+mod background;
 mod collection;
 mod db;
 mod error;
+mod events;
+mod gc;
 mod merge_policy;
 mod options;
 mod snapshot;
+mod stats;
 mod validate;
 
 pub use collection::{Collection, SegmentInfo, PARALLEL_MIN_ROWS};
 pub use db::Database;
 pub use error::{Error, Result};
+pub use events::Event;
 pub use kiln_index::{normalized, Hit, IndexSpec, Metric};
 pub use merge_policy::{MergeCandidate, MergeInput, MergePolicy, MergeReason};
 pub use options::{
-    CollectionConfig, DbOptions, Durability, SearchOptions, DEFAULT_SEGMENT_BYTES, MAX_DIMENSION,
-    MAX_SEGMENT_ROWS,
+    Backpressure, CollectionConfig, DbOptions, Durability, SearchOptions, DEFAULT_SEGMENT_BYTES,
+    MAX_DIMENSION, MAX_SEGMENT_ROWS,
 };
-pub use snapshot::{SegmentData, SegmentView, Snapshot};
+pub use snapshot::{SealedSegment, SegmentData, SegmentView, Snapshot};
+pub use stats::{CollectionStats, SegmentState, SegmentStats};
 pub use validate::{MAX_BATCH_BYTES, MAX_NAME_LEN};

@@ -21,11 +21,35 @@ pub enum Durability {
     Buffered,
 }
 
+/// When background work falls behind, writes slow down rather than fail or let memory grow.
+/// The state against these limits is in `Collection::stats`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Backpressure {
+    /// Frozen growing segments (in memory, waiting to be sealed) at which writes wait.
+    pub max_unsealed_segments: usize,
+    /// Sealed rows still waiting for their index at which writes slow down (and wait at twice).
+    pub max_unindexed_rows: usize,
+    /// Merges due at which writes slow down (and wait at twice).
+    pub max_pending_merges: usize,
+}
+
+impl Default for Backpressure {
+    fn default() -> Self {
+        Backpressure {
+            max_unsealed_segments: 4,
+            max_unindexed_rows: 4_000_000,
+            max_pending_merges: 16,
+        }
+    }
+}
+
 /// Options for [`Database::open_with`](crate::Database::open_with).
 #[derive(Clone)]
 pub struct DbOptions {
     pub(crate) durability: Durability,
     pub(crate) query_threads: usize,
+    pub(crate) compaction_threads: usize,
+    pub(crate) backpressure: Backpressure,
     pub(crate) fs: Arc<dyn FileSystem>,
 }
 
@@ -34,22 +58,28 @@ impl fmt::Debug for DbOptions {
         f.debug_struct("DbOptions")
             .field("durability", &self.durability)
             .field("query_threads", &self.query_threads)
+            .field("compaction_threads", &self.compaction_threads)
+            .field("backpressure", &self.backpressure)
             .finish_non_exhaustive()
     }
 }
 
 impl Default for DbOptions {
     fn default() -> Self {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         DbOptions {
             durability: Durability::default(),
-            query_threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            query_threads: cores,
+            compaction_threads: cores,
+            backpressure: Backpressure::default(),
             fs: Arc::new(OsFs),
         }
     }
 }
 
 impl DbOptions {
-    /// Defaults: [`Durability::Sync`], one query thread per core.
+    /// Defaults: [`Durability::Sync`], one query and one compaction thread per core, default
+    /// [`Backpressure`].
     pub fn new() -> Self {
         Self::default()
     }
@@ -63,6 +93,19 @@ impl DbOptions {
     /// Threads of the engine's query pool, which fans a query out across segments (at least 1).
     pub fn query_threads(mut self, threads: usize) -> Self {
         self.query_threads = threads.max(1);
+        self
+    }
+
+    /// Threads of the engine's compaction pool, which seals, builds indexes and merges in the
+    /// background (at least 1). Default: one per core.
+    pub fn compaction_threads(mut self, threads: usize) -> Self {
+        self.compaction_threads = threads.max(1);
+        self
+    }
+
+    /// Backpressure limits.
+    pub fn backpressure(mut self, limits: Backpressure) -> Self {
+        self.backpressure = limits;
         self
     }
 

@@ -11,13 +11,24 @@ use std::sync::Arc;
 use kiln_index::{scan_block, Metric, TopK};
 use kiln_storage::{DeletionBitmap, GrowingSegment, RowId, SegmentId, SegmentReader};
 
+use crate::gc::FileGuard;
+
 /// Where a segment's rows are.
 #[derive(Debug, Clone)]
 pub enum SegmentData {
     /// In memory (and in the catalog's row log), still taking rows if it is the active one.
     Growing(Arc<GrowingSegment>),
     /// In a verified, memory-mapped segment file.
-    Sealed(Arc<SegmentReader>),
+    Sealed(Arc<SealedSegment>),
+}
+
+/// A sealed segment: its verified mapping, and the guard that collects its file once the
+/// catalog dropped it and no snapshot holds it any more.
+#[derive(Debug)]
+pub struct SealedSegment {
+    /// The verified, mapped file.
+    pub reader: SegmentReader,
+    pub(crate) file: FileGuard,
 }
 
 /// One segment as a snapshot sees it.
@@ -49,7 +60,8 @@ impl SegmentView {
             SegmentData::Growing(g) => g.for_each_run(self.rows, |first, ids, vectors| {
                 scan_block(metric, query, vectors, ids, first, deleted, &mut top);
             }),
-            SegmentData::Sealed(r) => {
+            SegmentData::Sealed(s) => {
+                let r = &s.reader;
                 let dim = r.dim();
                 let ids = r.ids().get(..self.rows).unwrap_or(&[]);
                 let vectors = r.vectors().get(..self.rows * dim).unwrap_or(&[]);
@@ -66,7 +78,7 @@ impl SegmentView {
         }
         match &self.data {
             SegmentData::Growing(g) => g.row(row as usize).map(|(_, v)| v),
-            SegmentData::Sealed(r) => r.vector(row as usize).map(<[f32]>::to_vec),
+            SegmentData::Sealed(s) => s.reader.vector(row as usize).map(<[f32]>::to_vec),
         }
     }
 

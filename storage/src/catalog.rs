@@ -370,6 +370,17 @@ impl Catalog {
         }
     }
 
+    /// Reserve `n` fresh ids now, committing the advanced counter at once (without sync), for
+    /// work that names files long before its catalog commit (merges). Ids reserved but never
+    /// used are skipped, never reused. A crash that loses the reservation loses nothing else:
+    /// files named with those ids are unreferenced and removed on the next open.
+    pub fn reserve_ids(&self, n: u64) -> Result<Range<u64>> {
+        let alloc = self.allocate_ids(n);
+        let ids = alloc.ids();
+        alloc.commit(self.batch()?, false)?;
+        Ok(ids)
+    }
+
     /// Make every committed write durable (fsync the log).
     pub fn sync_wal(&self) -> Result<()> {
         self.db

@@ -14,7 +14,9 @@ use kiln_tests::TempDir;
 fn readers_see_consistent_snapshots_while_writing() {
     let dir = TempDir::new("concurrent");
     let db = Database::open(dir.path()).expect("open");
-    let c = db.create_collection("c", CollectionConfig::new(2, Metric::L2).segment_rows(64)).expect("create");
+    let c = db
+        .create_collection("c", CollectionConfig::new(2, Metric::L2).segment_rows(64))
+        .expect("create");
     let stop = Arc::new(AtomicBool::new(false));
     // Multiples of 10 below `deleted_below` have been deleted and acknowledged.
     let deleted_below = Arc::new(AtomicU64::new(0));
@@ -32,10 +34,17 @@ fn readers_see_consistent_snapshots_while_writing() {
                     for h in &hits {
                         let want = 2.0 * (h.id as f32 - q[0]).powi(2);
                         assert_eq!(h.distance, want, "reader {r}: hit {h:?} for {q:?}");
-                        assert!(!(h.id % 10 == 0 && h.id < floor), "reader {r}: deleted id {} returned", h.id);
+                        assert!(
+                            !(h.id % 10 == 0 && h.id < floor),
+                            "reader {r}: deleted id {} returned",
+                            h.id
+                        );
                     }
                     for w in hits.windows(2) {
-                        assert!(w[0].distance < w[1].distance || (w[0].distance == w[1].distance && w[0].id < w[1].id));
+                        assert!(
+                            w[0].distance < w[1].distance
+                                || (w[0].distance == w[1].distance && w[0].id < w[1].id)
+                        );
                     }
                     queries += 1;
                 }
@@ -45,7 +54,9 @@ fn readers_see_consistent_snapshots_while_writing() {
         .collect();
     for id in 0..2000u64 {
         c.insert(id, &[id as f32, id as f32]).expect("insert");
-        let hits = c.search(&[id as f32, id as f32], &SearchOptions::new(1)).expect("search");
+        let hits = c
+            .search(&[id as f32, id as f32], &SearchOptions::new(1))
+            .expect("search");
         assert_eq!(hits[0].id, id, "read-your-writes");
         if id % 10 == 9 {
             let dead = id - 9;

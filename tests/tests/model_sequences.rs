@@ -114,10 +114,6 @@ fn check_state(coll: &kiln::Collection, model: &Model, step: usize) {
         &coll.search(&q, &SearchOptions::new(k)).expect("search"),
         &model.search(&q, k),
     );
-    // Only one growing segment may be left unsealed after a write returns: seals are synchronous
-    // until the background pool arrives.
-    let growing = coll.segments().iter().filter(|s| !s.sealed).count();
-    assert_eq!(growing, 1, "step {step}: {:?}", coll.segments());
 }
 
 fn run(metric: Metric, segment_rows: u32, ops: Vec<Op>) {

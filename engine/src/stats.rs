@@ -1,0 +1,66 @@
+//! What `Collection::stats` reports.
+
+use crate::options::Backpressure;
+
+/// A segment's lifecycle state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SegmentState {
+    /// The active growing segment: in memory and in the row log, taking new rows.
+    Growing,
+    /// Full, no longer written, waiting to be sealed into a file.
+    Frozen,
+    /// An immutable, memory-mapped segment file.
+    Sealed,
+}
+
+/// One segment in [`CollectionStats`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SegmentStats {
+    /// Segment id.
+    pub id: u64,
+    /// Lifecycle state.
+    pub state: SegmentState,
+    /// Rows, deleted ones included.
+    pub rows: usize,
+    /// Deleted rows.
+    pub deleted: usize,
+    /// Bytes: the segment file for sealed segments, the in-memory rows otherwise.
+    pub bytes: u64,
+    /// The index kind, when an index is attached.
+    pub index: Option<String>,
+    /// Whether a background job (seal, build, merge) holds it now.
+    pub busy: bool,
+}
+
+/// Counts, per-segment state and background progress of a collection.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CollectionStats {
+    /// Live rows.
+    pub rows: usize,
+    /// Deleted rows still present in segments (dropped by merges).
+    pub deleted_rows: usize,
+    /// Rows in frozen growing segments waiting to be sealed.
+    pub rows_pending_seal: usize,
+    /// Rows in sealed segments that need an index and do not have one yet.
+    pub rows_pending_indexing: usize,
+    /// Merges the policy wants to run now.
+    pub pending_merges: usize,
+    /// Background jobs running now.
+    pub jobs_running: usize,
+    /// Seals done since open.
+    pub seals_done: u64,
+    /// Merges done since open.
+    pub merges_done: u64,
+    /// Index builds done since open.
+    pub indexes_built: u64,
+    /// Background job failures since open (each retried).
+    pub jobs_failed: u64,
+    /// Writes that had to wait for background work.
+    pub writes_stalled: u64,
+    /// Writes that were slowed down.
+    pub writes_throttled: u64,
+    /// The backpressure limits in force.
+    pub limits: Backpressure,
+    /// Segments in id order.
+    pub segments: Vec<SegmentStats>,
+}
