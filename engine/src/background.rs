@@ -184,6 +184,12 @@ impl CollectionInner {
         if self.stopping() || db.is_stopping() {
             return Err(Error::Cancelled);
         }
+        let inject = db
+            .panics_to_inject
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1));
+        if inject.is_ok() {
+            panic!("injected panic in {}", key.describe());
+        }
         match key {
             JobKey::Seal(id) => {
                 let Some(g) = self.frozen_segment(*id) else {

@@ -187,6 +187,7 @@ impl CollectionInner {
             ),
         })?;
         let segment_rows = config.effective_segment_rows() as usize;
+        let config_policy = config.effective_merge_policy();
         Ok(CollectionInner {
             id: record.id,
             name: record.name.clone(),
@@ -197,7 +198,7 @@ impl CollectionInner {
             snapshot: RwLock::new(Arc::new(Snapshot::new(1, views))),
             dropped: AtomicBool::new(false),
             stop: AtomicBool::new(false),
-            policy: MergePolicy::for_segment_rows(segment_rows),
+            policy: config_policy,
             bg: Mutex::new(Background::default()),
             bg_changed: Condvar::new(),
         })

@@ -2,7 +2,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{channel, Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Weak};
 use std::thread::JoinHandle;
@@ -101,6 +101,8 @@ pub(crate) struct DbInner {
     pub(crate) events: EventHub,
     stop: AtomicBool,
     pub(crate) jobs: Arc<JobTracker>,
+    /// Test hook: background jobs left to panic on purpose.
+    pub(crate) panics_to_inject: AtomicUsize,
     /// Collections opened so far, by name.
     collections: Mutex<HashMap<String, Arc<CollectionInner>>>,
     /// Serialises create, drop and first open of collections.
@@ -225,6 +227,7 @@ impl Database {
             .thread_name(|i| format!("kiln-compact-{i}"))
             .build()
             .map_err(|e| Error::invalid(format!("cannot start the compaction pool: {e}")))?;
+        let inject = options.inject_job_panics;
         let inner = Arc::new(DbInner {
             options,
             layout,
@@ -233,6 +236,7 @@ impl Database {
             events: EventHub::default(),
             stop: AtomicBool::new(false),
             jobs: Arc::new(JobTracker::default()),
+            panics_to_inject: AtomicUsize::new(inject),
             collections: Mutex::new(HashMap::new()),
             ddl: Mutex::new(()),
             poisoned: Mutex::new(None),

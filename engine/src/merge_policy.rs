@@ -64,7 +64,7 @@ pub const DEFAULT_MAX_SEGMENT_ROWS: usize = 2_000_000;
 pub const DEFAULT_DELETES_RATIO: f64 = 0.15;
 
 /// The tiered merge policy's parameters.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MergePolicy {
     /// Segments merged at once, and the size ratio between levels. At least 2.
     pub merge_factor: usize,
@@ -84,6 +84,17 @@ impl MergePolicy {
             floor_rows: segment_rows.max(1),
             max_segment_rows: DEFAULT_MAX_SEGMENT_ROWS.max(segment_rows),
             deletes_ratio: DEFAULT_DELETES_RATIO,
+        }
+    }
+
+    /// Never merge (segments are still sealed and indexed).
+    pub fn disabled() -> Self {
+        MergePolicy {
+            merge_factor: usize::MAX,
+            floor_rows: 1,
+            max_segment_rows: 0,
+            // Above 1: no segment can have more deleted rows than rows.
+            deletes_ratio: 2.0,
         }
     }
 

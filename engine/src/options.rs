@@ -6,6 +6,8 @@ use std::sync::Arc;
 use kiln_index::{IndexSpec, Metric};
 use kiln_storage::{FileSystem, OsFs};
 
+use crate::merge_policy::MergePolicy;
+
 /// When a write is acknowledged relative to the disk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Durability {
@@ -51,6 +53,7 @@ pub struct DbOptions {
     pub(crate) compaction_threads: usize,
     pub(crate) backpressure: Backpressure,
     pub(crate) fs: Arc<dyn FileSystem>,
+    pub(crate) inject_job_panics: usize,
 }
 
 impl fmt::Debug for DbOptions {
@@ -73,6 +76,7 @@ impl Default for DbOptions {
             compaction_threads: cores,
             backpressure: Backpressure::default(),
             fs: Arc::new(OsFs),
+            inject_job_panics: 0,
         }
     }
 }
@@ -109,6 +113,13 @@ impl DbOptions {
         self
     }
 
+    /// Make the first `n` background jobs panic (tests of the pool's panic handling).
+    #[doc(hidden)]
+    pub fn inject_job_panics(mut self, n: usize) -> Self {
+        self.inject_job_panics = n;
+        self
+    }
+
     /// Put a different file system under Kiln's own files (fault injection in tests).
     #[doc(hidden)]
     pub fn file_system(mut self, fs: Arc<dyn FileSystem>) -> Self {
@@ -134,6 +145,8 @@ pub struct CollectionConfig {
     pub(crate) metric: Metric,
     pub(crate) segment_rows: Option<u32>,
     pub(crate) index: IndexSpec,
+    #[serde(default)]
+    pub(crate) merge: Option<MergePolicy>,
 }
 
 impl CollectionConfig {
@@ -144,7 +157,21 @@ impl CollectionConfig {
             metric,
             segment_rows: None,
             index: IndexSpec::Auto,
+            merge: None,
         }
+    }
+
+    /// The merge policy (default: [`MergePolicy::for_segment_rows`] of the segment size).
+    pub fn merge_policy(mut self, policy: MergePolicy) -> Self {
+        self.merge = Some(policy);
+        self
+    }
+
+    /// The effective merge policy.
+    pub fn effective_merge_policy(&self) -> MergePolicy {
+        self.merge.clone().unwrap_or_else(|| {
+            MergePolicy::for_segment_rows(self.effective_segment_rows() as usize)
+        })
     }
 
     /// Rows the growing segment takes before it is sealed into a segment file. Default: about

@@ -50,6 +50,13 @@ pub fn check_config(config: &CollectionConfig) -> Result<()> {
             config.dim
         )));
     }
+    if let Some(p) = &config.merge {
+        if p.merge_factor < 2 || p.deletes_ratio.is_nan() || p.deletes_ratio <= 0.0 {
+            return Err(Error::invalid(
+                "merge policy needs merge_factor >= 2 and deletes_ratio > 0",
+            ));
+        }
+    }
     if let Some(rows) = config.segment_rows {
         if rows == 0 || rows > MAX_SEGMENT_ROWS {
             return Err(Error::invalid(format!(
