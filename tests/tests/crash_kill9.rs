@@ -63,6 +63,7 @@ fn run(mode: &str, default_cycles: usize, default_seed: u64) {
     let mut model = Model::new(Metric::L2, DIM);
     let mut next_op: u64 = 0;
     let mut total_acked = 0u64;
+    let mut merges_seen = 0u64;
     let cycles = cycles(default_cycles);
     let started = Instant::now();
     for cycle in 0..cycles {
@@ -89,23 +90,44 @@ fn run(mode: &str, default_cycles: usize, default_seed: u64) {
             }
         });
         // Wait for READY (recovery done), then let it write for a random while. Every fifth
-        // cycle kills during startup and recovery instead.
+        // cycle kills during startup and recovery instead; every third waits for a merge to
+        // finish and kills a moment later, when the next seal or merge is likely in flight.
         let mut last_ack: Option<u64> = None;
-        if cycle % 5 != 4 {
+        let mut early: Vec<String> = Vec::new();
+        if cycle % 5 == 4 {
+            std::thread::sleep(Duration::from_millis(rng.gen_range(0..30)));
+        } else {
             let ready = rx.recv_timeout(Duration::from_secs(60));
             assert_eq!(
                 ready.as_deref(),
                 Ok("READY"),
                 "cycle {cycle}: child did not start (seed {seed})"
             );
-            std::thread::sleep(Duration::from_millis(rng.gen_range(1..120)));
-        } else {
-            std::thread::sleep(Duration::from_millis(rng.gen_range(0..30)));
+            if cycle % 3 == 0 {
+                let until = std::time::Instant::now() + Duration::from_secs(5);
+                while std::time::Instant::now() < until {
+                    match rx.recv_timeout(Duration::from_millis(50)) {
+                        Ok(line) => {
+                            let merged = line == "EVENT merge";
+                            early.push(line);
+                            if merged {
+                                merges_seen += 1;
+                                break;
+                            }
+                        }
+                        Err(mpsc::RecvTimeoutError::Timeout) => {}
+                        Err(mpsc::RecvTimeoutError::Disconnected) => break,
+                    }
+                }
+                std::thread::sleep(Duration::from_micros(rng.gen_range(0..3000)));
+            } else {
+                std::thread::sleep(Duration::from_millis(rng.gen_range(1..120)));
+            }
         }
         child.kill().expect("SIGKILL");
         let status = child.wait().expect("wait");
         reader.join().expect("reader thread");
-        for line in rx.try_iter() {
+        for line in early.into_iter().chain(rx.try_iter()) {
             if let Some(i) = line.strip_prefix("ACK ") {
                 last_ack = Some(i.parse().expect("ack number"));
             }
@@ -150,7 +172,8 @@ fn run(mode: &str, default_cycles: usize, default_seed: u64) {
         drop(db);
     }
     eprintln!(
-        "crash_kill9 {mode}: {cycles} cycles, {total_acked} acknowledged ops, 0 lost, {:.1}s",
+        "crash_kill9 {mode}: {cycles} cycles, {total_acked} acknowledged ops, 0 lost, \
+         {merges_seen} kills aimed just after a merge, {:.1}s",
         started.elapsed().as_secs_f64()
     );
     assert!(

@@ -76,6 +76,20 @@ fn write(dir: &str, mode: &str, seed: &str, first: &str) {
             std::process::exit(1);
         }
     };
+    // Report background events so the parent can aim its kill at a merge in progress.
+    let events = db.events();
+    std::thread::spawn(move || {
+        for e in events {
+            let line = match e {
+                kiln::Event::MergeFinished { .. } => "EVENT merge",
+                kiln::Event::SegmentSealed { .. } => "EVENT seal",
+                _ => continue,
+            };
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(out, "{line}");
+            let _ = out.flush();
+        }
+    });
     let stdout = std::io::stdout();
     println!("READY");
     let _ = stdout.lock().flush();
