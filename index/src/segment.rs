@@ -600,7 +600,8 @@ fn check_loaded(
     if !raw.is_trained() {
         return Err(bad("untrained"));
     }
-    if t.kind.is_ivf() != raw.is_ivf() || (t.kind == IndexKind::Hnsw && raw.is_ivf()) {
+    // A factory string may or may not build an IVF; the other kinds are known.
+    if t.kind != IndexKind::Factory && t.kind.is_ivf() != raw.is_ivf() {
         return Err(bad("index type differs from the trailer's kind"));
     }
     let nlist = raw.nlist();
@@ -687,6 +688,14 @@ impl VectorIndex for SegmentIndex {
 /// Faiss aborts the process when a mapped index is mutated or used as a merge source, so this
 /// type has no method that could. To merge a mapped segment's index, [`load`] it
 /// [`InMemory`](LoadMode::InMemory).
+///
+/// ```compile_fail,E0308
+/// # use kiln_index::{MappedSegmentIndex, MergePart, SegmentIndex};
+/// fn merge_mapped(m: MappedSegmentIndex) {
+///     // A merge source must be an in-memory SegmentIndex.
+///     let _ = SegmentIndex::merge(vec![MergePart { index: m, deleted: None }]);
+/// }
+/// ```
 ///
 /// Flags (Faiss 1.12): `IO_FLAG_MMAP_IFC` (`1 << 9`) for every kind. It maps the file once and
 /// makes every `MaybeOwnedVector` a view of it: Flat codes, HNSW storage and graph, and IVF
