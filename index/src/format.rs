@@ -218,6 +218,23 @@ const ILAR: [u8; 4] = *b"ilar";
 const FULL: [u8; 4] = *b"full";
 const SPRS: [u8; 4] = *b"sprs";
 
+/// Where an IVF index's lists start in its Faiss bytes, and their code size: fixed by the
+/// template, shared by every index cloned from it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ListsPlace {
+    pub(crate) at: u64,
+    pub(crate) code_size: usize,
+}
+
+impl ListsPlace {
+    /// An upper bound of the Faiss bytes of an index with `ntotal` entries in `nlist` lists
+    /// (the header, the largest size vector, the entries), to size buffers once.
+    pub(crate) fn max_len(&self, nlist: usize, ntotal: u64) -> usize {
+        let entries = ntotal.saturating_mul(self.code_size as u64 + 8);
+        (self.at + 32 + 16 * nlist as u64).saturating_add(entries) as usize
+    }
+}
+
 /// Where things are in an IVF index's serialised `ArrayInvertedLists`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct ListsLayout {
@@ -236,6 +253,14 @@ pub(crate) struct ListsLayout {
 }
 
 impl ListsLayout {
+    /// Where the lists start and their code size.
+    pub(crate) fn place(&self) -> ListsPlace {
+        ListsPlace {
+            at: self.start as u64,
+            code_size: self.code_size,
+        }
+    }
+
     /// Total entries in the lists.
     pub(crate) fn ntotal(&self) -> u64 {
         self.sizes.iter().sum()

@@ -23,7 +23,7 @@
 use crate::bitmap::{Renumbering, RowBitmap};
 use crate::error::{Error, Result};
 use crate::ffi::RawIndex;
-use crate::format;
+use crate::format::{self, ListsPlace};
 use crate::segment::{IndexInfo, SegmentIndex, VectorIndex};
 
 /// One input of [`SegmentIndex::merge`]: an in-memory index (consumed: Faiss empties merge
@@ -99,8 +99,8 @@ impl SegmentIndex {
         let Some(first) = iter.next() else {
             return Err(Error::InvalidArgument("nothing to merge".into()));
         };
-        let (mut dst, info, lists_at) = first.index.into_parts();
-        let Some(lists_at) = lists_at else {
+        let (mut dst, info, place) = first.index.into_parts();
+        let Some(place) = place else {
             return Err(Error::NotMergeable {
                 reason: "IVF index without a lists offset".into(),
             });
@@ -124,7 +124,7 @@ impl SegmentIndex {
         }
 
         let raw = if renumbering.drops_any() {
-            drop_and_renumber(dst, lists_at as usize, &renumbering)?
+            drop_and_renumber(dst, place, info.nlist.unwrap_or(0), &renumbering)?
         } else {
             dst
         };
@@ -132,20 +132,22 @@ impl SegmentIndex {
             rows: renumbering.kept() as usize,
             ..info
         };
-        SegmentIndex::from_parts(raw, info, Some(lists_at))
+        SegmentIndex::from_parts(raw, info, Some(place))
     }
 }
 
 /// Step 2 of the merge: serialise, rewrite the lists, read back.
 fn drop_and_renumber(
     index: RawIndex,
-    lists_at: usize,
+    place: ListsPlace,
+    nlist: usize,
     renumbering: &Renumbering,
 ) -> Result<RawIndex> {
-    let mut bytes = Vec::new();
+    // Sized once: growing a buffer of this size by doubling costs more than the copy itself.
+    let mut bytes = Vec::with_capacity(place.max_len(nlist, renumbering.total()));
     index.write_into(&mut bytes)?;
     drop(index);
-    let layout = format::parse_lists(&bytes, lists_at)?;
+    let layout = format::parse_lists(&bytes, place.at as usize)?;
     let kept = format::compact_lists(&mut bytes, &layout, |old| renumbering.map(old))?;
     if kept != renumbering.kept() {
         return Err(Error::corrupted(format!(

@@ -8,7 +8,7 @@ use std::path::Path;
 use crate::bitmap::RowBitmap;
 use crate::error::{Error, Result};
 use crate::ffi::{self, FaissMetric, Knobs, RawIndex};
-use crate::format::{self, Trailer, TRAILER_LEN};
+use crate::format::{self, ListsPlace, Trailer, TRAILER_LEN};
 use crate::metric::Metric;
 use crate::spec::{IndexKind, IndexPlan};
 use crate::template::{check_ivf_header, IvfTemplate};
@@ -326,8 +326,8 @@ fn range_search_raw(
 pub struct SegmentIndex {
     raw: RawIndex,
     info: IndexInfo,
-    /// For IVF from a template: offset of the inverted lists in the Faiss bytes.
-    lists_at: Option<u64>,
+    /// For IVF from a template: where the inverted lists are in the Faiss bytes.
+    lists: Option<ListsPlace>,
 }
 
 impl fmt::Debug for SegmentIndex {
@@ -389,7 +389,7 @@ impl SegmentIndex {
             nlist: Some(template.nlist()),
             fingerprint: Some(template.fingerprint()),
         };
-        Self::finish(raw, info, Some(template.lists_at()))
+        Self::finish(raw, info, Some(template.lists()))
     }
 
     /// Build an index that shares nothing: Flat, HNSW or a factory string (trained on
@@ -431,7 +431,7 @@ impl SegmentIndex {
         Self::finish(raw, info, None)
     }
 
-    fn finish(mut raw: RawIndex, info: IndexInfo, lists_at: Option<u64>) -> Result<Self> {
+    fn finish(mut raw: RawIndex, info: IndexInfo, lists: Option<ListsPlace>) -> Result<Self> {
         if raw.ntotal() != info.rows as u64 {
             return Err(Error::Faiss {
                 op: "add",
@@ -440,11 +440,7 @@ impl SegmentIndex {
             });
         }
         apply_defaults(&mut raw, &info)?;
-        Ok(SegmentIndex {
-            raw,
-            info,
-            lists_at,
-        })
+        Ok(SegmentIndex { raw, info, lists })
     }
 
     /// A deep copy (Faiss `clone_index`), e.g. to merge an index that is still being searched.
@@ -452,20 +448,20 @@ impl SegmentIndex {
         Ok(SegmentIndex {
             raw: self.raw.try_clone()?,
             info: self.info.clone(),
-            lists_at: self.lists_at,
+            lists: self.lists,
         })
     }
 
-    pub(crate) fn into_parts(self) -> (RawIndex, IndexInfo, Option<u64>) {
-        (self.raw, self.info, self.lists_at)
+    pub(crate) fn into_parts(self) -> (RawIndex, IndexInfo, Option<ListsPlace>) {
+        (self.raw, self.info, self.lists)
     }
 
     pub(crate) fn from_parts(
         raw: RawIndex,
         info: IndexInfo,
-        lists_at: Option<u64>,
+        lists: Option<ListsPlace>,
     ) -> Result<Self> {
-        Self::finish(raw, info, lists_at)
+        Self::finish(raw, info, lists)
     }
 
     /// The index as a Kiln index file: Faiss's serialisation followed by the trailer (kind,
@@ -473,9 +469,13 @@ impl SegmentIndex {
     /// copy of the index. The caller writes it durably.
     pub fn to_bytes(&self) -> Result<Vec<u8>> {
         let mut bytes = Vec::new();
+        if let (Some(place), Some(nlist)) = (self.lists, self.info.nlist) {
+            bytes.reserve(place.max_len(nlist, self.info.rows as u64) + TRAILER_LEN);
+        }
         self.raw.write_into(&mut bytes)?;
-        let (lists_at, fingerprint) = match (self.lists_at, self.info.fingerprint) {
-            (Some(at), Some(fp)) => {
+        let (lists_at, fingerprint) = match (self.lists, self.info.fingerprint) {
+            (Some(place), Some(fp)) => {
+                let at = place.at;
                 let layout = format::parse_lists(&bytes, at as usize)?;
                 if layout.end != bytes.len() || layout.ntotal() != self.info.rows as u64 {
                     return Err(Error::corrupted(
@@ -515,7 +515,7 @@ impl SegmentIndex {
                 faiss.len()
             )));
         }
-        let (info, lists_at) = check_loaded(&raw, &trailer, |at| {
+        let (info, lists) = check_loaded(&raw, &trailer, |at| {
             let layout = format::parse_lists(faiss, at)?;
             let prefix = faiss.get(..at).unwrap_or(&[]);
             check_ivf_header(prefix, layout.nlist)?;
@@ -524,7 +524,7 @@ impl SegmentIndex {
             }
             Ok(layout)
         })?;
-        Self::finish(raw, info, lists_at)
+        Self::finish(raw, info, lists)
     }
 
     /// The template fingerprint of an IVF index built from a template.
@@ -586,7 +586,7 @@ fn check_loaded(
     raw: &RawIndex,
     t: &Trailer,
     lists: impl FnOnce(usize) -> Result<format::ListsLayout>,
-) -> Result<(IndexInfo, Option<u64>)> {
+) -> Result<(IndexInfo, Option<ListsPlace>)> {
     let bad = |what: &str| Error::corrupted(format!("index contents: {what}"));
     if raw.dim() != t.dim as usize {
         return Err(bad("dimension differs from the trailer"));
@@ -605,7 +605,7 @@ fn check_loaded(
         return Err(bad("index type differs from the trailer's kind"));
     }
     let nlist = raw.nlist();
-    let mut lists_at = None;
+    let mut place = None;
     let mut fingerprint = None;
     if t.ivf_lists_at != 0 {
         let layout = lists(t.ivf_lists_at as usize)?;
@@ -615,7 +615,7 @@ fn check_loaded(
         {
             return Err(bad("IVF lists disagree with the index"));
         }
-        lists_at = Some(t.ivf_lists_at);
+        place = Some(layout.place());
         fingerprint = Some(t.fingerprint);
     } else if t.kind.is_ivf() {
         return Err(bad("IVF index without a lists offset"));
@@ -634,7 +634,7 @@ fn check_loaded(
             nlist,
             fingerprint,
         },
-        lists_at,
+        place,
     ))
 }
 

@@ -5,7 +5,7 @@ use std::fmt;
 
 use crate::error::{Error, Result};
 use crate::ffi::RawIndex;
-use crate::format::{self, Trailer, TRAILER_LEN};
+use crate::format::{self, ListsPlace, Trailer, TRAILER_LEN};
 use crate::metric::Metric;
 use crate::segment::{check_finite, default_nprobe, faiss_metric};
 use crate::spec::{IndexKind, IndexPlan, MIN_TRAINING_ROWS_PER_LIST};
@@ -30,7 +30,7 @@ pub struct IvfTemplate {
     plan: IndexPlan,
     metric: Metric,
     dim: usize,
-    lists_at: u64,
+    lists: ListsPlace,
     fingerprint: u64,
 }
 
@@ -135,7 +135,7 @@ impl IvfTemplate {
             raw,
             plan,
             metric,
-            lists_at: lists_at as u64,
+            lists: layout.place(),
             fingerprint,
         })
     }
@@ -170,8 +170,8 @@ impl IvfTemplate {
         &self.raw
     }
 
-    pub(crate) fn lists_at(&self) -> u64 {
-        self.lists_at
+    pub(crate) fn lists(&self) -> ListsPlace {
+        self.lists
     }
 
     /// The template as a Kiln index file (Faiss bytes and trailer, zero rows).
@@ -184,7 +184,7 @@ impl IvfTemplate {
             dim: self.dim as u32,
             rows: 0,
             faiss_len: bytes.len() as u64,
-            ivf_lists_at: self.lists_at,
+            ivf_lists_at: self.lists.at,
             fingerprint: self.fingerprint,
             body_crc: format::body_crc(&bytes),
         };
@@ -237,7 +237,7 @@ impl IvfTemplate {
             },
         };
         let template = Self::from_raw(raw, plan, metric)?;
-        if template.fingerprint != trailer.fingerprint || template.lists_at != trailer.ivf_lists_at
+        if template.fingerprint != trailer.fingerprint || template.lists.at != trailer.ivf_lists_at
         {
             return Err(Error::corrupted("template fingerprint does not match"));
         }
