@@ -403,3 +403,72 @@ fn range_search_finds_rows_within_the_radius() {
         }
     }
 }
+
+#[test]
+fn default_params_can_be_set_before_sharing() {
+    let base = data(Metric::L2, 17, ROWS);
+    let queries = data(Metric::L2, 18, 20);
+    let hnsw = IndexPlan::Hnsw {
+        m: 8,
+        ef_construction: 40,
+    };
+    let mut index = SegmentIndex::build_standalone(&hnsw, Metric::L2, DIM, &base).expect("hnsw");
+    assert_eq!(
+        index.default_params().ef_search,
+        Some(kiln_index::DEFAULT_EF_SEARCH)
+    );
+    let narrow = SearchParams {
+        nprobe: None,
+        ef_search: Some(10),
+    };
+    let want = index.search(&queries, 10, &narrow, None).expect("search");
+    index.set_default_params(narrow).expect("set");
+    assert_eq!(index.default_params().ef_search, Some(10));
+    assert_eq!(index.default_params().nprobe, None);
+    let got = index
+        .search(&queries, 10, &SearchParams::default(), None)
+        .expect("search");
+    assert_eq!(got, want);
+
+    let t = IvfTemplate::train(&IndexPlan::IvfFlat { nlist: 32 }, Metric::L2, DIM, &base)
+        .expect("train");
+    let mut ivf = SegmentIndex::build(&t, &base).expect("ivf");
+    assert_eq!(
+        ivf.default_params().nprobe,
+        Some(kiln_index::default_nprobe(32))
+    );
+    let two = SearchParams {
+        nprobe: Some(2),
+        ef_search: None,
+    };
+    let want = ivf.search(&queries, 10, &two, None).expect("search");
+    ivf.set_default_params(SearchParams {
+        nprobe: Some(2),
+        ef_search: Some(99),
+    })
+    .expect("set");
+    assert_eq!(
+        ivf.default_params(),
+        SearchParams {
+            nprobe: Some(2),
+            ef_search: None
+        }
+    );
+    let got = ivf
+        .search(&queries, 10, &SearchParams::default(), None)
+        .expect("search");
+    assert_eq!(got, want);
+    // Range search uses the index's own nprobe, which is now 2.
+    let r_default = ivf
+        .range_search(&queries, 5.0, &SearchParams::default(), None)
+        .expect("range");
+    let r_two = ivf.range_search(&queries, 5.0, &two, None).expect("range");
+    assert_eq!(r_default, r_two);
+    // Out-of-range values are clamped.
+    ivf.set_default_params(SearchParams {
+        nprobe: Some(10_000),
+        ef_search: None,
+    })
+    .expect("set");
+    assert_eq!(ivf.default_params().nprobe, Some(32));
+}
