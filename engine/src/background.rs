@@ -70,7 +70,7 @@ impl JobKey {
 pub(crate) struct Retry {
     pub(crate) attempts: u32,
     pub(crate) not_before: Instant,
-    pub(crate) error: String,
+    pub(crate) error: Error,
 }
 
 /// Backoff after `attempts` failures: 100 ms doubling, at most 30 s.
@@ -221,7 +221,7 @@ impl CollectionInner {
                     Retry {
                         attempts,
                         not_before: Instant::now() + retry_in,
-                        error: e.to_string(),
+                        error: e.clone(),
                     },
                 );
                 bg.counters.jobs_failed += 1;
@@ -532,7 +532,17 @@ impl CollectionInner {
         bg.retry
             .iter()
             .find(|(_, r)| r.attempts >= min_attempts)
-            .map(|(k, r)| (k.describe(), r.error.clone()))
+            .map(|(k, r)| (k.describe(), r.error.to_string()))
+    }
+
+    /// The error of a seal that failed at least `min_attempts` times in a row: a writer stalled
+    /// behind unsealed segments gets it (e.g. `DiskFull`) instead of waiting forever.
+    pub(crate) fn failing_seal(&self, min_attempts: u32) -> Option<Error> {
+        let bg = self.bg.lock();
+        bg.retry
+            .iter()
+            .find(|(k, r)| matches!(k, JobKey::Seal(_)) && r.attempts >= min_attempts)
+            .map(|(_, r)| r.error.clone())
     }
 }
 

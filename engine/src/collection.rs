@@ -514,9 +514,12 @@ impl CollectionInner {
     }
 
     /// Backpressure, before a write takes the writer lock. Frozen growing segments live in
-    /// memory, so past `max_unsealed_segments` writes wait for seals (never fail, never grow
-    /// memory without bound). Past `max_unindexed_rows` or `max_pending_merges` writes are
-    /// slowed by a short sleep that grows with the overshoot, and past twice the limit they wait.
+    /// memory, so past `max_unsealed_segments` writes wait for seals (memory never grows without
+    /// bound). Past `max_unindexed_rows` or `max_pending_merges` writes are slowed by a short
+    /// sleep that grows with the overshoot, and past twice the limit they wait. Waiting never
+    /// turns into failing, except when the seals it waits for keep failing (three attempts in a
+    /// row, e.g. a full disk): then the write returns that error and changes nothing, and writes
+    /// resume once a seal succeeds.
     fn apply_backpressure(self: &Arc<Self>, db: &Arc<DbInner>) -> Result<()> {
         let limits = &db.options.backpressure;
         let mut stalled = false;
@@ -539,6 +542,11 @@ impl CollectionInner {
             if !stalled {
                 stalled = true;
                 self.bg.lock().counters.writes_stalled += 1;
+            }
+            if p.unsealed_segments >= limits.max_unsealed_segments {
+                if let Some(e) = self.failing_seal(3) {
+                    return Err(e);
+                }
             }
             self.schedule(db);
             let mut bg = self.bg.lock();

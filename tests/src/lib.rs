@@ -293,3 +293,5 @@ pub mod crash {
         }
     }
 }
+
+pub mod faults;

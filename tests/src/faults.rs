@@ -1,0 +1,159 @@
+//! File systems for fault injection, put under Kiln through `DbOptions::file_system`.
+//!
+//! [`FaultyFs`] counts every operation on Kiln's own files and fails the N-th one (or every one
+//! from the N-th on) with EIO, ENOSPC or a short write, so a test can walk a workload through a
+//! failure at every file operation it performs.
+
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use kiln::storage::fs::{DirEntry, FileBytes, FileLock, FileSystem, OsFs, WritableFile};
+
+/// The failure to inject.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// `EIO`.
+    Eio,
+    /// `ENOSPC` (disk full).
+    NoSpace,
+    /// A write that stores only half its bytes and then reports `EIO`.
+    ShortWrite,
+}
+
+impl Fault {
+    fn error(self) -> io::Error {
+        match self {
+            Fault::Eio | Fault::ShortWrite => io::Error::from_raw_os_error(libc::EIO),
+            Fault::NoSpace => io::Error::from_raw_os_error(libc::ENOSPC),
+        }
+    }
+}
+
+/// Fails operation number `at` (counting from 1) with `fault`; with `persistent`, every later
+/// operation too. `at = 0` never fails.
+#[derive(Debug)]
+pub struct FaultyFs {
+    inner: OsFs,
+    ops: AtomicU64,
+    at: AtomicU64,
+    fault: Fault,
+    persistent: bool,
+    /// Every failure injected, as "op N: what on path".
+    pub log: Mutex<Vec<String>>,
+}
+
+impl FaultyFs {
+    pub fn new(at: u64, fault: Fault, persistent: bool) -> Arc<Self> {
+        Arc::new(FaultyFs {
+            inner: OsFs,
+            ops: AtomicU64::new(0),
+            at: AtomicU64::new(at),
+            fault,
+            persistent,
+            log: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// Operations counted so far.
+    pub fn ops(&self) -> u64 {
+        self.ops.load(Ordering::SeqCst)
+    }
+
+    /// Stop failing.
+    pub fn heal(&self) {
+        self.at.store(0, Ordering::SeqCst);
+    }
+
+    /// Count one operation; `Err` if it must fail.
+    fn tick(&self, what: &str, path: &Path) -> io::Result<()> {
+        let n = self.ops.fetch_add(1, Ordering::SeqCst) + 1;
+        let at = self.at.load(Ordering::SeqCst);
+        if at != 0 && (n == at || (self.persistent && n > at)) {
+            if let Ok(mut log) = self.log.lock() {
+                log.push(format!("op {n}: {what} {}", path.display()));
+            }
+            return Err(self.fault.error());
+        }
+        Ok(())
+    }
+
+    fn short_write_due(&self) -> bool {
+        self.fault == Fault::ShortWrite
+    }
+}
+
+struct FaultyFile {
+    fs: Arc<FaultyFs>,
+    path: PathBuf,
+    inner: Box<dyn WritableFile>,
+}
+
+impl WritableFile for FaultyFile {
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        if let Err(e) = self.fs.tick("write", &self.path) {
+            if self.fs.short_write_due() {
+                let _ = self.inner.write_all(&buf[..buf.len() / 2]);
+            }
+            return Err(e);
+        }
+        self.inner.write_all(buf)
+    }
+
+    fn sync_all(&mut self) -> io::Result<()> {
+        self.fs.tick("fsync", &self.path)?;
+        self.inner.sync_all()
+    }
+}
+
+/// A handle that shares one [`FaultyFs`] between Kiln and the test.
+#[derive(Debug, Clone)]
+pub struct SharedFaultyFs(pub Arc<FaultyFs>);
+
+impl FileSystem for SharedFaultyFs {
+    fn create_dir_all(&self, path: &Path) -> io::Result<()> {
+        self.0.tick("mkdir", path)?;
+        self.0.inner.create_dir_all(path)
+    }
+    fn create(&self, path: &Path) -> io::Result<Box<dyn WritableFile>> {
+        self.0.tick("create", path)?;
+        Ok(Box::new(FaultyFile {
+            fs: Arc::clone(&self.0),
+            path: path.to_path_buf(),
+            inner: self.0.inner.create(path)?,
+        }))
+    }
+    fn map(&self, path: &Path) -> io::Result<FileBytes> {
+        self.0.tick("map", path)?;
+        self.0.inner.map(path)
+    }
+    fn file_len(&self, path: &Path) -> io::Result<u64> {
+        self.0.tick("stat", path)?;
+        self.0.inner.file_len(path)
+    }
+    fn rename(&self, from: &Path, to: &Path) -> io::Result<()> {
+        self.0.tick("rename", to)?;
+        self.0.inner.rename(from, to)
+    }
+    fn remove_file(&self, path: &Path) -> io::Result<()> {
+        self.0.tick("unlink", path)?;
+        self.0.inner.remove_file(path)
+    }
+    fn remove_dir_all(&self, path: &Path) -> io::Result<()> {
+        self.0.tick("rmdir", path)?;
+        self.0.inner.remove_dir_all(path)
+    }
+    fn sync_dir(&self, path: &Path) -> io::Result<()> {
+        self.0.tick("fsync-dir", path)?;
+        self.0.inner.sync_dir(path)
+    }
+    fn list_dir(&self, path: &Path) -> io::Result<Vec<DirEntry>> {
+        self.0.tick("readdir", path)?;
+        self.0.inner.list_dir(path)
+    }
+    fn try_lock(&self, path: &Path) -> io::Result<Option<Box<dyn FileLock>>> {
+        self.0.tick("lock", path)?;
+        self.0.inner.try_lock(path)
+    }
+}
