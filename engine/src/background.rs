@@ -25,7 +25,8 @@ use std::time::{Duration, Instant};
 
 use tracing::{debug, info, warn};
 
-use kiln_storage::catalog::SegmentMeta;
+use kiln_index::SegmentIndex;
+use kiln_storage::catalog::{IndexRecord, SegmentMeta};
 use kiln_storage::segment::write_segment;
 use kiln_storage::{DeletionBitmap, GrowingSegment, RowId, RowLocation, SegmentId, SegmentReader};
 
@@ -34,20 +35,35 @@ use crate::db::DbInner;
 use crate::error::{Error, Result};
 use crate::events::Event;
 use crate::gc::FileGuard;
+use crate::indexing::{
+    build_index, merge_indexes, persist_index, segment_plan, AttachedIndex, IndexHandle,
+};
 use crate::merge_policy::{MergeCandidate, MergeInput};
-use crate::snapshot::{SealedSegment, SegmentData, SegmentView};
+use crate::snapshot::{SealedSegment, SegmentData, SegmentView, Snapshot};
+
+/// The sealed segments of a snapshot (template training samples from them).
+fn sealed_segments(snap: &Snapshot) -> Vec<Arc<SealedSegment>> {
+    snap.segments
+        .iter()
+        .filter_map(|v| match &v.data {
+            SegmentData::Sealed(s) => Some(Arc::clone(s)),
+            SegmentData::Growing(_) => None,
+        })
+        .collect()
+}
 
 /// What a job works on.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) enum JobKey {
     Seal(SegmentId),
+    Build(SegmentId),
     Merge(Vec<SegmentId>),
 }
 
 impl JobKey {
     fn segments(&self) -> &[SegmentId] {
         match self {
-            JobKey::Seal(s) => std::slice::from_ref(s),
+            JobKey::Seal(s) | JobKey::Build(s) => std::slice::from_ref(s),
             JobKey::Merge(v) => v,
         }
     }
@@ -55,6 +71,7 @@ impl JobKey {
     fn describe(&self) -> String {
         match self {
             JobKey::Seal(s) => format!("seal {s}"),
+            JobKey::Build(s) => format!("index {s}"),
             JobKey::Merge(v) => format!(
                 "merge {}",
                 v.iter()
@@ -85,6 +102,7 @@ pub(crate) struct Counters {
     pub(crate) seals: u64,
     pub(crate) merges: u64,
     pub(crate) indexes_built: u64,
+    pub(crate) indexes_merged: u64,
     pub(crate) jobs_failed: u64,
     pub(crate) writes_stalled: u64,
     pub(crate) writes_throttled: u64,
@@ -142,6 +160,19 @@ impl CollectionInner {
             for MergeCandidate { segments, .. } in self.policy.compute_merge_candidates(&inputs) {
                 let key = JobKey::Merge(segments);
                 if bg.may_start(&key, now) {
+                    bg.busy.extend(key.segments().iter().copied());
+                    to_start.push(key);
+                }
+            }
+            // Index builds for sealed segments no merge took.
+            for v in snap.segments.iter() {
+                let key = JobKey::Build(v.id);
+                if v.is_sealed()
+                    && v.index.is_none()
+                    && self.needs_index(db, v.rows)
+                    && bg.may_start(&key, now)
+                {
+                    bg.busy.insert(v.id);
                     to_start.push(key);
                 }
             }
@@ -197,7 +228,149 @@ impl CollectionInner {
                 };
                 self.seal_one(db, &g)
             }
+            JobKey::Build(id) => self.build(db, *id),
             JobKey::Merge(ids) => self.merge(db, ids),
+        }
+    }
+
+    /// Build, persist and attach the index of sealed segment `id`.
+    fn build(&self, db: &DbInner, id: SegmentId) -> Result<()> {
+        let snap = self.snapshot();
+        let Some(v) = snap.segment(id) else {
+            return Err(Error::Cancelled);
+        };
+        let SegmentData::Sealed(s) = &v.data else {
+            return Err(Error::Cancelled);
+        };
+        if v.index.is_some() {
+            return Ok(());
+        }
+        let Some(plan) = segment_plan(db, &self.config, v.rows) else {
+            return Ok(());
+        };
+        let _span = tracing::info_span!("build", collection = %self.name, segment = %id, kind = plan.kind().name(), rows = v.rows).entered();
+        let started = Instant::now();
+        let sample_from = sealed_segments(&snap);
+        let (index, record, path) = build_index(
+            db,
+            self.id,
+            &self.dir,
+            &self.config,
+            &self.templates,
+            snap.total_rows(),
+            &sample_from,
+            &plan,
+            &s.reader,
+            s.reader.vectors(),
+        )?;
+        let attached = Arc::new(AttachedIndex {
+            index: IndexHandle::Built(index),
+            record: record.clone(),
+            file: FileGuard::new(Arc::clone(&db.options.fs), path),
+        });
+        let w = self.writer.lock();
+        let now = self.snapshot();
+        let still = now
+            .segment(id)
+            .filter(|v| v.is_sealed() && v.index.is_none());
+        if self.stopping() || still.is_none() {
+            attached.file.mark_obsolete();
+            return Err(Error::Cancelled);
+        }
+        let mut batch = db.catalog.batch()?;
+        batch.put_segment(
+            self.id,
+            &SegmentMeta {
+                id,
+                state: kiln_storage::SegmentState::Sealed(*s.reader.info()),
+                index: Some(record),
+            },
+        )?;
+        Self::commit(db, batch, None, true)?;
+        let views = now
+            .segments
+            .iter()
+            .map(|x| {
+                if x.id == id {
+                    x.with_index(Some(Arc::clone(&attached)))
+                } else {
+                    x.clone()
+                }
+            })
+            .collect();
+        self.publish(&w, views);
+        drop(w);
+        self.bg.lock().counters.indexes_built += 1;
+        let took = started.elapsed();
+        db.events.emit(Event::IndexBuilt {
+            collection: self.name.clone(),
+            segment: id.0,
+            kind: attached.kind().name().to_string(),
+            rows: v.rows,
+            took,
+        });
+        info!(segment = %id, kind = attached.kind().name(), rows = v.rows, ?took, "index built");
+        Ok(())
+    }
+
+    /// The index of a merged segment: list concatenation when every input has an IVF index of
+    /// the same template, else a build from the merged rows; `None` when the merged segment
+    /// needs no index or building failed (reported; the build job retries later).
+    fn merged_index(
+        &self,
+        db: &DbInner,
+        snap: &Snapshot,
+        inputs: &[SegmentView],
+        merged: &SealedSegment,
+    ) -> Option<(Arc<AttachedIndex>, IndexRecord)> {
+        let rows = merged.reader.rows();
+        let plan = segment_plan(db, &self.config, rows)?;
+        let attempt = || -> Result<(SegmentIndex, IndexRecord, std::path::PathBuf)> {
+            if plan.kind().is_ivf() {
+                let parts: Option<Vec<_>> = inputs
+                    .iter()
+                    .map(|v| {
+                        v.index
+                            .as_ref()
+                            .map(|i| (Arc::clone(i), v.rows, v.exclude().clone()))
+                    })
+                    .collect();
+                if let Some(parts) = parts {
+                    if let Some((index, template)) = merge_indexes(&self.dir, &self.config, &parts)?
+                    {
+                        let (record, path) =
+                            persist_index(db, &self.dir, &index, &merged.reader, template)?;
+                        self.bg.lock().counters.indexes_merged += 1;
+                        return Ok((index, record, path));
+                    }
+                }
+            }
+            build_index(
+                db,
+                self.id,
+                &self.dir,
+                &self.config,
+                &self.templates,
+                snap.total_rows(),
+                &sealed_segments(snap),
+                &plan,
+                &merged.reader,
+                merged.reader.vectors(),
+            )
+        };
+        match attempt() {
+            Ok((index, record, path)) => Some((
+                Arc::new(AttachedIndex {
+                    index: IndexHandle::Built(index),
+                    record: record.clone(),
+                    file: FileGuard::new(Arc::clone(&db.options.fs), path),
+                }),
+                record,
+            )),
+            Err(e) => {
+                warn!(collection = %self.name, error = %e, "index of a merged segment failed; it will be built later");
+                None
+            }
         }
     }
 
@@ -397,16 +570,31 @@ impl CollectionInner {
             reader: SegmentReader::open(fs, &path, out_id, dim, &info)?,
             file: FileGuard::new(Arc::clone(&db.options.fs), path),
         };
+        let index = if self.stopping() {
+            None
+        } else {
+            self.merged_index(db, &snap, &inputs, &merged)
+        };
 
         let w = self.writer.lock();
         let now = self.snapshot();
         let current: Option<Vec<&SegmentView>> = ids.iter().map(|id| now.segment(*id)).collect();
         let Some(current) = current.filter(|_| !self.stopping()) else {
             merged.file.mark_obsolete();
+            if let Some((ix, _)) = &index {
+                ix.file.mark_obsolete();
+            }
             return Err(Error::Cancelled);
         };
         let mut batch = db.catalog.batch()?;
-        batch.put_segment(self.id, &SegmentMeta::sealed(out_id, info))?;
+        batch.put_segment(
+            self.id,
+            &SegmentMeta {
+                id: out_id,
+                state: kiln_storage::SegmentState::Sealed(info),
+                index: index.as_ref().map(|(_, r)| r.clone()),
+            },
+        )?;
         for id in ids {
             batch.delete_segment(self.id, *id);
         }
@@ -437,16 +625,22 @@ impl CollectionInner {
             .filter(|v| !ids.contains(&v.id))
             .cloned()
             .collect();
-        views.push(SegmentView {
-            id: out_id,
-            data: SegmentData::Sealed(Arc::clone(&merged)),
-            rows,
-            deletes: DeletionBitmap::from_rows(&dead),
-        });
+        views.push(
+            SegmentView::new(
+                out_id,
+                SegmentData::Sealed(Arc::clone(&merged)),
+                rows,
+                DeletionBitmap::from_rows(&dead),
+            )
+            .with_index(index.map(|(ix, _)| ix)),
+        );
         self.publish(&w, views);
         for v in &current {
             if let SegmentData::Sealed(s) = &v.data {
                 s.file.mark_obsolete();
+            }
+            if let Some(ix) = &v.index {
+                ix.file.mark_obsolete();
             }
         }
         drop(w);
@@ -487,6 +681,9 @@ impl CollectionInner {
             if let SegmentData::Sealed(s) = &v.data {
                 s.file.mark_obsolete();
             }
+            if let Some(ix) = &v.index {
+                ix.file.mark_obsolete();
+            }
         }
         drop(w);
         self.bg.lock().counters.merges += 1;
@@ -500,7 +697,7 @@ impl CollectionInner {
     }
 
     /// Has background work left: frozen segments, running jobs, or merges due.
-    pub(crate) fn has_pending_work(&self) -> bool {
+    pub(crate) fn has_pending_work(&self, db: &DbInner) -> bool {
         let (snap, active) = self.snapshot_and_active();
         let bg = self.bg.lock();
         if !bg.running.is_empty() {
@@ -510,6 +707,13 @@ impl CollectionInner {
             .segments
             .iter()
             .any(|v| !v.is_sealed() && v.id != active)
+        {
+            return true;
+        }
+        if snap
+            .segments
+            .iter()
+            .any(|v| v.is_sealed() && v.index.is_none() && self.needs_index(db, v.rows))
         {
             return true;
         }

@@ -42,6 +42,7 @@ use crate::background::{Background, JobKey};
 use crate::db::{DbHandle, DbInner};
 use crate::error::{Error, Result};
 use crate::gc::FileGuard;
+use crate::indexing::{load_index, load_templates, segment_plan, AttachedIndex, Templates};
 use crate::merge_policy::MergePolicy;
 use crate::options::{CollectionConfig, Durability, SearchOptions};
 use crate::snapshot::{SealedSegment, SegmentData, SegmentView, Snapshot};
@@ -84,6 +85,8 @@ pub(crate) struct CollectionInner {
     pub(crate) bg: Mutex<Background>,
     /// Notified whenever a snapshot is published or a job finishes.
     pub(crate) bg_changed: Condvar,
+    /// The trained IVF template(s); locked while one is trained.
+    pub(crate) templates: Mutex<Templates>,
 }
 
 pub(crate) struct WriterState {
@@ -125,39 +128,55 @@ impl CollectionInner {
             tombstones.entry(seg).or_default().push(row);
         }
         let fs = db.options.fs.clone();
-        let loaded: Vec<Result<SegmentData>> = db.query_pool.install(|| {
-            metas
-                .par_iter()
-                .map(|meta| -> Result<SegmentData> {
-                    match meta.state {
-                        SegmentState::Growing => {
-                            let g = GrowingSegment::new(meta.id, dim);
-                            let mut ids = Vec::new();
-                            let mut vectors = Vec::new();
-                            catalog.growing_rows(record.id, meta.id, dim, |_, id, v| {
-                                ids.push(id);
-                                vectors.extend_from_slice(v);
-                            })?;
-                            g.append(&ids, &vectors);
-                            Ok(SegmentData::Growing(Arc::new(g)))
-                        }
-                        SegmentState::Sealed(info) => {
-                            let path = dir.join(segment_file_name(meta.id));
-                            let reader =
-                                SegmentReader::open(fs.as_ref(), &path, meta.id, dim, &info)?;
-                            Ok(SegmentData::Sealed(Arc::new(SealedSegment {
-                                reader,
-                                file: FileGuard::new(Arc::clone(&fs), path),
-                            })))
-                        }
-                    }
-                })
-                .collect()
-        });
+        let templates = load_templates(db, &dir, &config, &catalog.templates(record.id)?);
+        let loaded: Vec<Result<(SegmentData, Option<Arc<AttachedIndex>>)>> =
+            db.query_pool.install(|| {
+                metas
+                    .par_iter()
+                    .map(
+                        |meta| -> Result<(SegmentData, Option<Arc<AttachedIndex>>)> {
+                            match meta.state {
+                                SegmentState::Growing => {
+                                    let g = GrowingSegment::new(meta.id, dim);
+                                    let mut ids = Vec::new();
+                                    let mut vectors = Vec::new();
+                                    catalog.growing_rows(record.id, meta.id, dim, |_, id, v| {
+                                        ids.push(id);
+                                        vectors.extend_from_slice(v);
+                                    })?;
+                                    g.append(&ids, &vectors);
+                                    Ok((SegmentData::Growing(Arc::new(g)), None))
+                                }
+                                SegmentState::Sealed(info) => {
+                                    let path = dir.join(segment_file_name(meta.id));
+                                    let reader = SegmentReader::open(
+                                        fs.as_ref(),
+                                        &path,
+                                        meta.id,
+                                        dim,
+                                        &info,
+                                    )?;
+                                    let index = meta
+                                        .index
+                                        .as_ref()
+                                        .and_then(|r| load_index(db, &dir, &config, &reader, r));
+                                    Ok((
+                                        SegmentData::Sealed(Arc::new(SealedSegment {
+                                            reader,
+                                            file: FileGuard::new(Arc::clone(&fs), path),
+                                        })),
+                                        index,
+                                    ))
+                                }
+                            }
+                        },
+                    )
+                    .collect()
+            });
         let mut views = Vec::with_capacity(metas.len());
         let mut active = None;
-        for (meta, data) in metas.iter().zip(loaded) {
-            let data = data?;
+        for (meta, loaded) in metas.iter().zip(loaded) {
+            let (data, index) = loaded?;
             let rows = match &data {
                 SegmentData::Growing(g) => {
                     if meta.id == record.active_segment {
@@ -169,12 +188,10 @@ impl CollectionInner {
             };
             let mut dead = tombstones.remove(&meta.id).unwrap_or_default();
             dead.retain(|&r| (r as usize) < rows);
-            views.push(SegmentView {
-                id: meta.id,
-                data,
-                rows,
-                deletes: DeletionBitmap::from_rows(&dead),
-            });
+            views.push(
+                SegmentView::new(meta.id, data, rows, DeletionBitmap::from_rows(&dead))
+                    .with_index(index),
+            );
         }
         if !tombstones.is_empty() {
             warn!(collection = %record.name, segments = tombstones.len(), "ignoring tombstones of unknown segments");
@@ -201,6 +218,7 @@ impl CollectionInner {
             policy: config_policy,
             bg: Mutex::new(Background::default()),
             bg_changed: Condvar::new(),
+            templates: Mutex::new(templates),
         })
     }
 
@@ -378,12 +396,12 @@ impl CollectionInner {
                 .map(|v| refresh_view(v, dead.get(&v.id)))
                 .collect();
             for g in &new_growing {
-                views.push(SegmentView {
-                    id: g.id(),
-                    rows: g.len(),
-                    data: SegmentData::Growing(Arc::clone(g)),
-                    deletes: DeletionBitmap::new(),
-                });
+                views.push(SegmentView::new(
+                    g.id(),
+                    SegmentData::Growing(Arc::clone(g)),
+                    g.len(),
+                    DeletionBitmap::new(),
+                ));
             }
             if let Some(g) = new_growing.last() {
                 w.active = Arc::clone(g);
@@ -449,12 +467,12 @@ impl CollectionInner {
         Self::commit(db, batch, Some(alloc), Self::sync_writes(db))?;
         let g = Arc::new(GrowingSegment::new(sid, self.config.dim));
         let mut views: Vec<SegmentView> = self.snapshot().segments.to_vec();
-        views.push(SegmentView {
-            id: sid,
-            rows: 0,
-            data: SegmentData::Growing(Arc::clone(&g)),
-            deletes: DeletionBitmap::new(),
-        });
+        views.push(SegmentView::new(
+            sid,
+            SegmentData::Growing(Arc::clone(&g)),
+            0,
+            DeletionBitmap::new(),
+        ));
         w.active = g;
         w.record = record;
         self.publish(w, views);
@@ -526,7 +544,7 @@ impl CollectionInner {
         let deadline_tick = Duration::from_millis(20);
         loop {
             self.check_writable(db)?;
-            let p = self.pressure();
+            let p = self.pressure(db);
             let hard = p.unsealed_segments >= limits.max_unsealed_segments
                 || p.unindexed_rows >= limits.max_unindexed_rows.saturating_mul(2)
                 || p.pending_merges >= limits.max_pending_merges.saturating_mul(2);
@@ -554,8 +572,13 @@ impl CollectionInner {
         }
     }
 
+    /// Whether a sealed segment of `rows` rows should get an index.
+    pub(crate) fn needs_index(&self, db: &DbInner, rows: usize) -> bool {
+        segment_plan(db, &self.config, rows).is_some()
+    }
+
     /// How far background work is behind.
-    pub(crate) fn pressure(&self) -> Pressure {
+    pub(crate) fn pressure(&self, db: &DbInner) -> Pressure {
         let (snap, active) = self.snapshot_and_active();
         let unsealed_segments = snap
             .segments
@@ -581,8 +604,12 @@ impl CollectionInner {
                 .filter(|v| !v.is_sealed() && v.id != active)
                 .map(|v| v.rows)
                 .sum(),
-            // Every sealed segment is searched exactly until the index layer lands.
-            unindexed_rows: 0,
+            unindexed_rows: snap
+                .segments
+                .iter()
+                .filter(|v| v.is_sealed() && v.index.is_none() && self.needs_index(db, v.rows))
+                .map(|v| v.rows)
+                .sum(),
             pending_merges,
         }
     }
@@ -592,27 +619,39 @@ impl CollectionInner {
         db: &DbInner,
         snap: &Snapshot,
         query: &[f32],
-        k: usize,
+        options: &SearchOptions,
         fan_out: bool,
     ) -> Vec<Hit> {
-        let k = k.min(snap.live_rows);
+        let k = options.k.min(snap.live_rows);
         if k == 0 {
             return Vec::new();
         }
         let metric = self.config.metric;
-        let segments = snap.segments.iter().filter(|s| s.live_rows() > 0);
-        let parts: Vec<TopK> =
-            if fan_out && snap.segments.len() > 1 && snap.total_rows() >= PARALLEL_MIN_ROWS {
-                let segments: Vec<&SegmentView> = segments.collect();
-                db.query_pool.install(|| {
-                    segments
-                        .par_iter()
-                        .map(|s| s.search_exact(metric, query, k))
-                        .collect()
-                })
-            } else {
-                segments.map(|s| s.search_exact(metric, query, k)).collect()
-            };
+        let params = options.params();
+        let exact = options.exact;
+        let segments: Vec<&SegmentView> =
+            snap.segments.iter().filter(|s| s.live_rows() > 0).collect();
+        // Fan out when there is enough work to pay for the hand-off: many rows scanned exactly,
+        // or several indexed segments.
+        let exact_rows: usize = segments
+            .iter()
+            .filter(|s| exact || s.index.is_none())
+            .map(|s| s.rows)
+            .sum();
+        let indexed = segments.len()
+            - segments
+                .iter()
+                .filter(|s| exact || s.index.is_none())
+                .count();
+        let parallel =
+            fan_out && segments.len() > 1 && (exact_rows >= PARALLEL_MIN_ROWS || indexed >= 2);
+        let search = |s: &&SegmentView| s.search(metric, query, k, &params, exact);
+        let parts: Vec<TopK> = if parallel {
+            db.query_pool
+                .install(|| segments.par_iter().map(search).collect())
+        } else {
+            segments.iter().map(search).collect()
+        };
         merge_hits(k, parts)
     }
 }
@@ -632,15 +671,7 @@ fn refresh_view(view: &SegmentView, dead: Option<&Vec<RowId>>) -> SegmentView {
         SegmentData::Growing(g) => g.len(),
         SegmentData::Sealed(s) => s.reader.rows(),
     };
-    SegmentView {
-        id: view.id,
-        data: view.data.clone(),
-        rows,
-        deletes: match dead {
-            Some(d) => view.deletes.with_deleted(d),
-            None => view.deletes.clone(),
-        },
-    }
+    view.with_deleted(rows, dead)
 }
 
 impl Collection {
@@ -751,7 +782,7 @@ impl Collection {
         let snap = self.inner.snapshot();
         Ok(self
             .inner
-            .search_snapshot(&self.db, &snap, &q, options.k, true))
+            .search_snapshot(&self.db, &snap, &q, options, true))
     }
 
     /// Search many queries (`queries` holds `n × dim` floats) against one snapshot; one result
@@ -779,13 +810,13 @@ impl Collection {
         if prepared.len() <= 1 {
             return Ok(prepared
                 .iter()
-                .map(|q| inner.search_snapshot(db, &snap, q, options.k, true))
+                .map(|q| inner.search_snapshot(db, &snap, q, options, true))
                 .collect());
         }
         Ok(db.query_pool.install(|| {
             prepared
                 .par_iter()
-                .map(|q| inner.search_snapshot(db, &snap, q, options.k, false))
+                .map(|q| inner.search_snapshot(db, &snap, q, options, false))
                 .collect()
         }))
     }
@@ -813,7 +844,7 @@ impl Collection {
             self.inner.check_live()?;
             self.db.check_poisoned()?;
             self.inner.schedule(&self.db);
-            if !self.inner.has_pending_work() {
+            if !self.inner.has_pending_work(&self.db) {
                 return Ok(());
             }
             if let Some((job, error)) = self.inner.persistent_failure(3) {
@@ -830,7 +861,7 @@ impl Collection {
     pub fn stats(&self) -> CollectionStats {
         let inner = &self.inner;
         let (snap, active) = inner.snapshot_and_active();
-        let pressure = inner.pressure();
+        let pressure = inner.pressure(&self.db);
         let bg = inner.bg.lock();
         let segments = snap
             .segments
@@ -848,7 +879,7 @@ impl Collection {
                     SegmentData::Growing(_) => (v.rows * (inner.config.dim * 4 + 8)) as u64,
                     SegmentData::Sealed(s) => s.reader.info().len,
                 },
-                index: None,
+                index: v.index.as_ref().map(|i| i.kind().name().to_string()),
                 busy: bg.busy.contains(&v.id),
             })
             .collect::<Vec<_>>();
@@ -862,6 +893,7 @@ impl Collection {
             seals_done: bg.counters.seals,
             merges_done: bg.counters.merges,
             indexes_built: bg.counters.indexes_built,
+            indexes_merged: bg.counters.indexes_merged,
             jobs_failed: bg.counters.jobs_failed,
             writes_stalled: bg.counters.writes_stalled,
             writes_throttled: bg.counters.writes_throttled,

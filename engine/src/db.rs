@@ -217,14 +217,21 @@ impl Database {
                 "removed leftovers of interrupted writes"
             );
         }
+        // A single query is not parallelised inside Faiss: the fan-out across segments is what
+        // uses the cores, so query threads give Faiss one OpenMP thread each.
         let query_pool = rayon::ThreadPoolBuilder::new()
             .num_threads(options.query_threads)
             .thread_name(|i| format!("kiln-query-{i}"))
+            .start_handler(|_| kiln_index::set_faiss_threads(1))
             .build()
             .map_err(|e| Error::invalid(format!("cannot start the query pool: {e}")))?;
+        // Pool threads × Faiss OpenMP threads stay within the thread budget. OpenMP's thread
+        // count is per calling thread, so it is set in each pool thread.
+        let faiss_threads = options.faiss_threads_per_job();
         let compaction_pool = rayon::ThreadPoolBuilder::new()
             .num_threads(options.compaction_threads)
             .thread_name(|i| format!("kiln-compact-{i}"))
+            .start_handler(move |_| kiln_index::set_faiss_threads(faiss_threads))
             .build()
             .map_err(|e| Error::invalid(format!("cannot start the compaction pool: {e}")))?;
         let inject = options.inject_job_panics;

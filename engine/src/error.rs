@@ -117,6 +117,12 @@ pub enum Error {
         /// Its last error.
         error: String,
     },
+    /// Faiss (through kiln-index) reported an error building, loading or searching an index.
+    #[error("index error: {reason}")]
+    Index {
+        /// What Faiss or kiln-index said.
+        reason: String,
+    },
     /// The operation was abandoned because the collection was dropped or the database closed.
     #[error("cancelled: the collection was dropped or the database closed")]
     Cancelled,

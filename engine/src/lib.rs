@@ -10,6 +10,7 @@ mod db;
 mod error;
 mod events;
 mod gc;
+mod indexing;
 mod merge_policy;
 mod options;
 mod snapshot;

@@ -54,6 +54,8 @@ pub struct DbOptions {
     pub(crate) backpressure: Backpressure,
     pub(crate) fs: Arc<dyn FileSystem>,
     pub(crate) inject_job_panics: usize,
+    pub(crate) index_memory_budget: u64,
+    pub(crate) thread_budget: usize,
 }
 
 impl fmt::Debug for DbOptions {
@@ -63,6 +65,8 @@ impl fmt::Debug for DbOptions {
             .field("query_threads", &self.query_threads)
             .field("compaction_threads", &self.compaction_threads)
             .field("backpressure", &self.backpressure)
+            .field("index_memory_budget", &self.index_memory_budget)
+            .field("thread_budget", &self.thread_budget)
             .finish_non_exhaustive()
     }
 }
@@ -77,6 +81,8 @@ impl Default for DbOptions {
             backpressure: Backpressure::default(),
             fs: Arc::new(OsFs),
             inject_job_panics: 0,
+            index_memory_budget: default_index_budget(),
+            thread_budget: cores,
         }
     }
 }
@@ -107,6 +113,26 @@ impl DbOptions {
         self
     }
 
+    /// Bytes one segment index may take in memory when the index spec is `Auto`: IVF-Flat when
+    /// full vectors fit, else IVF-SQ8, else IVF-PQ. Default: half of the machine's memory.
+    pub fn index_memory_budget(mut self, bytes: u64) -> Self {
+        self.index_memory_budget = bytes;
+        self
+    }
+
+    /// Threads Kiln may keep busy with index builds and merges: each compaction-pool thread
+    /// gives Faiss `max(1, budget / compaction_threads)` OpenMP threads, so pool threads × Faiss
+    /// threads stay within it. Default: one per core.
+    pub fn thread_budget(mut self, threads: usize) -> Self {
+        self.thread_budget = threads.max(1);
+        self
+    }
+
+    /// Faiss OpenMP threads per compaction-pool thread.
+    pub(crate) fn faiss_threads_per_job(&self) -> usize {
+        (self.thread_budget / self.compaction_threads.max(1)).max(1)
+    }
+
     /// Backpressure limits.
     pub fn backpressure(mut self, limits: Backpressure) -> Self {
         self.backpressure = limits;
@@ -126,6 +152,18 @@ impl DbOptions {
         self.fs = fs;
         self
     }
+}
+
+/// Half of the machine's memory (from `/proc/meminfo`), or 4 GiB where that is unknown.
+fn default_index_budget() -> u64 {
+    std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("MemTotal:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        })
+        .map_or(4 << 30, |kb| kb * 1024 / 2)
 }
 
 /// The largest dimension a collection may have.
@@ -181,8 +219,9 @@ impl CollectionConfig {
         self
     }
 
-    /// The index sealed segments get (stored now; every segment is searched exactly until the
-    /// index layer lands).
+    /// The index sealed segments get (default `IndexSpec::Auto`: none below 10,000 rows, IVF
+    /// above, quantised when the memory budget says so). Growing segments are always searched
+    /// exactly.
     pub fn index(mut self, spec: IndexSpec) -> Self {
         self.index = spec;
         self
@@ -218,20 +257,47 @@ impl CollectionConfig {
 pub struct SearchOptions {
     pub(crate) k: usize,
     pub(crate) exact: bool,
+    pub(crate) nprobe: Option<usize>,
+    pub(crate) ef_search: Option<usize>,
 }
 
 impl SearchOptions {
     /// Return the `k` nearest live vectors (fewer if the collection holds fewer). `k` must be at
     /// least 1.
     pub fn new(k: usize) -> Self {
-        SearchOptions { k, exact: false }
+        SearchOptions {
+            k,
+            exact: false,
+            nprobe: None,
+            ef_search: None,
+        }
     }
 
-    /// Force exact search in every segment. Today every search is exact; the flag keeps its
-    /// meaning when indexes arrive.
+    /// Search every segment exactly, ignoring indexes: results are then the exact top-k,
+    /// whatever the segment layout.
     pub fn exact(mut self, exact: bool) -> Self {
         self.exact = exact;
         self
+    }
+
+    /// IVF lists to probe per indexed segment. Default: about `3.3·√nlist` (at least 16), which
+    /// reaches recall@10 ≈ 0.975 on real sentence embeddings.
+    pub fn nprobe(mut self, nprobe: usize) -> Self {
+        self.nprobe = Some(nprobe.max(1));
+        self
+    }
+
+    /// HNSW beam width per indexed segment. Default: 48.
+    pub fn ef_search(mut self, ef: usize) -> Self {
+        self.ef_search = Some(ef.max(1));
+        self
+    }
+
+    pub(crate) fn params(&self) -> kiln_index::SearchParams {
+        kiln_index::SearchParams {
+            nprobe: self.nprobe,
+            ef_search: self.ef_search,
+        }
     }
 
     /// The k asked for.

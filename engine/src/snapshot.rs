@@ -8,10 +8,14 @@
 
 use std::sync::Arc;
 
-use kiln_index::{scan_block, Metric, TopK};
+use std::sync::OnceLock;
+
+use kiln_index::{scan_block, Hit, Metric, RowBitmap, SearchParams, TopK};
 use kiln_storage::{DeletionBitmap, GrowingSegment, RowId, SegmentId, SegmentReader};
+use tracing::warn;
 
 use crate::gc::FileGuard;
+use crate::indexing::AttachedIndex;
 
 /// Where a segment's rows are.
 #[derive(Debug, Clone)]
@@ -42,9 +46,97 @@ pub struct SegmentView {
     pub rows: usize,
     /// Deleted rows among them.
     pub deletes: DeletionBitmap,
+    /// The segment's index, once built (sealed segments only).
+    pub index: Option<Arc<AttachedIndex>>,
+    /// `deletes` as the dense bitmap Faiss takes, built on first use and shared by every
+    /// snapshot that has the same `deletes`.
+    pub(crate) exclude: Arc<OnceLock<RowBitmap>>,
 }
 
 impl SegmentView {
+    /// A view without index.
+    pub(crate) fn new(
+        id: SegmentId,
+        data: SegmentData,
+        rows: usize,
+        deletes: DeletionBitmap,
+    ) -> Self {
+        SegmentView {
+            id,
+            data,
+            rows,
+            deletes,
+            index: None,
+            exclude: Arc::default(),
+        }
+    }
+
+    /// This view with more rows deleted (the dense bitmap is rebuilt on next use).
+    pub(crate) fn with_deleted(&self, rows: usize, dead: Option<&Vec<RowId>>) -> Self {
+        match dead {
+            Some(d) if !d.is_empty() => SegmentView {
+                rows,
+                deletes: self.deletes.with_deleted(d),
+                exclude: Arc::default(),
+                ..self.clone()
+            },
+            _ => SegmentView {
+                rows,
+                ..self.clone()
+            },
+        }
+    }
+
+    /// This view with `index` attached.
+    pub(crate) fn with_index(&self, index: Option<Arc<AttachedIndex>>) -> Self {
+        SegmentView {
+            index,
+            ..self.clone()
+        }
+    }
+
+    /// The deletion bitmap in the dense form Faiss takes.
+    pub(crate) fn exclude(&self) -> &RowBitmap {
+        self.exclude
+            .get_or_init(|| RowBitmap::from_rows(self.deletes.iter()))
+    }
+
+    /// Search this segment: through its index unless `exact` or it has none, else exactly.
+    /// An index that fails at search time is reported and the segment answered exactly.
+    pub fn search(
+        &self,
+        metric: Metric,
+        query: &[f32],
+        k: usize,
+        params: &SearchParams,
+        exact: bool,
+    ) -> TopK {
+        if let (false, Some(index), SegmentData::Sealed(s)) = (exact, &self.index, &self.data) {
+            let exclude = (!self.deletes.is_empty()).then(|| self.exclude());
+            match index.index().search(query, k, params, exclude) {
+                Ok(mut results) => {
+                    let mut top = TopK::new(k);
+                    let ids = s.reader.ids();
+                    for n in results.pop().unwrap_or_default() {
+                        let row = n.row as usize;
+                        if row < self.rows && !self.deletes.contains(n.row) {
+                            if let Some(&id) = ids.get(row) {
+                                top.push(Hit {
+                                    id,
+                                    distance: n.distance,
+                                });
+                            }
+                        }
+                    }
+                    return top;
+                }
+                Err(e) => {
+                    warn!(segment = %self.id, error = %e, "index search failed; answering exactly")
+                }
+            }
+        }
+        self.search_exact(metric, query, k)
+    }
     /// Live rows.
     pub fn live_rows(&self) -> usize {
         self.rows.saturating_sub(self.deletes.count())

@@ -51,8 +51,11 @@ pub struct CollectionStats {
     pub seals_done: u64,
     /// Merges done since open.
     pub merges_done: u64,
-    /// Index builds done since open.
+    /// Index builds done since open (from rows, including rebuilds of merged segments whose
+    /// inputs could not be concatenated).
     pub indexes_built: u64,
+    /// Merged segments whose index was made by concatenating their inputs' inverted lists.
+    pub indexes_merged: u64,
     /// Background job failures since open (each retried).
     pub jobs_failed: u64,
     /// Writes that had to wait for background work.

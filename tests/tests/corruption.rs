@@ -132,6 +132,8 @@ fn swapped_segment_files_are_detected() {
         .expect("create");
     let ids: Vec<u64> = (0..20).collect();
     c.insert_batch(&ids, &vec![1.0; 80]).expect("insert");
+    // Both full segments sealed before closing (a close does not wait for seals not yet started).
+    c.flush().expect("flush");
     db.create_collection("bystander", CollectionConfig::new(2, Metric::L2))
         .expect("create")
         .insert(1, &[1.0, 2.0])

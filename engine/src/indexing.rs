@@ -1,0 +1,445 @@
+//! Faiss indexes in the engine: which sealed segment needs one, the shared trained template of
+//! a collection, building, persisting, loading at open and merging.
+//!
+//! # Templates and generations
+//!
+//! IVF segments of a collection are built from one trained [`IvfTemplate`] (shared coarse
+//! quantizer), so merging two of them concatenates inverted lists. The template is trained when
+//! the first segment needs an IVF index, on a sample of the sealed rows, with the nlist the Auto
+//! rule gives for the collection's size then. When the collection grows past
+//! [`RETRAIN_GROWTH`] times that size (nlist ∝ √rows, so the right nlist has quadrupled), a new
+//! template generation is trained; later builds use it, and a merge whose inputs come from
+//! different generations rebuilds the merged index from its rows instead of concatenating.
+//!
+//! # Files
+//!
+//! Index and template bytes are published as derived files (`<id>.idx`, `<id>.tpl`) with their
+//! length and CRC32 in the catalog; an index record is also bound to the CRC of the segment
+//! file it was built from. At open, a file that is missing, fails its checksum or its binding
+//! is dropped: the segment is searched exactly and the index is rebuilt in the background.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use parking_lot::Mutex;
+use tracing::{info, warn};
+
+use kiln_index::{
+    load, plan_index, ExpectedIndex, IndexKind, IndexPlan, IvfTemplate, LoadMode, LoadedIndex,
+    MergePart, RowBitmap, SegmentIndex, VectorIndex,
+};
+use kiln_storage::blob::{index_file_name, publish_blob, template_file_name, verify_blob};
+use kiln_storage::catalog::{IndexRecord, TemplateRecord};
+use kiln_storage::{CollectionId, SegmentReader};
+
+use crate::db::DbInner;
+use crate::error::{Error, Result};
+use crate::gc::FileGuard;
+use crate::options::CollectionConfig;
+use crate::snapshot::SealedSegment;
+
+/// A new template generation is trained when the collection has grown this many times past the
+/// rows its current template was planned for.
+pub const RETRAIN_GROWTH: usize = 16;
+
+/// The index attached to a sealed segment in a snapshot.
+#[derive(Debug)]
+pub struct AttachedIndex {
+    pub(crate) index: IndexHandle,
+    pub(crate) record: IndexRecord,
+    pub(crate) file: FileGuard,
+}
+
+/// A built (in memory) or loaded (usually mapped) index.
+#[derive(Debug)]
+pub(crate) enum IndexHandle {
+    Built(SegmentIndex),
+    Loaded(LoadedIndex),
+}
+
+impl AttachedIndex {
+    pub(crate) fn index(&self) -> &dyn VectorIndex {
+        match &self.index {
+            IndexHandle::Built(i) => i,
+            IndexHandle::Loaded(i) => i,
+        }
+    }
+
+    /// The kind, e.g. for stats.
+    pub fn kind(&self) -> IndexKind {
+        self.index().info().kind
+    }
+
+    /// The template fingerprint, for IVF indexes.
+    pub(crate) fn fingerprint(&self) -> Option<u64> {
+        self.index().info().fingerprint
+    }
+
+    /// An in-memory copy that a merge may consume (Faiss empties merge sources, and mapped
+    /// indexes cannot be sources).
+    pub(crate) fn mergeable_copy(
+        &self,
+        dir: &std::path::Path,
+        expected: &ExpectedIndex,
+    ) -> Result<SegmentIndex> {
+        match &self.index {
+            IndexHandle::Built(i) | IndexHandle::Loaded(LoadedIndex::InMemory(i)) => {
+                Ok(i.try_clone()?)
+            }
+            IndexHandle::Loaded(LoadedIndex::Mapped(_)) => {
+                let path = dir.join(&self.record.blob.file);
+                match load(&path, LoadMode::InMemory, expected)? {
+                    LoadedIndex::InMemory(i) => Ok(i),
+                    LoadedIndex::Mapped(_) => {
+                        Err(Error::invalid("index loaded mapped when asked in memory"))
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl From<kiln_index::Error> for Error {
+    fn from(e: kiln_index::Error) -> Self {
+        Error::Index {
+            reason: e.to_string(),
+        }
+    }
+}
+
+/// A trained template of a collection, with what it was planned for.
+#[derive(Debug)]
+pub(crate) struct Template {
+    pub(crate) id: u64,
+    pub(crate) template: IvfTemplate,
+    pub(crate) planned_rows: usize,
+    pub(crate) _file: FileGuard,
+}
+
+/// What a template record's description holds.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+struct TemplateDescription {
+    plan: IndexPlan,
+    planned_rows: usize,
+    fingerprint: u64,
+}
+
+/// The templates of a collection: the current generation (older ones stay on disk only while
+/// catalog records refer to them; indexes carry their own copy of the quantizer).
+#[derive(Debug, Default)]
+pub(crate) struct Templates {
+    pub(crate) current: Option<Arc<Template>>,
+}
+
+/// The plan for a segment of `rows` rows, or `None` when it is searched exactly.
+pub(crate) fn segment_plan(
+    db: &DbInner,
+    config: &CollectionConfig,
+    rows: usize,
+) -> Option<IndexPlan> {
+    plan_index(
+        &config.index,
+        rows,
+        config.dim,
+        db.options.index_memory_budget,
+    )
+    .ok()
+    .flatten()
+}
+
+/// Load the templates of a collection at open. A damaged template is skipped (with a warning):
+/// indexes built on it still load, and a new generation is trained when one is needed.
+pub(crate) fn load_templates(
+    db: &DbInner,
+    dir: &std::path::Path,
+    config: &CollectionConfig,
+    records: &[TemplateRecord],
+) -> Templates {
+    let mut t = Templates::default();
+    for r in records {
+        let loaded = (|| -> Result<Template> {
+            let desc: TemplateDescription =
+                serde_json::from_str(&r.description).map_err(|e| Error::Corrupted {
+                    path: dir.join(&r.blob.file),
+                    reason: format!("template description: {e}"),
+                })?;
+            let (path, bytes) = verify_blob(db.options.fs.as_ref(), dir, &r.blob)?;
+            let template = IvfTemplate::from_bytes(&bytes, config.metric, config.dim)?;
+            if template.fingerprint() != desc.fingerprint {
+                return Err(Error::Corrupted {
+                    path,
+                    reason: "template fingerprint differs from its record".into(),
+                });
+            }
+            Ok(Template {
+                id: r.id,
+                template,
+                planned_rows: desc.planned_rows,
+                _file: FileGuard::new(db.options.fs.clone(), path),
+            })
+        })();
+        match loaded {
+            Ok(tpl) => t.current = Some(Arc::new(tpl)),
+            Err(e) => {
+                warn!(template = r.id, error = %e, "skipping a damaged template; a new one will be trained")
+            }
+        }
+    }
+    t
+}
+
+/// Load a segment's index at open: verify the file against its record (checksum, binding to
+/// the segment file) before Faiss reads a byte, then map it. `None` (with a warning) when
+/// anything is wrong: the segment is answered exactly and rebuilt.
+pub(crate) fn load_index(
+    db: &DbInner,
+    dir: &std::path::Path,
+    config: &CollectionConfig,
+    reader: &SegmentReader,
+    record: &IndexRecord,
+) -> Option<Arc<AttachedIndex>> {
+    let attempt = || -> Result<Arc<AttachedIndex>> {
+        let path = dir.join(&record.blob.file);
+        if record.segment_crc != reader.info().crc {
+            return Err(Error::Corrupted {
+                path,
+                reason: "index was built from another version of its segment".into(),
+            });
+        }
+        if IndexKind::from_code(record.kind).is_none() {
+            return Err(Error::Corrupted {
+                path,
+                reason: format!("unknown index kind {}", record.kind),
+            });
+        }
+        let (path, _bytes) = verify_blob(db.options.fs.as_ref(), dir, &record.blob)?;
+        let expected = ExpectedIndex {
+            dim: config.dim,
+            rows: reader.rows(),
+            metric: config.metric,
+        };
+        let index = load(&path, LoadMode::MappedVerifiedByCaller, &expected)?;
+        Ok(Arc::new(AttachedIndex {
+            index: IndexHandle::Loaded(index),
+            record: record.clone(),
+            file: FileGuard::new(db.options.fs.clone(), path),
+        }))
+    };
+    match attempt() {
+        Ok(a) => Some(a),
+        Err(e) => {
+            warn!(segment = %reader.id(), error = %e, "index unusable: answering exactly and rebuilding");
+            // The file (if any) is no longer referenced once the rebuilt index commits; the
+            // next open collects it.
+            None
+        }
+    }
+}
+
+/// Build the index of a segment's rows under `plan` (IVF kinds from the collection's current
+/// template, trained first if needed), write it as a derived file, and return it with its
+/// record. The caller commits the record.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn build_index(
+    db: &DbInner,
+    coll: CollectionId,
+    dir: &std::path::Path,
+    config: &CollectionConfig,
+    templates: &Mutex<Templates>,
+    collection_rows: usize,
+    sample_from: &[Arc<SealedSegment>],
+    plan: &IndexPlan,
+    reader: &SegmentReader,
+    vectors: &[f32],
+) -> Result<(SegmentIndex, IndexRecord, PathBuf)> {
+    let (index, template) = if plan.kind().is_ivf() {
+        let tpl = current_template(
+            db,
+            coll,
+            dir,
+            config,
+            templates,
+            plan,
+            collection_rows,
+            sample_from,
+        )?;
+        (SegmentIndex::build(&tpl.template, vectors)?, Some(tpl.id))
+    } else {
+        (
+            SegmentIndex::build_standalone(plan, config.metric, config.dim, vectors)?,
+            None,
+        )
+    };
+    let (record, path) = persist_index(db, dir, &index, reader, template)?;
+    Ok((index, record, path))
+}
+
+/// Write `index` (of the segment read by `reader`) as a derived file; return its record.
+pub(crate) fn persist_index(
+    db: &DbInner,
+    dir: &std::path::Path,
+    index: &SegmentIndex,
+    reader: &SegmentReader,
+    template: Option<u64>,
+) -> Result<(IndexRecord, PathBuf)> {
+    let bytes = index.to_bytes()?;
+    let id = db.catalog.reserve_ids(1)?.start;
+    let (path, blob) = publish_blob(db.options.fs.as_ref(), dir, &index_file_name(id), &bytes)
+        .map_err(|e| db.poison_if_fatal(e))?;
+    Ok((
+        IndexRecord {
+            blob,
+            kind: index.info().kind as u32,
+            segment_crc: reader.info().crc,
+            template,
+        },
+        path,
+    ))
+}
+
+/// The template new IVF indexes are built from: the current one if it suits the collection's
+/// size and the plan's kind, else a new generation trained on a sample of the sealed rows and
+/// committed (file, then catalog record) before any index built on it can be.
+#[allow(clippy::too_many_arguments)]
+fn current_template(
+    db: &DbInner,
+    coll: CollectionId,
+    dir: &std::path::Path,
+    config: &CollectionConfig,
+    templates: &Mutex<Templates>,
+    plan: &IndexPlan,
+    collection_rows: usize,
+    sample_from: &[Arc<SealedSegment>],
+) -> Result<Arc<Template>> {
+    // One trainer at a time per collection; others wait and then reuse its result.
+    let mut t = templates.lock();
+    if let Some(cur) = &t.current {
+        let same_kind = cur.template.plan().kind() == plan.kind();
+        if same_kind && collection_rows <= cur.planned_rows.saturating_mul(RETRAIN_GROWTH) {
+            return Ok(Arc::clone(cur));
+        }
+    }
+    let available: usize = sample_from.iter().map(|s| s.reader.rows()).sum();
+    let planned_rows = collection_rows.max(available);
+    // The collection-wide plan decides nlist; the sample bounds it (≥ 39 rows per list).
+    let wanted = plan_index(
+        &config.index,
+        planned_rows,
+        config.dim,
+        db.options.index_memory_budget,
+    )?
+    .filter(|p| p.kind() == plan.kind())
+    .unwrap_or_else(|| plan.clone());
+    let nlist = wanted
+        .nlist()
+        .unwrap_or(1)
+        .min(kiln_index::auto_nlist(available))
+        .max(1);
+    let tplan = with_nlist(&wanted, nlist);
+    let take = IvfTemplate::sample_rows(nlist, available).min(available);
+    let sample = sample_rows(sample_from, take, config.dim);
+    let started = std::time::Instant::now();
+    let template = IvfTemplate::train(&tplan, config.metric, config.dim, &sample)?;
+    let bytes = template.to_bytes()?;
+    let id = db.catalog.reserve_ids(1)?.start;
+    let (path, blob) = publish_blob(db.options.fs.as_ref(), dir, &template_file_name(id), &bytes)
+        .map_err(|e| db.poison_if_fatal(e))?;
+    let desc = TemplateDescription {
+        plan: tplan,
+        planned_rows,
+        fingerprint: template.fingerprint(),
+    };
+    let record = TemplateRecord {
+        id,
+        blob,
+        description: serde_json::to_string(&desc).map_err(|e| Error::invalid(e.to_string()))?,
+    };
+    let mut batch = db.catalog.batch()?;
+    batch.put_template(coll, &record)?;
+    db.catalog.commit(batch, true).map_err(|e| db.poison(e))?;
+    info!(template = id, nlist, sample = take, took = ?started.elapsed(), "trained IVF template");
+    let tpl = Arc::new(Template {
+        id,
+        template,
+        planned_rows,
+        _file: FileGuard::new(db.options.fs.clone(), path),
+    });
+    t.current = Some(Arc::clone(&tpl));
+    Ok(tpl)
+}
+
+fn with_nlist(plan: &IndexPlan, nlist: usize) -> IndexPlan {
+    match plan {
+        IndexPlan::IvfFlat { .. } => IndexPlan::IvfFlat { nlist },
+        IndexPlan::IvfSq8 { .. } => IndexPlan::IvfSq8 { nlist },
+        IndexPlan::IvfPq { m, .. } => IndexPlan::IvfPq { nlist, m: *m },
+        other => other.clone(),
+    }
+}
+
+/// `take` rows spread evenly over the segments, in order.
+fn sample_rows(from: &[Arc<SealedSegment>], take: usize, dim: usize) -> Vec<f32> {
+    let total: usize = from.iter().map(|s| s.reader.rows()).sum();
+    let mut out = Vec::with_capacity(take * dim);
+    if total == 0 || take == 0 {
+        return out;
+    }
+    let step = total as f64 / take as f64;
+    let mut next = 0.0f64;
+    let mut base = 0usize;
+    for s in from {
+        let r = &s.reader;
+        let v = r.vectors();
+        while (next as usize) < base + r.rows() && out.len() < take * dim {
+            let row = next as usize - base;
+            if let Some(x) = v.get(row * dim..(row + 1) * dim) {
+                out.extend_from_slice(x);
+            }
+            next += step;
+        }
+        base += r.rows();
+    }
+    out
+}
+
+/// Merge the IVF indexes of merge inputs by list concatenation when they share a template;
+/// `None` when they do not (the caller rebuilds from the merged rows).
+pub(crate) fn merge_indexes(
+    dir: &std::path::Path,
+    config: &CollectionConfig,
+    parts: &[(Arc<AttachedIndex>, usize, RowBitmap)],
+) -> Result<Option<(SegmentIndex, Option<u64>)>> {
+    let Some(first) = parts.first() else {
+        return Ok(None);
+    };
+    let fp = first.0.fingerprint();
+    if fp.is_none()
+        || parts
+            .iter()
+            .any(|p| p.0.fingerprint() != fp || p.0.kind() != first.0.kind())
+    {
+        return Ok(None);
+    }
+    let mut inputs = Vec::with_capacity(parts.len());
+    for (ix, rows, _) in parts {
+        let expected = ExpectedIndex {
+            dim: config.dim,
+            rows: *rows,
+            metric: config.metric,
+        };
+        inputs.push(ix.mergeable_copy(dir, &expected)?);
+    }
+    let merge_parts = inputs
+        .into_iter()
+        .zip(parts)
+        .map(|(index, (_, _, deleted))| MergePart {
+            index,
+            deleted: Some(deleted),
+        })
+        .collect();
+    match SegmentIndex::merge(merge_parts) {
+        Ok(m) => Ok(Some((m, first.0.record.template))),
+        Err(kiln_index::Error::NotMergeable { .. }) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
