@@ -235,6 +235,72 @@ pub mod crash {
     pub const SEGMENT_ROWS: u32 = 64;
     pub const ID_SPACE: u64 = 600;
 
+    /// Which workload: `Small` seals and merges tiny segments all the time; `Indexed` fills
+    /// segments of 10,000 rows, so that IVF templates are trained, indexes built and indexed
+    /// segments merged.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Profile {
+        Small,
+        Indexed,
+    }
+
+    impl Profile {
+        pub fn parse(s: &str) -> Option<Self> {
+            match s {
+                "small" => Some(Profile::Small),
+                "indexed" => Some(Profile::Indexed),
+                _ => None,
+            }
+        }
+
+        pub fn name(self) -> &'static str {
+            match self {
+                Profile::Small => "small",
+                Profile::Indexed => "indexed",
+            }
+        }
+
+        pub fn segment_rows(self) -> u32 {
+            match self {
+                Profile::Small => SEGMENT_ROWS,
+                Profile::Indexed => 10_000,
+            }
+        }
+
+        pub fn id_space(self) -> u64 {
+            match self {
+                Profile::Small => ID_SPACE,
+                Profile::Indexed => 60_000,
+            }
+        }
+
+        pub fn op(self, seed: u64, i: u64) -> Op {
+            match self {
+                Profile::Small => op(seed, i),
+                Profile::Indexed => op_indexed(seed, i),
+            }
+        }
+    }
+
+    /// Operation `i` of the indexed profile: mostly batches of 1,000 upserts.
+    pub fn op_indexed(seed: u64, i: u64) -> Op {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed ^ i.wrapping_mul(0xD1B5_4A32_D192_ED03));
+        let space = Profile::Indexed.id_space();
+        match rng.gen_range(0..100) {
+            0..=79 => {
+                let mut ids: Vec<u64> = (0..1000).map(|_| rng.gen_range(0..space)).collect();
+                ids.sort_unstable();
+                ids.dedup();
+                let flat = (0..ids.len() * DIM)
+                    .map(|_| rng.gen_range(-8i32..=8) as f32)
+                    .collect();
+                Op::UpsertBatch(ids, flat)
+            }
+            80..=96 => Op::DeleteBatch((0..20).map(|_| rng.gen_range(0..space)).collect()),
+            _ => Op::Flush,
+        }
+    }
+
     #[derive(Debug, Clone)]
     pub enum Op {
         Upsert(u64, Vec<f32>),

@@ -13,7 +13,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use kiln::{Database, Error, Metric, SearchOptions};
-use kiln_tests::crash::{apply_model, op, COLLECTION, DIM, ID_SPACE};
+use kiln_tests::crash::{apply_model, Profile, COLLECTION, DIM};
 use kiln_tests::{assert_same_hits, seeded_rng, Model, TempDir};
 use rand::Rng;
 
@@ -25,7 +25,7 @@ fn cycles(default: usize) -> usize {
 }
 
 /// Does the database hold exactly `model`? `Err` describes the first difference.
-fn matches(db: &Database, model: &Model) -> Result<(), String> {
+fn matches(db: &Database, model: &Model, profile: Profile) -> Result<(), String> {
     let coll = match db.collection(COLLECTION) {
         Ok(c) => c,
         Err(Error::CollectionNotFound { .. }) if model.is_empty() => return Ok(()),
@@ -34,7 +34,7 @@ fn matches(db: &Database, model: &Model) -> Result<(), String> {
     if coll.len() != model.len() {
         return Err(format!("len {} vs model {}", coll.len(), model.len()));
     }
-    for id in 0..ID_SPACE {
+    for id in 0..profile.id_space() {
         let got = coll.get(id).map_err(|e| format!("get {id}: {e}"))?;
         if got.as_ref() != model.rows.get(&id) {
             return Err(format!(
@@ -45,8 +45,11 @@ fn matches(db: &Database, model: &Model) -> Result<(), String> {
     }
     for q in [[0.5f32; DIM], [-1.0; DIM]] {
         let got = coll
-            .search(&q, &SearchOptions::new(10))
+            .search(&q, &SearchOptions::new(10).exact(true))
             .map_err(|e| format!("search: {e}"))?;
+        // Through the indexes too (approximate: it must answer, not match exactly).
+        coll.search(&q, &SearchOptions::new(10))
+            .map_err(|e| format!("indexed search: {e}"))?;
         let want = model.search(&q, 10);
         let g: Vec<(u64, u32)> = got.iter().map(|h| (h.id, h.distance.to_bits())).collect();
         let w: Vec<(u64, u32)> = want.iter().map(|h| (h.id, h.distance.to_bits())).collect();
@@ -57,13 +60,19 @@ fn matches(db: &Database, model: &Model) -> Result<(), String> {
     Ok(())
 }
 
-fn run(mode: &str, default_cycles: usize, default_seed: u64) {
-    let (mut rng, seed) = seeded_rng(&format!("crash_kill9 {mode}"), default_seed);
-    let dir = TempDir::new(&format!("kill9-{mode}"));
+fn run(mode: &str, profile: Profile, default_cycles: usize, default_seed: u64) {
+    let name = format!("crash_kill9 {mode} {}", profile.name());
+    let (mut rng, seed) = seeded_rng(&name, default_seed);
+    let dir = TempDir::new(&format!("kill9-{mode}-{}", profile.name()));
+    let aim_at = match profile {
+        Profile::Small => "EVENT merge",
+        Profile::Indexed => "EVENT seal",
+    };
     let mut model = Model::new(Metric::L2, DIM);
     let mut next_op: u64 = 0;
     let mut total_acked = 0u64;
     let mut merges_seen = 0u64;
+    let mut builds_seen = 0u64;
     let cycles = cycles(default_cycles);
     let started = Instant::now();
     for cycle in 0..cycles {
@@ -74,6 +83,7 @@ fn run(mode: &str, default_cycles: usize, default_seed: u64) {
                 mode,
                 &seed.to_string(),
                 &next_op.to_string(),
+                profile.name(),
             ])
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -108,7 +118,7 @@ fn run(mode: &str, default_cycles: usize, default_seed: u64) {
                 while std::time::Instant::now() < until {
                     match rx.recv_timeout(Duration::from_millis(50)) {
                         Ok(line) => {
-                            let merged = line == "EVENT merge";
+                            let merged = line == aim_at;
                             early.push(line);
                             if merged {
                                 merges_seen += 1;
@@ -119,7 +129,14 @@ fn run(mode: &str, default_cycles: usize, default_seed: u64) {
                         Err(mpsc::RecvTimeoutError::Disconnected) => break,
                     }
                 }
-                std::thread::sleep(Duration::from_micros(rng.gen_range(0..3000)));
+                // Small: the next seal or merge is in flight within milliseconds. Indexed: the
+                // index build of the segment just sealed takes tens to hundreds of them.
+                let window = if profile == Profile::Small {
+                    3_000
+                } else {
+                    200_000
+                };
+                std::thread::sleep(Duration::from_micros(rng.gen_range(0..window)));
             } else {
                 std::thread::sleep(Duration::from_millis(rng.gen_range(1..120)));
             }
@@ -128,6 +145,9 @@ fn run(mode: &str, default_cycles: usize, default_seed: u64) {
         let status = child.wait().expect("wait");
         reader.join().expect("reader thread");
         for line in early.into_iter().chain(rx.try_iter()) {
+            if line == "EVENT index" {
+                builds_seen += 1;
+            }
             if let Some(i) = line.strip_prefix("ACK ") {
                 last_ack = Some(i.parse().expect("ack number"));
             }
@@ -143,22 +163,22 @@ fn run(mode: &str, default_cycles: usize, default_seed: u64) {
         if let Some(a) = last_ack {
             assert!(a >= next_op, "ack {a} below first op {next_op}");
             for i in next_op..=a {
-                apply_model(&mut acked, &op(seed, i));
+                apply_model(&mut acked, &profile.op(seed, i));
             }
             total_acked += a + 1 - next_op;
             first_unacked = a + 1;
         }
         let mut with_next = acked.clone();
-        apply_model(&mut with_next, &op(seed, first_unacked));
+        apply_model(&mut with_next, &profile.op(seed, first_unacked));
 
         let db = Database::open(dir.path())
             .unwrap_or_else(|e| panic!("cycle {cycle}: reopen failed: {e} (seed {seed})"));
-        match matches(&db, &acked) {
+        match matches(&db, &acked, profile) {
             Ok(()) => {
                 model = acked;
                 next_op = first_unacked;
             }
-            Err(first) => match matches(&db, &with_next) {
+            Err(first) => match matches(&db, &with_next, profile) {
                 Ok(()) => {
                     model = with_next;
                     next_op = first_unacked + 1;
@@ -172,10 +192,16 @@ fn run(mode: &str, default_cycles: usize, default_seed: u64) {
         drop(db);
     }
     eprintln!(
-        "crash_kill9 {mode}: {cycles} cycles, {total_acked} acknowledged ops, 0 lost, \
-         {merges_seen} kills aimed just after a merge, {:.1}s",
+        "{name}: {cycles} cycles, {total_acked} acknowledged ops, 0 lost, \
+         {merges_seen} kills aimed just after `{aim_at}`, {builds_seen} index builds finished, {:.1}s",
         started.elapsed().as_secs_f64()
     );
+    if profile == Profile::Indexed {
+        assert!(
+            builds_seen > 0,
+            "no index build finished: the test did not test builds"
+        );
+    }
     assert!(
         total_acked > cycles as u64,
         "the children made too little progress to test anything"
@@ -184,12 +210,17 @@ fn run(mode: &str, default_cycles: usize, default_seed: u64) {
 
 #[test]
 fn kill9_buffered_loses_no_acknowledged_write() {
-    run("buffered", 200, 0xB0FF);
+    run("buffered", Profile::Small, 200, 0xB0FF);
 }
 
 #[test]
 fn kill9_sync_loses_no_acknowledged_write() {
-    run("sync", 60, 0x5C);
+    run("sync", Profile::Small, 60, 0x5C);
+}
+
+#[test]
+fn kill9_during_index_builds_and_indexed_merges_loses_nothing() {
+    run("buffered", Profile::Indexed, 30, 0x1D3);
 }
 
 #[test]
@@ -203,17 +234,17 @@ fn model_matches_after_clean_reopen() {
             .create_collection(
                 COLLECTION,
                 kiln::CollectionConfig::new(DIM, Metric::L2)
-                    .segment_rows(kiln_tests::crash::SEGMENT_ROWS),
+                    .segment_rows(Profile::Small.segment_rows()),
             )
             .expect("create");
         for i in 0..200 {
-            let o = op(7, i);
+            let o = Profile::Small.op(7, i);
             kiln_tests::crash::apply_op(&coll, &o).expect("op");
             apply_model(&mut model, &o);
         }
     }
     let db = Database::open(dir.path()).expect("reopen");
-    matches(&db, &model).expect("clean reopen matches the model");
+    matches(&db, &model, Profile::Small).expect("clean reopen matches the model");
     let coll = db.collection(COLLECTION).expect("collection");
     let q = [0.25f32; DIM];
     assert_same_hits(

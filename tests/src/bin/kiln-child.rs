@@ -10,16 +10,22 @@
 use std::io::Write;
 
 use kiln::{CollectionConfig, Database, DbOptions, Durability, Error, Metric};
-use kiln_tests::crash::{apply_op, op, COLLECTION, DIM, SEGMENT_ROWS};
+use kiln_tests::crash::{apply_op, Profile, COLLECTION, DIM};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     match args.get(1).map(String::as_str) {
-        Some("write") if args.len() == 6 => write(&args[2], &args[3], &args[4], &args[5]),
+        Some("write") if args.len() == 6 || args.len() == 7 => write(
+            &args[2],
+            &args[3],
+            &args[4],
+            &args[5],
+            args.get(6).map_or("small", String::as_str),
+        ),
         Some("open") if args.len() == 3 => open(&args[2]),
         _ => {
             eprintln!(
-                "usage: kiln-child write <dir> <sync|buffered> <seed> <first-op> | open <dir>"
+                "usage: kiln-child write <dir> <sync|buffered> <seed> <first-op> [small|indexed] | open <dir>"
             );
             std::process::exit(2);
         }
@@ -40,7 +46,11 @@ fn open(dir: &str) {
     }
 }
 
-fn write(dir: &str, mode: &str, seed: &str, first: &str) {
+fn write(dir: &str, mode: &str, seed: &str, first: &str, profile: &str) {
+    let Some(profile) = Profile::parse(profile) else {
+        eprintln!("unknown profile {profile}");
+        std::process::exit(2);
+    };
     let durability = if mode == "sync" {
         Durability::Sync
     } else {
@@ -62,7 +72,7 @@ fn write(dir: &str, mode: &str, seed: &str, first: &str) {
         Err(Error::CollectionNotFound { .. }) => {
             match db.create_collection(
                 COLLECTION,
-                CollectionConfig::new(DIM, Metric::L2).segment_rows(SEGMENT_ROWS),
+                CollectionConfig::new(DIM, Metric::L2).segment_rows(profile.segment_rows()),
             ) {
                 Ok(c) => c,
                 Err(e) => {
@@ -83,6 +93,7 @@ fn write(dir: &str, mode: &str, seed: &str, first: &str) {
             let line = match e {
                 kiln::Event::MergeFinished { .. } => "EVENT merge",
                 kiln::Event::SegmentSealed { .. } => "EVENT seal",
+                kiln::Event::IndexBuilt { .. } => "EVENT index",
                 _ => continue,
             };
             let mut out = std::io::stdout().lock();
@@ -95,7 +106,7 @@ fn write(dir: &str, mode: &str, seed: &str, first: &str) {
     let _ = stdout.lock().flush();
     let mut i = first;
     loop {
-        let o = op(seed, i);
+        let o = profile.op(seed, i);
         if let Err(e) = apply_op(&coll, &o) {
             eprintln!("op {i} failed: {e}");
             std::process::exit(1);
