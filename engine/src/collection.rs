@@ -857,6 +857,13 @@ impl Collection {
         }
     }
 
+    /// Seal the growing segment, run the merge policy and every pending index build now, and
+    /// wait until nothing is left (`flush` then `wait_for_indexing`).
+    pub fn compact(&self) -> Result<()> {
+        self.flush()?;
+        self.wait_for_indexing()
+    }
+
     /// Counts, per-segment state and background progress.
     pub fn stats(&self) -> CollectionStats {
         let inner = &self.inner;

@@ -16,6 +16,7 @@ mod options;
 mod snapshot;
 mod stats;
 mod validate;
+mod verify;
 
 pub use collection::{Collection, SegmentInfo, PARALLEL_MIN_ROWS};
 pub use db::Database;
@@ -30,3 +31,4 @@ pub use options::{
 pub use snapshot::{SealedSegment, SegmentData, SegmentView, Snapshot};
 pub use stats::{CollectionStats, SegmentState, SegmentStats};
 pub use validate::{MAX_BATCH_BYTES, MAX_NAME_LEN};
+pub use verify::{Problem, VerifyReport};
