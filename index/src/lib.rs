@@ -17,9 +17,36 @@
 //! - [`set_faiss_threads`]: Faiss's OpenMP thread count for the calling thread.
 //!
 //! Every call into Faiss and every `unsafe` block lives in one private module, `ffi`.
+//!
+//! # Decisions
+//!
+//! - **Labels are row numbers, also after a merge.** `merge_from(dst, src, add_id = rows
+//!   before)` concatenates lists with dense labels. Dropping deleted rows then needs labels
+//!   rewritten in place, which Faiss's C API cannot do (and `remove_ids` reorders lists), so
+//!   the merged index's serialised inverted lists are compacted and renumbered in one
+//!   sequential pass and read back: the result is byte-identical to building the kept rows on
+//!   the same template (tested). See `merge.rs`.
+//! - **Template identity.** A 64-bit fingerprint of the template's serialised header
+//!   (centroids, SQ/PQ codebooks; `ntotal` and `nprobe` excluded) travels with every IVF index
+//!   and its file; only equal fingerprints merge. Faiss itself only compares centroids.
+//! - **HNSW efSearch** cannot be passed per call through the C API. Each index carries its
+//!   default (set with `&mut` before sharing); searches at it run concurrently under a
+//!   per-index read lock; a search at another efSearch takes that index's write lock, sets,
+//!   searches, restores. IVF nprobe goes per call in `SearchParametersIVF`, lock-free in effect.
+//! - **Mapped loads** use `IO_FLAG_MMAP_IFC` for every kind (Faiss 1.12 maps IVF list codes
+//!   and ids too). `IO_FLAG_MMAP | IO_FLAG_READ_ONLY` (`OnDiskInvertedLists`) starts up to 32
+//!   prefetch threads per search and measured ~9× slower per query, so it is not used.
+//! - **Corruption.** Faiss loads many single-bit-flipped files without complaint and then
+//!   crashes (SIGSEGV; an exception inside OpenMP → SIGABRT) or allocates a flipped size until
+//!   the process is OOM-killed. Every file therefore carries a CRC32 of the Faiss bytes in a
+//!   trailer (with its own CRC), checked before Faiss reads a byte; `MappedVerifiedByCaller`
+//!   skips only the body CRC, for callers that just verified the catalog checksum.
+//! - **Threads.** Faiss's OpenMP thread count is per calling thread ([`set_faiss_threads`],
+//!   [`with_faiss_threads`]); a single query runs on the calling thread.
 
 #![deny(missing_docs)]
 #![deny(clippy::print_stdout)]
+#![deny(clippy::undocumented_unsafe_blocks)]
 
 mod bitmap;
 mod error;

@@ -743,7 +743,12 @@ impl VectorIndex for SegmentIndex {
 /// flag `IO_FLAG_MMAP | IO_FLAG_READ_ONLY` (`0x646f0008 | 2`, an `OnDiskInvertedLists`)
 /// starts up to 32 prefetch threads per search call: on the dev set (IVF384, nprobe 66) it
 /// opened in 0.2 ms instead of 4 ms but searched one query at a time ~9× slower (≈ 270 vs
-/// 2,400 QPS), so it is not used. The file must not change while mapped (index files are immutable).
+/// 2,400 QPS), so it is not used. Faiss 1.12 reading IVF lists with `IO_FLAG_MMAP_IFC` first
+/// allocates and zero-fills every list on the heap and only then swaps in views of the
+/// mapping: the peak memory of a mapped IVF load is that of an in-memory one, and the freed
+/// lists (small chunks glibc keeps) are returned with `malloc_trim(0)` after the load
+/// (measured, 200k × 96 IVF-Flat, 79 MB: resident anonymous memory +58 MB without the trim,
+/// +2.4 MB with it; +78 MB loaded in memory). The file must not change while mapped (index files are immutable).
 pub struct MappedSegmentIndex {
     raw: RawIndex,
     info: IndexInfo,
@@ -787,6 +792,10 @@ impl MappedSegmentIndex {
             }
         }
         let mut raw = RawIndex::read_file(path, flags)?;
+        if raw.is_ivf() {
+            // Faiss allocated every list on the heap before mapping it; give that back.
+            ffi::release_free_heap();
+        }
         let (info, _) = check_loaded(&raw, &trailer, |at| format::parse_lists(faiss, at))
             .map_err(|e| e.at_path(path))?;
         drop(map);

@@ -63,6 +63,16 @@ fn exhaustive() -> SearchParams {
 }
 
 #[test]
+fn index_types_are_send_and_sync() {
+    fn shareable<T: Send + Sync>() {}
+    shareable::<SegmentIndex>();
+    shareable::<kiln_index::MappedSegmentIndex>();
+    shareable::<kiln_index::LoadedIndex>();
+    shareable::<kiln_index::IvfTemplate>();
+    shareable::<Arc<dyn VectorIndex>>();
+}
+
+#[test]
 fn excluded_rows_never_come_back_whatever_k() {
     let base = data(Metric::L2, 1, ROWS);
     let queries = data(Metric::L2, 2, 5);

@@ -1,7 +1,8 @@
 //! kiln-index against raw Faiss, side by side in one run on the same data and threads.
 //!
 //! ```text
-//! cargo run --release -p kiln-benches --bin index_bench [-- --rows N --dim D --threads T --reps R --skip-hnsw-synthetic]
+//! cargo run --release -p kiln-benches --bin index_bench [-- --rows N --dim D --threads T --reps R
+//!     --kinds ivf-flat,ivf-sq8,ivf-pq,hnsw --no-dev --no-merge --no-load --skip-hnsw-synthetic]
 //! ```
 //!
 //! Data: the real dev set (../shared/data/dev-minilm-15k, cosine) when present, and a seeded
@@ -15,8 +16,9 @@
 //!    list concatenation (with no deletes, and with 10% of the rows deleted) vs rebuilding the
 //!    merged rows from the same template (no retraining). Goal: rebuild / merge ≥ 10.
 //! 3. Search: QPS of one query at a time on one thread at the default parameters, with
-//!    recall@10 against exact ground truth, per spec; and batch QPS (all queries in one call,
-//!    OpenMP threads).
+//!    recall@10 against exact ground truth, per spec; the raw `faiss` index searched the same
+//!    way at the same parameters (the cost of the safe layer); and batch QPS (all queries in
+//!    one call, OpenMP threads).
 //! 4. Load: time to open an index file and answer one query, in memory vs mapped (with and
 //!    without the body checksum), cold (file pages dropped from the page cache with
 //!    `dd iflag=nocache count=0`) and warm.
@@ -40,6 +42,10 @@ struct Args {
     threads: usize,
     reps: usize,
     hnsw_synthetic: bool,
+    kinds: Vec<String>,
+    dev: bool,
+    merge: bool,
+    load: bool,
 }
 
 fn args() -> Args {
@@ -49,6 +55,12 @@ fn args() -> Args {
         threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
         reps: 2,
         hnsw_synthetic: true,
+        kinds: ["ivf-flat", "ivf-sq8", "ivf-pq", "hnsw"]
+            .map(String::from)
+            .to_vec(),
+        dev: true,
+        merge: true,
+        load: true,
     };
     let argv: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
@@ -59,8 +71,19 @@ fn args() -> Args {
             "--dim" => a.dim = val(i).unwrap_or(a.dim),
             "--threads" => a.threads = val(i).unwrap_or(a.threads),
             "--reps" => a.reps = val(i).unwrap_or(a.reps).max(1),
-            "--skip-hnsw-synthetic" => {
-                a.hnsw_synthetic = false;
+            "--kinds" => {
+                a.kinds = argv
+                    .get(i + 1)
+                    .map(|v| v.split(',').map(String::from).collect())
+                    .unwrap_or_default()
+            }
+            flag @ ("--skip-hnsw-synthetic" | "--no-dev" | "--no-merge" | "--no-load") => {
+                match flag {
+                    "--skip-hnsw-synthetic" => a.hnsw_synthetic = false,
+                    "--no-dev" => a.dev = false,
+                    "--no-merge" => a.merge = false,
+                    _ => a.load = false,
+                }
                 i -= 1;
             }
             other => {
@@ -140,9 +163,29 @@ fn faiss_metric(m: Metric) -> MetricType {
     }
 }
 
+/// CPU seconds used by this process so far (all threads; `/proc/self/stat` utime + stime, in
+/// USER_HZ = 100 ticks): unlike wall time, not inflated by other processes on the machine.
+fn process_cpu() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after_comm = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = after_comm.split_whitespace().collect();
+    // After "pid (comm)": state is field 3, utime 14, stime 15 → indexes 11 and 12 here.
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    (ticks(11) + ticks(12)) / 100.0
+}
+
 /// The raw `faiss` crate building `desc` on the same sample and rows.
-fn raw_build(ds: &Dataset, desc: &str, sample: &[f32], ef_construction: Option<u32>) -> f64 {
-    let start = Instant::now();
+fn raw_build(
+    ds: &Dataset,
+    desc: &str,
+    sample: &[f32],
+    ef_construction: Option<u32>,
+) -> faiss::index::IndexImpl {
     let mut index = index_factory(ds.dim as u32, desc, faiss_metric(ds.metric)).expect("factory");
     if let Some(ef) = ef_construction {
         let ps = ParameterSpace::new().expect("parameter space");
@@ -153,9 +196,31 @@ fn raw_build(ds: &Dataset, desc: &str, sample: &[f32], ef_construction: Option<u
         index.train(sample).expect("train");
     }
     index.add(&ds.base).expect("add");
-    let t = secs(start);
     assert_eq!(index.ntotal() as usize, ds.rows());
-    t
+    index
+}
+
+/// The raw index searched one query at a time at `params` (set on the index).
+fn raw_search_qps(index: &mut faiss::index::IndexImpl, ds: &Dataset, params: SearchParams) -> f64 {
+    let ps = ParameterSpace::new().expect("parameter space");
+    if let Some(n) = params.nprobe {
+        ps.set_index_parameter(&*index, "nprobe", n as f64)
+            .expect("nprobe");
+    }
+    if let Some(e) = params.ef_search {
+        ps.set_index_parameter(&*index, "efSearch", e as f64)
+            .expect("efSearch");
+    }
+    set_faiss_threads(1);
+    let nq = ds.queries.len() / ds.dim;
+    let start = Instant::now();
+    for q in ds.queries.chunks_exact(ds.dim) {
+        let r = index.search(q, 10).expect("raw search");
+        assert_eq!(r.labels.len(), 10);
+    }
+    let qps = nq as f64 / secs(start);
+    set_faiss_threads(args_threads());
+    qps
 }
 
 fn recall(found: &[Vec<kiln_index::Neighbor>], truth: &[Vec<u32>]) -> f64 {
@@ -226,15 +291,21 @@ fn bench_dataset(ds: &Dataset, a: &Args, hnsw: bool, t: &mut Tables) {
     let sample = &ds.base[..sample_rows * ds.dim];
     let dir = tempfile::tempdir().expect("tempdir");
 
-    let mut plans = vec![
-        auto.clone(),
-        IndexPlan::IvfSq8 { nlist },
-        IndexPlan::IvfPq {
+    let mut plans = Vec::new();
+    let want = |k: &str| a.kinds.iter().any(|x| x == k);
+    if want("ivf-flat") {
+        plans.push(auto.clone());
+    }
+    if want("ivf-sq8") {
+        plans.push(IndexPlan::IvfSq8 { nlist });
+    }
+    if want("ivf-pq") {
+        plans.push(IndexPlan::IvfPq {
             nlist,
             m: ds.dim / 4,
-        },
-    ];
-    if hnsw {
+        });
+    }
+    if hnsw && want("hnsw") {
         plans.push(IndexPlan::Hnsw {
             m: 32,
             ef_construction: 200,
@@ -249,48 +320,77 @@ fn bench_dataset(ds: &Dataset, a: &Args, hnsw: bool, t: &mut Tables) {
             _ => None,
         };
         set_faiss_threads(a.threads);
-        // Interleave raw and kiln runs so that drift hits both.
-        let mut raw = f64::INFINITY;
-        let mut kiln = f64::INFINITY;
+        // Interleave raw and kiln runs, alternating which goes first, so that drift and order
+        // effects hit both; keep the best wall time and the best process CPU time of each.
+        let mut raw = (f64::INFINITY, f64::INFINITY);
+        let mut kiln = (f64::INFINITY, f64::INFINITY);
         let mut built = None;
-        for _ in 0..a.reps {
-            raw = raw.min(raw_build(ds, &desc, sample, efc));
-            let start = Instant::now();
-            let index = if plan.kind().is_ivf() {
-                let tpl = IvfTemplate::train(plan, ds.metric, ds.dim, sample).expect("train");
-                SegmentIndex::build(&tpl, &ds.base).expect("build")
-            } else {
-                SegmentIndex::build_standalone(plan, ds.metric, ds.dim, &ds.base).expect("build")
-            };
-            kiln = kiln.min(secs(start));
-            built = Some(index);
+        let mut raw_index = None;
+        for rep in 0..a.reps {
+            for kiln_turn in [rep % 2 == 1, rep % 2 == 0] {
+                // Free the previous copy first so that both builds start from the same heap.
+                if kiln_turn {
+                    built = None;
+                } else {
+                    raw_index = None;
+                }
+                let (start, cpu) = (Instant::now(), process_cpu());
+                if kiln_turn {
+                    let index = if plan.kind().is_ivf() {
+                        let tpl =
+                            IvfTemplate::train(plan, ds.metric, ds.dim, sample).expect("train");
+                        SegmentIndex::build(&tpl, &ds.base).expect("build")
+                    } else {
+                        SegmentIndex::build_standalone(plan, ds.metric, ds.dim, &ds.base)
+                            .expect("build")
+                    };
+                    kiln = (kiln.0.min(secs(start)), kiln.1.min(process_cpu() - cpu));
+                    built = Some(index);
+                } else {
+                    let r_index = raw_build(ds, &desc, sample, efc);
+                    raw = (raw.0.min(secs(start)), raw.1.min(process_cpu() - cpu));
+                    raw_index = Some(r_index);
+                }
+            }
         }
         let index = built.expect("built");
-        eprintln!("  {desc}: build kiln {kiln:.2}s raw {raw:.2}s");
+        eprintln!(
+            "  {desc}: build kiln {:.2}s ({:.2} CPU s) raw {:.2}s ({:.2} CPU s)",
+            kiln.0, kiln.1, raw.0, raw.1
+        );
         t.build.push(vec![
             ds.name.clone(),
             desc.clone(),
-            format!("{kiln:.2}"),
-            format!("{raw:.2}"),
-            format!("{:.3}", kiln / raw),
+            format!("{:.2} ({:.2})", kiln.0, kiln.1),
+            format!("{:.2} ({:.2})", raw.0, raw.1),
+            format!("{:.3} ({:.3})", kiln.0 / raw.0, kiln.1 / raw.1),
         ]);
 
         let (r, single, batch) = search_figures(&index, ds);
         let p = index.default_params();
+        let mut raw_index = raw_index.expect("raw index");
+        let raw_single = raw_search_qps(&mut raw_index, ds, p);
+        drop(raw_index);
         let setting = match (p.nprobe, p.ef_search) {
             (Some(n), _) => format!("nprobe {n}"),
             (_, Some(e)) => format!("efSearch {e}"),
             _ => "exact".into(),
         };
-        eprintln!("  {desc}: recall {r:.4} single {single:.0} QPS batch {batch:.0} QPS");
+        eprintln!(
+            "  {desc}: recall {r:.4} single {single:.0} QPS (raw {raw_single:.0}) batch {batch:.0} QPS"
+        );
         t.search.push(vec![
             ds.name.clone(),
             desc.clone(),
             setting,
             format!("{r:.3}"),
             rate(single),
+            rate(raw_single),
             rate(batch),
         ]);
+        if !a.load {
+            continue;
+        }
 
         // Load: in memory vs mapped, cold and warm.
         let path = dir.path().join("segment.kidx");
@@ -338,6 +438,9 @@ fn bench_dataset(ds: &Dataset, a: &Args, hnsw: bool, t: &mut Tables) {
         t.load.push(cells);
     }
 
+    if !a.merge {
+        return;
+    }
     // Merge two half segments vs rebuilding the merged rows from the same template.
     set_faiss_threads(a.threads);
     let tpl = IvfTemplate::train(&auto, ds.metric, ds.dim, sample).expect("train");
@@ -419,10 +522,10 @@ fn main() {
         search: Vec::new(),
         load: Vec::new(),
     };
-    if let Some(ds) = dev_set() {
-        bench_dataset(&ds, &a, true, &mut t);
-    } else {
-        eprintln!("dev set not found: synthetic data only");
+    match dev_set() {
+        Some(ds) if a.dev => bench_dataset(&ds, &a, true, &mut t),
+        Some(_) => {}
+        None => eprintln!("dev set not found: synthetic data only"),
     }
     let ds = synthetic(a.rows, a.dim);
     bench_dataset(&ds, &a, a.hnsw_synthetic, &mut t);
@@ -439,7 +542,10 @@ fn main() {
         a.threads,
         std::env::var("OMP_WAIT_POLICY").unwrap_or_else(|_| "unset".into())
     );
-    println!("### Build (best of {}, seconds)\n", a.reps);
+    println!(
+        "### Build: template training + adding every row (best of {}; wall s (process CPU s))\n",
+        a.reps
+    );
     print_table(
         &["data", "index", "kiln-index", "raw faiss", "kiln / raw"],
         &t.build,
@@ -465,6 +571,7 @@ fn main() {
             "default",
             "recall@10",
             "QPS 1 query × 1 thread",
+            "raw faiss, same",
             &format!("QPS batch × {} threads", a.threads),
         ],
         &t.search,
