@@ -1,4 +1,5 @@
-//! Durable ingest throughput and exact-search QPS.
+//! Durable ingest throughput and exact-search QPS (collections with `IndexSpec::Flat`, so
+//! that the figures are the storage path's and the exact scan's, without Faiss builds).
 //!
 //! ```text
 //! cargo run --release -p kiln-benches --bin ingest_bench [-- --rows N --json out.json]
@@ -18,7 +19,7 @@
 
 use std::time::Instant;
 
-use kiln::{CollectionConfig, Database, DbOptions, Durability, Metric, SearchOptions};
+use kiln::{CollectionConfig, Database, DbOptions, Durability, IndexSpec, Metric, SearchOptions};
 use kiln_benches::{machine, print_table, rate, secs};
 use kiln_tests::{clustered_vectors, dev_set_dir, read_fvecs, read_ivecs, recall_at};
 use rand::SeedableRng;
@@ -84,7 +85,11 @@ fn kiln_ingest(
         reason: e.to_string(),
     })?;
     let db = Database::open_with(dir.path(), DbOptions::new().durability(durability))?;
-    let c = db.create_collection("bench", CollectionConfig::new(DIM, Metric::L2))?;
+    // No index: this measures the storage path (log, seal, merges), not Faiss builds.
+    let c = db.create_collection(
+        "bench",
+        CollectionConfig::new(DIM, Metric::L2).index(IndexSpec::Flat),
+    )?;
     let ids: Vec<u64> = (0..n as u64).collect();
     let written_before = io_write_bytes();
     let start = Instant::now();
@@ -219,11 +224,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     .durability(Durability::Buffered)
                     .query_threads(threads),
             )?;
-            let c = db.create_collection("dev", CollectionConfig::new(dim, Metric::Cosine))?;
+            let c = db.create_collection(
+                "dev",
+                CollectionConfig::new(dim, Metric::Cosine).index(IndexSpec::Flat),
+            )?;
             let ids: Vec<u64> = (0..n as u64).collect();
             c.insert_batch(&ids, &base)?;
             c.flush()?;
-            let opts = SearchOptions::new(10);
+            let opts = SearchOptions::new(10).exact(true);
             let mut recall = 0.0;
             // Warm-up pass, then the timed pass.
             for q in queries.chunks(dim) {
