@@ -36,7 +36,7 @@ use crate::error::{Error, Result};
 use crate::events::Event;
 use crate::gc::FileGuard;
 use crate::indexing::{
-    build_index, merge_indexes, persist_index, segment_plan, AttachedIndex, IndexHandle,
+    attach_persisted, build_index, merge_indexes, persist_index, segment_plan, AttachedIndex,
 };
 use crate::merge_policy::{MergeCandidate, MergeInput};
 use crate::snapshot::{SealedSegment, SegmentData, SegmentView, Snapshot};
@@ -264,7 +264,7 @@ impl CollectionInner {
             s.reader.vectors(),
         )?;
         let attached = Arc::new(AttachedIndex {
-            index: IndexHandle::Built(index),
+            index: attach_persisted(index, &path, &self.config, v.rows),
             record: record.clone(),
             file: FileGuard::new(Arc::clone(&db.options.fs), path),
         });
@@ -361,7 +361,7 @@ impl CollectionInner {
         match attempt() {
             Ok((index, record, path)) => Some((
                 Arc::new(AttachedIndex {
-                    index: IndexHandle::Built(index),
+                    index: attach_persisted(index, &path, &self.config, rows),
                     record: record.clone(),
                     file: FileGuard::new(Arc::clone(&db.options.fs), path),
                 }),

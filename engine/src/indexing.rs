@@ -107,6 +107,30 @@ impl From<kiln_index::Error> for Error {
     }
 }
 
+/// The handle to keep for a freshly built and persisted index: the file mapped read-only, so
+/// that the index lives in the page cache like the segment it belongs to instead of a second
+/// time in the heap. Falls back to the built copy if mapping fails.
+pub(crate) fn attach_persisted(
+    built: SegmentIndex,
+    path: &std::path::Path,
+    config: &CollectionConfig,
+    rows: usize,
+) -> IndexHandle {
+    let expected = ExpectedIndex {
+        dim: config.dim,
+        rows,
+        metric: config.metric,
+    };
+    // The file holds exactly the bytes just written and fsynced.
+    match load(path, LoadMode::MappedVerifiedByCaller, &expected) {
+        Ok(mapped) => IndexHandle::Loaded(mapped),
+        Err(e) => {
+            warn!(path = %path.display(), error = %e, "could not map a fresh index; keeping it in memory");
+            IndexHandle::Built(built)
+        }
+    }
+}
+
 /// A trained template of a collection, with what it was planned for.
 #[derive(Debug)]
 pub(crate) struct Template {
