@@ -40,6 +40,7 @@ pub struct FaultyFs {
     at: AtomicU64,
     fault: Fault,
     persistent: bool,
+    dead: std::sync::atomic::AtomicBool,
     /// Every failure injected, as "op N: what on path".
     pub log: Mutex<Vec<String>>,
 }
@@ -52,6 +53,7 @@ impl FaultyFs {
             at: AtomicU64::new(at),
             fault,
             persistent,
+            dead: std::sync::atomic::AtomicBool::new(false),
             log: Mutex::new(Vec::new()),
         })
     }
@@ -66,8 +68,18 @@ impl FaultyFs {
         self.at.store(0, Ordering::SeqCst);
     }
 
+    /// Simulate the process dying, as far as Kiln's own files go: every operation from now on
+    /// fails with EIO, so whatever was in flight (a seal, a merge, an index build) stops where
+    /// it is and leaves its partial files behind.
+    pub fn crash(&self) {
+        self.dead.store(true, Ordering::SeqCst);
+    }
+
     /// Count one operation; `Err` if it must fail.
     fn tick(&self, what: &str, path: &Path) -> io::Result<()> {
+        if self.dead.load(Ordering::SeqCst) {
+            return Err(io::Error::from_raw_os_error(libc::EIO));
+        }
         let n = self.ops.fetch_add(1, Ordering::SeqCst) + 1;
         let at = self.at.load(Ordering::SeqCst);
         if at != 0 && (n == at || (self.persistent && n > at)) {

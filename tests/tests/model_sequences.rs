@@ -5,9 +5,16 @@
 //! and change nothing. Small segments make seals, spills across segments and mixed
 //! growing/sealed layouts happen all the time.
 //!
+//! `Crash` makes Kiln's file operations fail as if the process had died (leaving partial files
+//! of in-flight seals and merges), then reopens on a healthy file system: nothing acknowledged
+//! may be lost.
+//!
 //! `PROPTEST_CASES=n` runs more sequences.
 
-use kiln::{CollectionConfig, Database, Error, Metric, SearchOptions};
+use std::sync::Arc;
+
+use kiln::{CollectionConfig, Database, DbOptions, Error, Metric, SearchOptions};
+use kiln_tests::faults::{Fault, FaultyFs, SharedFaultyFs};
 use kiln_tests::{assert_same_hits, Model, TempDir};
 use proptest::prelude::*;
 
@@ -24,6 +31,9 @@ enum Op {
     DeleteBatch(Vec<u64>),
     Flush,
     Reopen,
+    /// Kiln's file operations start failing as if the process had died, mid-seal or mid-merge;
+    /// the database is dropped and reopened on a healthy file system.
+    Crash,
     Search(Vec<f32>, usize),
     SearchBatch(Vec<f32>, usize),
 }
@@ -51,6 +61,7 @@ fn op() -> impl Strategy<Value = Op> {
         2 => prop::collection::vec(0..IDS, 0..8).prop_map(Op::DeleteBatch),
         1 => Just(Op::Flush),
         1 => Just(Op::Reopen),
+        1 => Just(Op::Crash),
         3 => (vector(), 1usize..50).prop_map(|(q, k)| Op::Search(q, k)),
         1 => (prop::collection::vec(vector(), 1..4), 1usize..8)
             .prop_map(|(qs, k)| Op::SearchBatch(qs.concat(), k)),
@@ -116,10 +127,17 @@ fn check_state(coll: &kiln::Collection, model: &Model, step: usize) {
     );
 }
 
+/// Options with a fresh, healthy fault-injecting file system (kept in `fs` for `Op::Crash`).
+fn opts(fs: &mut Arc<FaultyFs>) -> DbOptions {
+    *fs = FaultyFs::new(0, Fault::Eio, false);
+    DbOptions::new().file_system(Arc::new(SharedFaultyFs(Arc::clone(fs))))
+}
+
 fn run(metric: Metric, segment_rows: u32, ops: Vec<Op>) {
     let dir = TempDir::new("model");
     let config = CollectionConfig::new(DIM, metric).segment_rows(segment_rows);
-    let mut db = Database::open(dir.path()).expect("open");
+    let mut fs = FaultyFs::new(0, Fault::Eio, false);
+    let mut db = Database::open_with(dir.path(), opts(&mut fs)).expect("open");
     let mut coll = db.create_collection("m", config).expect("create");
     let mut model = Model::new(metric, DIM);
     for (step, op) in ops.into_iter().enumerate() {
@@ -196,7 +214,14 @@ fn run(metric: Metric, segment_rows: u32, ops: Vec<Op>) {
             Op::Reopen => {
                 drop(coll);
                 drop(db);
-                db = Database::open(dir.path()).expect("reopen");
+                db = Database::open_with(dir.path(), opts(&mut fs)).expect("reopen");
+                coll = db.collection("m").expect("collection");
+            }
+            Op::Crash => {
+                fs.crash();
+                drop(coll);
+                drop(db);
+                db = Database::open_with(dir.path(), opts(&mut fs)).expect("reopen after crash");
                 coll = db.collection("m").expect("collection");
             }
             Op::Search(q, k) => {
@@ -235,7 +260,7 @@ fn run(metric: Metric, segment_rows: u32, ops: Vec<Op>) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 256, max_shrink_iters: 2000, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 500, max_shrink_iters: 2000, ..ProptestConfig::default() })]
 
     #[test]
     fn random_sequences_match_the_model(
