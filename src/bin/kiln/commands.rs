@@ -1,0 +1,447 @@
+//! The small commands: create, search, get, delete, stats, verify, compact, list, drop.
+
+use std::io::{IsTerminal, Read};
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use kiln::{
+    Collection, CollectionConfig, CollectionStats, Database, DbOptions, Error, IndexSpec, Metric,
+    SearchOptions, SegmentState,
+};
+
+use crate::error::{CliError, Context, EXIT_VERDICT};
+use crate::table::{self, Table};
+use crate::vecfile::{parse_floats, VecFile};
+use crate::{CliResult, CreateArgs, SearchArgs};
+
+/// Parse `l2`, `ip` or `cosine`.
+pub fn parse_metric(s: &str) -> Result<Metric, String> {
+    match s.to_ascii_lowercase().as_str() {
+        "l2" | "euclidean" => Ok(Metric::L2),
+        "ip" | "inner-product" | "dot" => Ok(Metric::InnerProduct),
+        "cosine" | "cos" => Ok(Metric::Cosine),
+        _ => Err(format!("unknown metric {s:?}: use l2, ip or cosine")),
+    }
+}
+
+/// The metric's command-line name.
+pub fn metric_name(m: Metric) -> &'static str {
+    match m {
+        Metric::L2 => "l2",
+        Metric::InnerProduct => "ip",
+        Metric::Cosine => "cosine",
+    }
+}
+
+/// Parse an index spec: `auto`, `flat`, `ivf-flat:NLIST`, `ivf-sq8:NLIST`, `ivf-pq:NLIST:M`,
+/// `hnsw:M` or `hnsw:M:EF_CONSTRUCTION`.
+pub fn parse_index(s: &str) -> Result<IndexSpec, String> {
+    let lower = s.to_ascii_lowercase();
+    let mut parts = lower.split(':');
+    let kind = parts.next().unwrap_or("");
+    let nums: Vec<u32> = parts
+        .map(|p| {
+            p.parse::<u32>()
+                .map_err(|_| format!("{p:?} in index spec {s:?} is not a positive number"))
+        })
+        .collect::<Result<_, _>>()?;
+    let usage = "use auto, flat, ivf-flat:NLIST, ivf-sq8:NLIST, ivf-pq:NLIST:M, hnsw:M or \
+                 hnsw:M:EF_CONSTRUCTION";
+    let spec = match (kind, nums.as_slice()) {
+        ("auto", []) => IndexSpec::Auto,
+        ("flat", []) => IndexSpec::Flat,
+        ("ivf-flat" | "ivfflat", [nlist]) => IndexSpec::IvfFlat { nlist: *nlist },
+        ("ivf-sq8" | "ivfsq8", [nlist]) => IndexSpec::IvfSq8 { nlist: *nlist },
+        ("ivf-pq" | "ivfpq", [nlist, m]) => IndexSpec::IvfPq {
+            nlist: *nlist,
+            m: *m,
+        },
+        ("hnsw", [m]) => IndexSpec::Hnsw {
+            m: *m,
+            ef_construction: 40,
+        },
+        ("hnsw", [m, ef]) => IndexSpec::Hnsw {
+            m: *m,
+            ef_construction: *ef,
+        },
+        _ => return Err(format!("bad index spec {s:?}: {usage}")),
+    };
+    Ok(spec)
+}
+
+/// The spec as `parse_index` reads it.
+pub fn index_name(spec: &IndexSpec) -> String {
+    match spec {
+        IndexSpec::Auto => "auto".into(),
+        IndexSpec::Flat => "flat".into(),
+        IndexSpec::IvfFlat { nlist } => format!("ivf-flat:{nlist}"),
+        IndexSpec::IvfSq8 { nlist } => format!("ivf-sq8:{nlist}"),
+        IndexSpec::IvfPq { nlist, m } => format!("ivf-pq:{nlist}:{m}"),
+        IndexSpec::Hnsw { m, ef_construction } => format!("hnsw:{m}:{ef_construction}"),
+        IndexSpec::Factory(f) => format!("factory:{f}"),
+        other => format!("{other:?}"),
+    }
+}
+
+/// Open an existing database directory (never creates one).
+pub fn open_existing(dir: &Path, options: DbOptions) -> Result<Database, CliError> {
+    let what = || format!("cannot open database {}", dir.display());
+    if !dir.exists() {
+        return Err(CliError::new(what(), "no such directory"));
+    }
+    if !dir.is_dir() {
+        return Err(CliError::new(what(), "not a directory"));
+    }
+    if !kiln::storage::layout::DbLayout::new(dir)
+        .catalog_dir()
+        .is_dir()
+    {
+        return Err(CliError::new(
+            what(),
+            "not a Kiln database (it has no catalog); create one with `kiln create`",
+        ));
+    }
+    open_with(dir, options)
+}
+
+/// Open (or create) a database directory, saying plainly when another process holds it.
+pub fn open_with(dir: &Path, options: DbOptions) -> Result<Database, CliError> {
+    let what = || format!("cannot open database {}", dir.display());
+    Database::open_with(dir, options).map_err(|e| match e {
+        Error::Locked { .. } => CliError::new(
+            what(),
+            "it is locked: another process (a running kiln command or an application) has it \
+             open",
+        ),
+        e => CliError::new(what(), e),
+    })
+}
+
+/// A handle to collection `name`.
+pub fn open_collection(db: &Database, name: &str) -> Result<Collection, CliError> {
+    db.collection(name)
+        .context(|| format!("cannot open collection {name}"))
+}
+
+/// `kiln create`.
+pub fn create(a: &CreateArgs) -> CliResult {
+    let db = open_with(&a.dir, DbOptions::new())?;
+    let mut config = CollectionConfig::new(a.dim, a.metric).index(a.index.clone());
+    if let Some(rows) = a.segment_rows {
+        config = config.segment_rows(rows);
+    }
+    let c = db
+        .create_collection(&a.collection, config)
+        .context(|| format!("cannot create collection {}", a.collection))?;
+    println!(
+        "created collection {} in {}: dimension {}, metric {}, segments of {} rows, index {}",
+        c.name(),
+        a.dir.display(),
+        c.dim(),
+        metric_name(c.config().metric()),
+        table::count(c.config().effective_segment_rows()),
+        index_name(c.config().index_spec()),
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The query vector of `kiln search`, from --vector, --file, --id or stdin.
+fn query_vector(a: &SearchArgs, c: &Collection) -> Result<Vec<f32>, CliError> {
+    if let Some(text) = &a.vector {
+        return parse_floats(text).context(|| "bad --vector".into());
+    }
+    if let Some(path) = &a.file {
+        let what = || format!("cannot read a query from {}", path.display());
+        let mut f = VecFile::open(path).context(what)?;
+        f.seek_row(a.row).context(what)?;
+        let mut v = Vec::with_capacity(f.dim());
+        f.read_rows(1, &mut v).context(what)?;
+        return Ok(v);
+    }
+    if let Some(id) = a.id {
+        return match c.get(id).context(|| format!("cannot read id {id}"))? {
+            Some(v) => Ok(v),
+            None => Err(CliError::new(
+                format!("--id {id}"),
+                format!("no live vector with id {id} in collection {}", c.name()),
+            )),
+        };
+    }
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        return Err(CliError::new(
+            "no query",
+            "give --vector, --file or --id, or pipe the vector on stdin",
+        ));
+    }
+    let mut text = String::new();
+    stdin
+        .lock()
+        .read_to_string(&mut text)
+        .context(|| "cannot read the query from stdin".into())?;
+    parse_floats(&text).context(|| "bad query on stdin".into())
+}
+
+/// Check a query's length against the collection, with a message that names both.
+pub fn check_dim(c: &Collection, got: usize, what: &str) -> Result<(), CliError> {
+    if got != c.dim() {
+        return Err(CliError::new(
+            format!("wrong dimension of {what}"),
+            format!(
+                "it has {got} components; collection {} has dimension {}",
+                c.name(),
+                c.dim()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// `kiln search`.
+pub fn search(a: &SearchArgs) -> CliResult {
+    let db = open_existing(&a.dir, DbOptions::new())?;
+    let c = open_collection(&db, &a.collection)?;
+    let q = query_vector(a, &c)?;
+    check_dim(&c, q.len(), "the query")?;
+    let mut opts = SearchOptions::new(a.k as usize).exact(a.exact);
+    if let Some(n) = a.nprobe {
+        opts = opts.nprobe(n);
+    }
+    if let Some(ef) = a.ef {
+        opts = opts.ef_search(ef);
+    }
+    let t = Instant::now();
+    let hits = c.search(&q, &opts).context(|| "search failed".into())?;
+    let took = t.elapsed();
+    let mut t = Table::new(&["rank", "id", "distance"]);
+    for (i, h) in hits.iter().enumerate() {
+        t.row(vec![
+            (i + 1).to_string(),
+            h.id.to_string(),
+            format!("{:.6}", h.distance),
+        ]);
+    }
+    t.print();
+    println!(
+        "{} hits from {} live rows in {} ({} search)",
+        hits.len(),
+        table::count_usize(c.len()),
+        table::duration(took),
+        if a.exact { "exact" } else { "default" }
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `kiln get`: the vector on one line, comma-separated (which `kiln search` reads back).
+pub fn get(dir: &Path, name: &str, id: u64) -> CliResult {
+    let db = open_existing(dir, DbOptions::new())?;
+    let c = open_collection(&db, name)?;
+    match c.get(id).context(|| format!("cannot read id {id}"))? {
+        Some(v) => {
+            let text: Vec<String> = v.iter().map(|x| x.to_string()).collect();
+            println!("{}", text.join(","));
+            Ok(ExitCode::SUCCESS)
+        }
+        None => Err(CliError::new(
+            format!("id {id}"),
+            format!("not found in collection {name}"),
+        )
+        .with_code(EXIT_VERDICT)),
+    }
+}
+
+/// `kiln delete`.
+pub fn delete(dir: &Path, name: &str, ids: &[u64]) -> CliResult {
+    let db = open_existing(dir, DbOptions::new())?;
+    let c = open_collection(&db, name)?;
+    let n = c
+        .delete_batch(ids)
+        .context(|| format!("cannot delete from collection {name}"))?;
+    let mut unique = ids.to_vec();
+    unique.sort_unstable();
+    unique.dedup();
+    println!(
+        "deleted {} of {} ids from {name} (not live: {}); {} live rows left",
+        n,
+        unique.len(),
+        unique.len() - n,
+        table::count_usize(c.len())
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn state_name(s: SegmentState) -> &'static str {
+    match s {
+        SegmentState::Growing => "growing",
+        SegmentState::Frozen => "frozen",
+        SegmentState::Sealed => "sealed",
+    }
+}
+
+/// The per-segment table.
+pub fn segment_table(stats: &CollectionStats) -> Table {
+    let mut t = Table::new(&[
+        "segment", "state", "rows", "deleted", "index", "size", "busy",
+    ])
+    .text_column(0);
+    for s in &stats.segments {
+        t.row(vec![
+            table::segment_id(s.id),
+            state_name(s.state).into(),
+            table::count_usize(s.rows),
+            table::count_usize(s.deleted),
+            s.index.clone().unwrap_or_else(|| "-".into()),
+            table::bytes(s.bytes),
+            if s.busy { "yes".into() } else { String::new() },
+        ]);
+    }
+    t
+}
+
+/// The background counters as two lines.
+pub fn background_lines(s: &CollectionStats) -> String {
+    format!(
+        "since open: {} seals, {} index builds, {} indexes merged, {} merges, {} failed jobs; \
+         writes stalled {}, throttled {}\n\
+         pending:    {} rows to seal, {} rows to index, {} merges due, {} jobs running",
+        s.seals_done,
+        s.indexes_built,
+        s.indexes_merged,
+        s.merges_done,
+        s.jobs_failed,
+        s.writes_stalled,
+        s.writes_throttled,
+        table::count_usize(s.rows_pending_seal),
+        table::count_usize(s.rows_pending_indexing),
+        s.pending_merges,
+        s.jobs_running,
+    )
+}
+
+/// Print one collection's summary, background counters and segment table.
+pub fn print_collection(c: &Collection) {
+    let s = c.stats();
+    let sealed = s
+        .segments
+        .iter()
+        .filter(|g| g.state == SegmentState::Sealed)
+        .count();
+    let bytes: u64 = s.segments.iter().map(|g| g.bytes).sum();
+    println!(
+        "collection {}: {} live rows, {} deleted rows not yet merged away; dimension {}, \
+         metric {}, index {}, segments of {} rows",
+        c.name(),
+        table::count_usize(s.rows),
+        table::count_usize(s.deleted_rows),
+        c.dim(),
+        metric_name(c.config().metric()),
+        index_name(c.config().index_spec()),
+        table::count(c.config().effective_segment_rows()),
+    );
+    println!(
+        "segments:   {} ({} sealed), {}",
+        s.segments.len(),
+        sealed,
+        table::bytes(bytes)
+    );
+    println!("{}", background_lines(&s));
+    println!();
+    segment_table(&s).print();
+}
+
+/// `kiln stats`.
+pub fn stats(dir: &Path, name: Option<&str>) -> CliResult {
+    let db = open_existing(dir, DbOptions::new())?;
+    let names = match name {
+        Some(n) => vec![n.to_string()],
+        None => db
+            .list_collections()
+            .context(|| "cannot list collections".into())?,
+    };
+    if names.is_empty() {
+        println!("no collections in {}", dir.display());
+    }
+    for (i, n) in names.iter().enumerate() {
+        if i > 0 {
+            println!();
+        }
+        let c = open_collection(&db, n)?;
+        print_collection(&c);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `kiln verify`.
+pub fn verify(dir: &Path) -> CliResult {
+    let db = open_existing(dir, DbOptions::new())?;
+    let t = Instant::now();
+    let r = db
+        .verify()
+        .context(|| format!("cannot verify {}", dir.display()))?;
+    println!(
+        "checked {} collections: {} segment files, {} growing segments, {} index files, {} \
+         templates; {} read in {}",
+        r.collections,
+        r.segments,
+        r.growing_segments,
+        r.indexes,
+        r.templates,
+        table::bytes(r.bytes),
+        table::duration(t.elapsed())
+    );
+    if r.is_ok() {
+        println!("ok: no problems found");
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("{} problems found:", r.problems.len());
+    for p in &r.problems {
+        println!(
+            "  {}: {}: {} ({})",
+            p.collection,
+            p.path.display(),
+            crate::error::one_line(&p.reason),
+            if p.repairable {
+                "repairable: a derived file, rebuilt when the collection is next used"
+            } else {
+                "NOT repairable: data at risk; restore this file from a backup"
+            }
+        );
+    }
+    Ok(ExitCode::from(EXIT_VERDICT))
+}
+
+/// `kiln compact`.
+pub fn compact(dir: &Path, name: &str) -> CliResult {
+    let db = open_existing(dir, DbOptions::new())?;
+    let c = open_collection(&db, name)?;
+    let t = Instant::now();
+    let worker = c.clone();
+    crate::progress::watch_background(&c, "compacting", move || worker.compact())
+        .context(|| format!("cannot compact collection {name}"))?;
+    println!("compacted {name} in {}", table::duration(t.elapsed()));
+    println!();
+    print_collection(&c);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `kiln list`.
+pub fn list(dir: &Path) -> CliResult {
+    let db = open_existing(dir, DbOptions::new())?;
+    for n in db
+        .list_collections()
+        .context(|| "cannot list collections".into())?
+    {
+        println!("{n}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `kiln drop`.
+pub fn drop_collection(dir: &Path, name: &str) -> CliResult {
+    let db = open_existing(dir, DbOptions::new())?;
+    db.drop_collection(name)
+        .context(|| format!("cannot drop collection {name}"))?;
+    println!("dropped collection {name}");
+    Ok(ExitCode::SUCCESS)
+}
