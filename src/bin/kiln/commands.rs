@@ -35,8 +35,14 @@ pub fn metric_name(m: Metric) -> &'static str {
 }
 
 /// Parse an index spec: `auto`, `flat`, `ivf-flat:NLIST`, `ivf-sq8:NLIST`, `ivf-pq:NLIST:M`,
-/// `hnsw:M` or `hnsw:M:EF_CONSTRUCTION`.
+/// `hnsw:M`, `hnsw:M:EF_CONSTRUCTION` (default 40) or `factory:FAISS_STRING`.
 pub fn parse_index(s: &str) -> Result<IndexSpec, String> {
+    if let Some(factory) = s.strip_prefix("factory:") {
+        if factory.trim().is_empty() {
+            return Err("empty Faiss factory string".into());
+        }
+        return Ok(IndexSpec::Factory(factory.to_string()));
+    }
     let lower = s.to_ascii_lowercase();
     let mut parts = lower.split(':');
     let kind = parts.next().unwrap_or("");
@@ -46,8 +52,8 @@ pub fn parse_index(s: &str) -> Result<IndexSpec, String> {
                 .map_err(|_| format!("{p:?} in index spec {s:?} is not a positive number"))
         })
         .collect::<Result<_, _>>()?;
-    let usage = "use auto, flat, ivf-flat:NLIST, ivf-sq8:NLIST, ivf-pq:NLIST:M, hnsw:M or \
-                 hnsw:M:EF_CONSTRUCTION";
+    let usage = "use auto, flat, ivf-flat:NLIST, ivf-sq8:NLIST, ivf-pq:NLIST:M, hnsw:M, \
+                 hnsw:M:EF_CONSTRUCTION or factory:FAISS_STRING";
     let spec = match (kind, nums.as_slice()) {
         ("auto", []) => IndexSpec::Auto,
         ("flat", []) => IndexSpec::Flat,
@@ -444,4 +450,54 @@ pub fn drop_collection(dir: &Path, name: &str) -> CliResult {
         .context(|| format!("cannot drop collection {name}"))?;
     println!("dropped collection {name}");
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn index_specs_round_trip() {
+        for text in [
+            "auto",
+            "flat",
+            "ivf-flat:256",
+            "ivf-sq8:64",
+            "ivf-pq:128:8",
+            "hnsw:16:40",
+        ] {
+            let spec = parse_index(text).expect(text);
+            assert_eq!(index_name(&spec), text);
+        }
+        assert_eq!(
+            parse_index("hnsw:32").expect("hnsw"),
+            IndexSpec::Hnsw {
+                m: 32,
+                ef_construction: 40
+            }
+        );
+        assert_eq!(
+            parse_index("factory:IVF64,Flat").expect("factory"),
+            IndexSpec::Factory("IVF64,Flat".into())
+        );
+        for bad in [
+            "",
+            "ivf",
+            "ivf-flat",
+            "ivf-flat:x",
+            "hnsw:1:2:3",
+            "pq:8",
+            "factory:",
+        ] {
+            assert!(parse_index(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn metrics_parse() {
+        assert_eq!(parse_metric("L2"), Ok(Metric::L2));
+        assert_eq!(parse_metric("ip"), Ok(Metric::InnerProduct));
+        assert_eq!(parse_metric("cosine"), Ok(Metric::Cosine));
+        assert!(parse_metric("hamming").is_err());
+    }
 }

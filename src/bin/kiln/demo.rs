@@ -215,13 +215,11 @@ fn follow_events(events: Receiver<Event>, live: &Live, screen: &Screen, start: I
         match event {
             Event::SegmentSealed { segment, rows, .. } => {
                 let n = live.seals.fetch_add(1, Ordering::Relaxed) + 1;
-                if n <= 2 || n.is_multiple_of(10) {
-                    screen.line(&format!(
-                        "{at}  sealed segment {} ({} rows): seal #{n}",
-                        table::segment_id(segment),
-                        table::count_usize(rows)
-                    ));
-                }
+                screen.line(&format!(
+                    "{at}  seal #{n}: segment {} ({} rows) written to its file",
+                    table::segment_id(segment),
+                    table::count_usize(rows)
+                ));
             }
             Event::IndexBuilt {
                 segment,
@@ -231,14 +229,12 @@ fn follow_events(events: Receiver<Event>, live: &Live, screen: &Screen, start: I
                 ..
             } => {
                 let n = live.builds.fetch_add(1, Ordering::Relaxed) + 1;
-                if n <= 2 || n.is_multiple_of(10) {
-                    screen.line(&format!(
-                        "{at}  built {kind} index of segment {} ({} rows) in {}: build #{n}",
-                        table::segment_id(segment),
-                        table::count_usize(rows),
-                        table::duration(took)
-                    ));
-                }
+                screen.line(&format!(
+                    "{at}  index #{n}: {kind} of segment {} ({} rows) built in {}",
+                    table::segment_id(segment),
+                    table::count_usize(rows),
+                    table::duration(took)
+                ));
                 *lock(&live.index_kind) = kind;
             }
             Event::MergeFinished {
@@ -248,9 +244,9 @@ fn follow_events(events: Receiver<Event>, live: &Live, screen: &Screen, start: I
                 took,
                 ..
             } => {
-                live.merges.fetch_add(1, Ordering::Relaxed);
+                let n = live.merges.fetch_add(1, Ordering::Relaxed) + 1;
                 screen.line(&format!(
-                    "{at}  merged {} segments into {} ({} rows) in {}",
+                    "{at}  merge #{n}: {} segments into {} ({} rows) in {}",
                     inputs.len(),
                     table::segment_id(output),
                     table::count_usize(rows),
@@ -315,19 +311,28 @@ fn query_message(live: &Live, since: Instant) -> String {
     )
 }
 
-fn status_message(c: &Collection, live: &Live) -> String {
+/// What the background has done (from events) and is doing now (from stats): two lines.
+fn status_lines(c: &Collection, live: &Live) -> (String, String) {
     let s = c.stats();
-    format!(
-        "{} sealed, {} indexes built ({}), {} merges; now: {} jobs running, {} rows waiting \
-         for an index, {} merges due",
+    let kind = lock(&live.index_kind).clone();
+    let done = format!(
+        "{} sealed · {} indexes built{} · {} merges done",
         live.seals.load(Ordering::Relaxed),
         live.builds.load(Ordering::Relaxed),
-        lock(&live.index_kind).as_str(),
+        if kind.is_empty() {
+            String::new()
+        } else {
+            format!(" ({kind})")
+        },
         live.merges.load(Ordering::Relaxed),
+    );
+    let now = format!(
+        "now: {} jobs · {} rows to seal or index · {} merges due",
         s.jobs_running,
         table::count_usize(s.rows_pending_indexing + s.rows_pending_seal),
         s.pending_merges,
-    )
+    );
+    (done, now)
 }
 
 /// `kiln demo`.
@@ -547,7 +552,8 @@ struct Phases {
     indexed_total: Duration,
 }
 
-/// Ingest every row with a live display, flush, then wait until fully indexed.
+/// Ingest every row, flush, then wait until fully indexed, while a display thread redraws the
+/// live view.
 fn ingest_and_index(
     c: &Collection,
     work: &Workload,
@@ -557,107 +563,137 @@ fn ingest_and_index(
 ) -> Result<Phases, CliError> {
     let dim = work.dim;
     let rows = work.rows.len() / dim;
-    let hide = |bar: ProgressBar| {
-        if screen.tty {
-            screen.multi.add(bar)
-        } else {
-            bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
-            bar
-        }
+    let ingested = AtomicU64::new(0);
+    let phase = Mutex::new("ingesting");
+    let finished = AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            display(
+                c,
+                live,
+                screen,
+                start,
+                rows as u64,
+                &ingested,
+                &phase,
+                &finished,
+            )
+        });
+        let result = (|| {
+            let ids: Vec<u64> = (0..rows as u64).collect();
+            for (chunk_ids, chunk) in ids.chunks(BATCH).zip(work.rows.chunks(BATCH * dim)) {
+                c.insert_batch(chunk_ids, chunk).context(|| {
+                    let first = chunk_ids.first().copied().unwrap_or(0);
+                    format!("cannot insert rows from id {first}")
+                })?;
+                ingested.fetch_add(chunk_ids.len() as u64, Ordering::Relaxed);
+            }
+            let ingest = start.elapsed();
+            *lock(&phase) = "flushing: sealing the last rows and syncing";
+            let t = Instant::now();
+            c.flush().context(|| "flush failed".into())?;
+            let flush = t.elapsed();
+            *lock(&phase) = "durable; waiting for background indexing and merges";
+            c.wait_for_indexing()
+                .context(|| "background work failed".into())?;
+            let indexed = start.elapsed();
+            Ok(Phases {
+                ingest,
+                flush,
+                indexed_after_ingest: indexed.saturating_sub(ingest),
+                indexed_total: indexed,
+            })
+        })();
+        finished.store(true, Ordering::Release);
+        result
+    })
+}
+
+/// The live view: bars on a terminal (redrawn every 150 ms), a plain line every 3 s otherwise.
+#[allow(clippy::too_many_arguments)]
+fn display(
+    c: &Collection,
+    live: &Live,
+    screen: &Screen,
+    start: Instant,
+    rows: u64,
+    ingested: &AtomicU64,
+    phase: &Mutex<&'static str>,
+    finished: &AtomicBool,
+) {
+    let line = |template: &str| {
+        let bar = screen.multi.add(ProgressBar::new_spinner());
+        bar.set_style(progress::style(template));
+        bar
     };
-    let ingest = hide(ProgressBar::new(rows as u64));
+    let ingest = screen.multi.add(ProgressBar::new(rows));
     ingest.set_style(progress::style(
-        "ingest     [{bar:30}] {human_pos}/{human_len} rows  {per_sec}  eta {eta}",
+        "ingest     [{bar:30}] {human_pos}/{human_len} rows  {msg}",
     ));
-    let background = hide(ProgressBar::new_spinner());
-    background.set_style(progress::style("background {spinner} {wide_msg}"));
-    let queries = hide(ProgressBar::new_spinner());
-    queries.set_style(progress::style("queries    {spinner} {wide_msg}"));
-    for bar in [&ingest, &background, &queries] {
-        bar.enable_steady_tick(Duration::from_millis(200));
-    }
-    let refresh = |last_plain: &mut Instant| {
-        let status = status_message(c, live);
+    let done = line("background {spinner} {wide_msg}");
+    let now = line("             {wide_msg}");
+    let queries = line("queries    {spinner} {wide_msg}");
+    let mut indexing: Option<BackgroundBar> = None;
+    let mut last_plain = Instant::now();
+    let mut ingest_done: Option<Duration> = None;
+    loop {
+        let stop = finished.load(Ordering::Acquire);
+        let n = ingested.load(Ordering::Relaxed);
+        let elapsed = start.elapsed();
+        if n >= rows && ingest_done.is_none() {
+            ingest_done = Some(elapsed);
+        }
+        let rate = n as f64 / ingest_done.unwrap_or(elapsed).as_secs_f64().max(1e-9);
+        let (done_text, now_text) = status_lines(c, live);
         let q = query_message(live, start);
+        let phase_text = *lock(phase);
         if screen.tty {
-            background.set_message(status);
+            ingest.set_position(n);
+            ingest.set_message(match ingest_done {
+                None if n == 0 => String::new(),
+                None => {
+                    let eta = (rows - n) as f64 / rate.max(1.0);
+                    format!("{} rows/s  eta {eta:.0} s", table::rate(rate))
+                }
+                Some(_) => format!("{} rows/s · {phase_text}", table::rate(rate)),
+            });
+            done.set_message(done_text);
+            now.set_message(now_text);
             queries.set_message(q);
-        } else if last_plain.elapsed() >= Duration::from_secs(3) {
-            *last_plain = Instant::now();
+            for bar in [&done, &queries] {
+                bar.tick();
+            }
+            if ingest_done.is_some() {
+                let bar = indexing.get_or_insert_with(|| {
+                    BackgroundBar::wrap(screen.multi.add(ProgressBar::new(1).with_style(
+                        progress::style(
+                            "indexing   [{bar:30}] {human_pos}/{human_len} waiting rows sealed \
+                             and indexed",
+                        ),
+                    )))
+                });
+                bar.update(&c.stats());
+                bar.bar().set_message("");
+            }
+        } else if stop || last_plain.elapsed() >= Duration::from_secs(3) {
+            last_plain = Instant::now();
             println!(
-                "{:>6.1}s  {} rows | {status} | queries {q}",
-                start.elapsed().as_secs_f64(),
-                table::count(ingest.position())
+                "{:>6.1}s  {} rows ingested ({phase_text}) | {done_text} | {now_text} | queries \
+                 {q}",
+                elapsed.as_secs_f64(),
+                table::count(n),
             );
         }
-    };
-
-    let mut last_refresh = Instant::now();
-    let mut last_plain = Instant::now();
-    let ids: Vec<u64> = (0..rows as u64).collect();
-    for (chunk_ids, chunk) in ids.chunks(BATCH).zip(work.rows.chunks(BATCH * dim)) {
-        c.insert_batch(chunk_ids, chunk).context(|| {
-            format!(
-                "cannot insert rows from {}",
-                chunk_ids.first().copied().unwrap_or(0)
-            )
-        })?;
-        ingest.inc(chunk_ids.len() as u64);
-        if last_refresh.elapsed() >= progress::POLL {
-            last_refresh = Instant::now();
-            refresh(&mut last_plain);
+        if stop {
+            break;
         }
+        std::thread::sleep(progress::POLL);
     }
-    let ingest_took = start.elapsed();
     ingest.finish();
-    let t = Instant::now();
-    c.flush().context(|| "flush failed".into())?;
-    let flush = t.elapsed();
-
-    let indexing = screen.tty.then(|| {
-        BackgroundBar::wrap(
-            screen
-                .multi
-                .add(ProgressBar::new(1).with_style(progress::style(
-                    "indexing   [{bar:30}] {human_pos}/{human_len} waiting rows sealed and indexed",
-                ))),
-        )
-    });
-    let waiter = c.clone();
-    let waited = std::thread::scope(|scope| {
-        let handle = scope.spawn(move || waiter.wait_for_indexing());
-        let mut bar = indexing;
-        while !handle.is_finished() {
-            let s = c.stats();
-            if let Some(b) = bar.as_mut() {
-                b.update(&s);
-                // Keep the bar's own message short: the background line says the rest.
-                b.bar().set_message("");
-            }
-            refresh(&mut last_plain);
-            std::thread::sleep(progress::POLL);
-        }
-        if let Some(b) = bar {
-            b.bar().finish();
-        }
-        handle.join()
-    });
-    let indexed = start.elapsed();
-    refresh(
-        &mut Instant::now()
-            .checked_sub(Duration::from_secs(10))
-            .unwrap_or_else(Instant::now),
-    );
-    background.finish();
-    queries.finish();
-    match waited {
-        Ok(r) => r.context(|| "background work failed".into())?,
-        Err(panic) => std::panic::resume_unwind(panic),
+    for bar in [&done, &now, &queries] {
+        bar.finish();
     }
-    Ok(Phases {
-        ingest: ingest_took,
-        flush,
-        indexed_after_ingest: indexed.saturating_sub(ingest_took),
-        indexed_total: indexed,
-    })
+    if let Some(bar) = indexing {
+        bar.bar().finish();
+    }
 }

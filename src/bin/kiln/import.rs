@@ -79,6 +79,8 @@ pub fn run(a: &ImportArgs) -> CliResult {
         }
         done += n as u64;
         bar.set_position(done);
+        let secs = start.elapsed().as_secs_f64().max(1e-9);
+        bar.set_message(format!("{} rows/s", table::rate(done as f64 / secs)));
     }
     bar.finish_and_clear();
     // Whatever was written is made durable, also when the import stopped on an error.

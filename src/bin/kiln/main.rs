@@ -111,7 +111,7 @@ struct CreateArgs {
     #[arg(long)]
     segment_rows: Option<u32>,
     /// Index of sealed segments: auto, flat, ivf-flat:NLIST, ivf-sq8:NLIST, ivf-pq:NLIST:M,
-    /// hnsw:M or hnsw:M:EF_CONSTRUCTION.
+    /// hnsw:M, hnsw:M:EF_CONSTRUCTION (default 40) or factory:FAISS_STRING.
     #[arg(long, default_value = "auto", value_parser = commands::parse_index)]
     index: kiln::IndexSpec,
 }

@@ -22,7 +22,7 @@ pub fn style(template: &str) -> ProgressStyle {
 pub fn import_bar(rows: u64) -> ProgressBar {
     let bar = ProgressBar::new(rows);
     bar.set_style(style(
-        "{spinner} import [{bar:32}] {human_pos}/{human_len} rows  {per_sec}  eta {eta}  {msg}",
+        "{spinner} import [{bar:32}] {human_pos}/{human_len} rows  {msg}  eta {eta}",
     ));
     bar.enable_steady_tick(Duration::from_millis(200));
     bar
@@ -33,19 +33,15 @@ pub fn pending_rows(s: &CollectionStats) -> u64 {
     (s.rows_pending_seal + s.rows_pending_indexing) as u64
 }
 
-/// One line describing the background work.
+/// One short line describing the background work.
 pub fn background_message(s: &CollectionStats) -> String {
     format!(
-        "{} rows to seal, {} to index, {} merges due, {} jobs running | done: {} seals, {} \
-         indexes built, {} merged, {} merges",
-        table::count_usize(s.rows_pending_seal),
-        table::count_usize(s.rows_pending_indexing),
-        s.pending_merges,
+        "{} rows to index · {} jobs · {} built · {} merged, {} due",
+        table::count_usize(s.rows_pending_seal + s.rows_pending_indexing),
         s.jobs_running,
-        s.seals_done,
         s.indexes_built,
-        s.indexes_merged,
         s.merges_done,
+        s.pending_merges,
     )
 }
 
@@ -61,7 +57,7 @@ impl BackgroundBar {
     pub fn new(label: &str) -> Self {
         let bar = ProgressBar::new(1);
         bar.set_style(style(&format!(
-            "{{spinner}} {label} [{{bar:24}}] {{elapsed}}  {{wide_msg}}"
+            "{{spinner}} {label} [{{bar:12}}] {{elapsed}}  {{wide_msg}}"
         )));
         bar.enable_steady_tick(Duration::from_millis(200));
         BackgroundBar { bar, most: 0 }
