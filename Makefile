@@ -21,7 +21,7 @@ build: setup
 	$(CARGO) build --release --workspace
 
 demo: setup
-	$(CARGO) run -p kiln-benches --bin demo -- $(DEMO_ARGS)
+	$(CARGO) run --bin kiln -- demo $(DEMO_ARGS)
 
 test: setup
 	$(CARGO) test --workspace --all-targets
