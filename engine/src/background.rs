@@ -300,6 +300,7 @@ impl CollectionInner {
             .collect();
         self.publish(&w, views);
         drop(w);
+        db.advance_watermark();
         self.bg.lock().counters.indexes_built += 1;
         let took = started.elapsed();
         db.events.emit(Event::IndexBuilt {
@@ -483,6 +484,7 @@ impl CollectionInner {
             .collect();
         self.publish(&w, views);
         drop(w);
+        db.advance_watermark();
         self.bg.lock().counters.seals += 1;
         db.events.emit(Event::SegmentSealed {
             collection: self.name.clone(),
@@ -644,6 +646,7 @@ impl CollectionInner {
             }
         }
         drop(w);
+        db.advance_watermark();
         self.bg.lock().counters.merges += 1;
         let took = started.elapsed();
         info!(output = %out_id, rows, ?took, "merged");

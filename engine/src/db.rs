@@ -15,6 +15,7 @@ use kiln_storage::catalog::{Catalog, CollectionRecord, SegmentMeta, SegmentState
 use kiln_storage::fs::FileLock;
 use kiln_storage::layout::{remove_leftovers, DbLayout};
 use kiln_storage::segment::segment_file_name;
+use kiln_storage::watermark;
 use kiln_storage::{CollectionId, Error as StorageError, SegmentId};
 
 use crate::collection::{Collection, CollectionInner};
@@ -60,6 +61,9 @@ impl Drop for DbHandle {
             let _ = thread.join();
         }
         self.inner.jobs.wait_idle();
+        if self.inner.check_poisoned().is_ok() {
+            self.inner.close_watermark();
+        }
     }
 }
 
@@ -103,6 +107,8 @@ pub(crate) struct DbInner {
     pub(crate) jobs: Arc<JobTracker>,
     /// Test hook: background jobs left to panic on purpose.
     pub(crate) panics_to_inject: AtomicUsize,
+    /// The catalog sequence number last written to the watermark file.
+    watermark: Mutex<u64>,
     /// Collections opened so far, by name.
     collections: Mutex<HashMap<String, Arc<CollectionInner>>>,
     /// Serialises create, drop and first open of collections.
@@ -115,6 +121,61 @@ pub(crate) struct DbInner {
 }
 
 impl DbInner {
+    /// Record a durable catalog sequence number in the watermark file (after structural commits
+    /// and at close), so that a catalog that later opens at an older state is caught.
+    pub(crate) fn advance_watermark(&self) {
+        let mut last = self.watermark.lock();
+        let seq = match self.catalog.durable_sequence() {
+            Ok(seq) => seq,
+            Err(e) => {
+                self.poison(e);
+                return;
+            }
+        };
+        if seq <= *last {
+            return;
+        }
+        let mark = watermark::Watermark {
+            seq,
+            manifest: None,
+        };
+        match watermark::write(self.options.fs.as_ref(), self.layout.root(), &mark) {
+            Ok(()) => *last = seq,
+            Err(e) => {
+                warn!(error = %e, "could not write the catalog watermark");
+                self.poison_if_fatal(e);
+            }
+        }
+    }
+
+    /// At a clean close: flush the catalog so recovery needs no log, stop RocksDB's background
+    /// work, and record the sequence number and the MANIFEST in the watermark.
+    fn close_watermark(&self) {
+        let mut last = self.watermark.lock();
+        let seq = match self.catalog.quiesce() {
+            Ok(seq) => seq,
+            Err(e) => {
+                warn!(error = %e, "could not flush the catalog at close");
+                return;
+            }
+        };
+        let manifest = match watermark::capture_manifest(&self.layout.catalog_dir()) {
+            Ok(m) => m,
+            Err(e) => {
+                warn!(error = %e, "could not read the catalog MANIFEST at close");
+                None
+            }
+        };
+        let mark = watermark::Watermark {
+            seq: seq.max(*last),
+            manifest,
+        };
+        match watermark::write(self.options.fs.as_ref(), self.layout.root(), &mark) {
+            Ok(()) => *last = mark.seq,
+            Err(e) => warn!(error = %e, "could not write the catalog watermark at close"),
+        }
+    }
+
     /// Whether the database is closing.
     pub(crate) fn is_stopping(&self) -> bool {
         self.stop.load(Ordering::Acquire)
@@ -182,7 +243,31 @@ impl Database {
             .try_lock(&lock_path)
             .map_err(|e| StorageError::io(&lock_path, e))?
             .ok_or(Error::Locked { path: lock_path })?;
+        // A damaged MANIFEST or log tail makes RocksDB open at an older state without an error:
+        // check the MANIFEST of the last clean close before RocksDB reads it, and refuse a
+        // catalog that opens below the durable sequence number (see `watermark`).
+        let mark = watermark::read(fs.as_ref(), root)?;
+        if let Some(m) = &mark.manifest {
+            watermark::check_manifest(&layout.catalog_dir(), m)?;
+        }
         let catalog = Catalog::open(&layout.catalog_dir())?;
+        let mark = mark.seq;
+        if catalog.latest_sequence() < mark {
+            return Err(Error::Corrupted {
+                path: layout.catalog_dir(),
+                reason: format!(
+                    "the catalog opened at sequence {} but had durably reached {mark}: \
+                     its log or MANIFEST is damaged",
+                    catalog.latest_sequence()
+                ),
+            });
+        }
+        let tmp = root.join(format!(
+            "{}{}",
+            watermark::WATERMARK_FILE,
+            kiln_storage::fs::TEMP_SUFFIX
+        ));
+        let _ = fs.remove_file(&tmp);
         let used = catalog.max_used_id()?;
         if used >= catalog.next_id() {
             return Err(Error::Corrupted {
@@ -244,6 +329,7 @@ impl Database {
             stop: AtomicBool::new(false),
             jobs: Arc::new(JobTracker::default()),
             panics_to_inject: AtomicUsize::new(inject),
+            watermark: Mutex::new(mark),
             collections: Mutex::new(HashMap::new()),
             ddl: Mutex::new(()),
             poisoned: Mutex::new(None),

@@ -102,6 +102,17 @@ pub(crate) fn verify(db: &DbInner) -> Result<VerifyReport> {
                         }
                         Err(e) => {
                             report.problems.push(problem(path, e.to_string(), false));
+                            // Still check the index file's own checksum.
+                            if let Some(index) = &meta.index {
+                                report.indexes += 1;
+                                if let Err(e) = verify_blob(fs, &dir, &index.blob) {
+                                    report.problems.push(problem(
+                                        dir.join(&index.blob.file),
+                                        e.to_string(),
+                                        true,
+                                    ));
+                                }
+                            }
                             continue;
                         }
                     };

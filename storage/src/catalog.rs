@@ -381,6 +381,32 @@ impl Catalog {
         Ok(ids)
     }
 
+    /// The sequence number of the latest write RocksDB knows of.
+    pub fn latest_sequence(&self) -> u64 {
+        self.db.latest_sequence_number()
+    }
+
+    /// A sequence number that is durable: every write up to it has been fsynced.
+    pub fn durable_sequence(&self) -> Result<u64> {
+        let seq = self.db.latest_sequence_number();
+        self.sync_wal()?;
+        Ok(seq)
+    }
+
+    /// Prepare a clean close: flush every memtable (so that recovery needs no log), fsync, and
+    /// stop RocksDB's background work. Returns a durable sequence number. Nothing may write to
+    /// the catalog afterwards.
+    pub fn quiesce(&self) -> Result<u64> {
+        for name in [CF_CATALOG, CF_ROWS, CF_IDMAP, CF_TOMBSTONES] {
+            self.db
+                .flush_cf(self.cf(name)?)
+                .map_err(|e| Error::catalog(&self.path, e))?;
+        }
+        let seq = self.durable_sequence()?;
+        self.db.cancel_all_background_work(true);
+        Ok(seq)
+    }
+
     /// Make every committed write durable (fsync the log).
     pub fn sync_wal(&self) -> Result<()> {
         self.db

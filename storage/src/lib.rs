@@ -7,6 +7,7 @@
 //! - [`bitmap`]: copy-on-write deletion bitmaps.
 //! - [`blob`]: derived files (index files, templates) with their checksum in the catalog.
 //! - [`fs`]: the one seam every file operation on Kiln's own files goes through.
+//! - [`watermark`]: the durable catalog sequence number that detects a rolled-back catalog.
 //! - [`layout`]: where things live in a database directory, and startup cleanup.
 //!
 //! This crate knows nothing of Faiss or of merge policy.
@@ -23,6 +24,7 @@ pub mod growing;
 pub mod ids;
 pub mod layout;
 pub mod segment;
+pub mod watermark;
 
 pub use bitmap::DeletionBitmap;
 pub use catalog::{
