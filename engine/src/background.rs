@@ -36,7 +36,8 @@ use crate::error::{Error, Result};
 use crate::events::Event;
 use crate::gc::FileGuard;
 use crate::indexing::{
-    attach_persisted, build_index, merge_indexes, persist_index, segment_plan, AttachedIndex,
+    attach_persisted, build_index, merge_indexes, persist_index, segment_plan, train_template,
+    AttachedIndex,
 };
 use crate::merge_policy::{MergeCandidate, MergeInput};
 use crate::snapshot::{SealedSegment, SegmentData, SegmentView, Snapshot};
@@ -58,6 +59,8 @@ pub(crate) enum JobKey {
     Seal(SegmentId),
     Build(SegmentId),
     Merge(Vec<SegmentId>),
+    /// Train a new IVF template generation (holds no segment).
+    Retrain,
 }
 
 impl JobKey {
@@ -65,6 +68,7 @@ impl JobKey {
         match self {
             JobKey::Seal(s) | JobKey::Build(s) => std::slice::from_ref(s),
             JobKey::Merge(v) => v,
+            JobKey::Retrain => &[],
         }
     }
 
@@ -72,6 +76,7 @@ impl JobKey {
         match self {
             JobKey::Seal(s) => format!("seal {s}"),
             JobKey::Build(s) => format!("index {s}"),
+            JobKey::Retrain => "retrain IVF template".to_string(),
             JobKey::Merge(v) => format!(
                 "merge {}",
                 v.iter()
@@ -176,6 +181,12 @@ impl CollectionInner {
                     to_start.push(key);
                 }
             }
+            // A new template generation when the collection outgrew the current one; builds keep
+            // using the old one meanwhile.
+            if self.templates.retrain_due(snap.total_rows()) && bg.may_start(&JobKey::Retrain, now)
+            {
+                to_start.push(JobKey::Retrain);
+            }
             for key in &to_start {
                 bg.running.insert(key.clone());
                 bg.busy.extend(key.segments().iter().copied());
@@ -229,8 +240,32 @@ impl CollectionInner {
                 self.seal_one(db, &g)
             }
             JobKey::Build(id) => self.build(db, *id),
+            JobKey::Retrain => self.retrain(db),
             JobKey::Merge(ids) => self.merge(db, ids),
         }
+    }
+
+    /// Train the next template generation for the collection's current size.
+    fn retrain(&self, db: &DbInner) -> Result<()> {
+        let snap = self.snapshot();
+        let rows = snap.total_rows();
+        let Some(plan) = segment_plan(db, &self.config, rows).filter(|p| p.kind().is_ivf()) else {
+            return Ok(());
+        };
+        let _span = tracing::info_span!("retrain", collection = %self.name, rows).entered();
+        train_template(
+            db,
+            self.id,
+            &self.dir,
+            &self.config,
+            &self.templates,
+            &plan,
+            rows,
+            &sealed_segments(&snap),
+            true,
+        )?;
+        db.advance_watermark();
+        Ok(())
     }
 
     /// Build, persist and attach the index of sealed segment `id`.

@@ -85,8 +85,8 @@ pub(crate) struct CollectionInner {
     pub(crate) bg: Mutex<Background>,
     /// Notified whenever a snapshot is published or a job finishes.
     pub(crate) bg_changed: Condvar,
-    /// The trained IVF template(s); locked while one is trained.
-    pub(crate) templates: Mutex<Templates>,
+    /// The trained IVF template(s).
+    pub(crate) templates: Templates,
 }
 
 pub(crate) struct WriterState {
@@ -218,7 +218,7 @@ impl CollectionInner {
             policy: config_policy,
             bg: Mutex::new(Background::default()),
             bg_changed: Condvar::new(),
-            templates: Mutex::new(templates),
+            templates,
         })
     }
 

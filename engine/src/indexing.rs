@@ -148,11 +148,30 @@ struct TemplateDescription {
     fingerprint: u64,
 }
 
-/// The templates of a collection: the current generation (older ones stay on disk only while
+/// The templates of a collection: the current generation (older ones stay on disk while
 /// catalog records refer to them; indexes carry their own copy of the quantizer).
+///
+/// Builds read `current` and never wait for a retrain: a new generation is trained by its own
+/// background job while builds keep using the old one. Only the very first template is
+/// trained inside a build (there is nothing to use meanwhile); `trainer` makes sure one
+/// thread trains at a time.
 #[derive(Debug, Default)]
 pub(crate) struct Templates {
-    pub(crate) current: Option<Arc<Template>>,
+    current: Mutex<Option<Arc<Template>>>,
+    trainer: Mutex<()>,
+}
+
+impl Templates {
+    /// The current generation.
+    pub(crate) fn current(&self) -> Option<Arc<Template>> {
+        self.current.lock().clone()
+    }
+
+    /// Whether the collection has grown past what the current generation was planned for.
+    pub(crate) fn retrain_due(&self, collection_rows: usize) -> bool {
+        self.current()
+            .is_some_and(|c| collection_rows > c.planned_rows.saturating_mul(RETRAIN_GROWTH))
+    }
 }
 
 /// The plan for a segment of `rows` rows, or `None` when it is searched exactly.
@@ -179,7 +198,7 @@ pub(crate) fn load_templates(
     config: &CollectionConfig,
     records: &[TemplateRecord],
 ) -> Templates {
-    let mut t = Templates::default();
+    let t = Templates::default();
     for r in records {
         let loaded = (|| -> Result<Template> {
             let desc: TemplateDescription =
@@ -203,7 +222,7 @@ pub(crate) fn load_templates(
             })
         })();
         match loaded {
-            Ok(tpl) => t.current = Some(Arc::new(tpl)),
+            Ok(tpl) => *t.current.lock() = Some(Arc::new(tpl)),
             Err(e) => {
                 warn!(template = r.id, error = %e, "skipping a damaged template; a new one will be trained")
             }
@@ -269,7 +288,7 @@ pub(crate) fn build_index(
     coll: CollectionId,
     dir: &std::path::Path,
     config: &CollectionConfig,
-    templates: &Mutex<Templates>,
+    templates: &Templates,
     collection_rows: usize,
     sample_from: &[Arc<SealedSegment>],
     plan: &IndexPlan,
@@ -321,26 +340,59 @@ pub(crate) fn persist_index(
     ))
 }
 
-/// The template new IVF indexes are built from: the current one if it suits the collection's
-/// size and the plan's kind, else a new generation trained on a sample of the sealed rows and
-/// committed (file, then catalog record) before any index built on it can be.
+/// The template new IVF indexes are built from: the current generation if it is of the plan's
+/// kind (however much the collection grew: a retrain runs as its own job), else a first one
+/// trained now.
 #[allow(clippy::too_many_arguments)]
 fn current_template(
     db: &DbInner,
     coll: CollectionId,
     dir: &std::path::Path,
     config: &CollectionConfig,
-    templates: &Mutex<Templates>,
+    templates: &Templates,
     plan: &IndexPlan,
     collection_rows: usize,
     sample_from: &[Arc<SealedSegment>],
 ) -> Result<Arc<Template>> {
-    // One trainer at a time per collection; others wait and then reuse its result.
-    let mut t = templates.lock();
-    if let Some(cur) = &t.current {
-        let same_kind = cur.template.plan().kind() == plan.kind();
-        if same_kind && collection_rows <= cur.planned_rows.saturating_mul(RETRAIN_GROWTH) {
-            return Ok(Arc::clone(cur));
+    if let Some(cur) = templates.current() {
+        if cur.template.plan().kind() == plan.kind() {
+            return Ok(cur);
+        }
+    }
+    train_template(
+        db,
+        coll,
+        dir,
+        config,
+        templates,
+        plan,
+        collection_rows,
+        sample_from,
+        false,
+    )
+}
+
+/// Train a new template generation on a sample of the sealed rows, publish it, commit its
+/// record and make it current. Without `force`, a template of the plan's kind trained by
+/// someone else meanwhile is used instead.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn train_template(
+    db: &DbInner,
+    coll: CollectionId,
+    dir: &std::path::Path,
+    config: &CollectionConfig,
+    templates: &Templates,
+    plan: &IndexPlan,
+    collection_rows: usize,
+    sample_from: &[Arc<SealedSegment>],
+    force: bool,
+) -> Result<Arc<Template>> {
+    let _trainer = templates.trainer.lock();
+    if !force {
+        if let Some(cur) = templates.current() {
+            if cur.template.plan().kind() == plan.kind() {
+                return Ok(cur);
+            }
         }
     }
     let available: usize = sample_from.iter().map(|s| s.reader.rows()).sum();
@@ -381,14 +433,14 @@ fn current_template(
     let mut batch = db.catalog.batch()?;
     batch.put_template(coll, &record)?;
     db.catalog.commit(batch, true).map_err(|e| db.poison(e))?;
-    info!(template = id, nlist, sample = take, took = ?started.elapsed(), "trained IVF template");
+    info!(template = id, nlist, sample = take, planned_rows, took = ?started.elapsed(), "trained IVF template");
     let tpl = Arc::new(Template {
         id,
         template,
         planned_rows,
         _file: FileGuard::new(db.options.fs.clone(), path),
     });
-    t.current = Some(Arc::clone(&tpl));
+    *templates.current.lock() = Some(Arc::clone(&tpl));
     Ok(tpl)
 }
 

@@ -461,3 +461,67 @@ fn dev_set_recall_through_the_engine() {
     );
     assert!(recall >= 0.95, "recall@10 {recall}");
 }
+
+#[test]
+fn a_grown_collection_gets_a_new_template_generation_in_the_background() {
+    let (mut rng, _) = seeded_rng("ivf_retrain", 10);
+    let dim = 8;
+    let dir = TempDir::new("ivf-retrain");
+    let db = Database::open_with(
+        dir.path(),
+        DbOptions::new().durability(Durability::Buffered),
+    )
+    .expect("open");
+    let c = db
+        .create_collection(
+            "g",
+            CollectionConfig::new(dim, Metric::L2).segment_rows(10_000),
+        )
+        .expect("create");
+    // First: one indexed segment, whose template is planned for ~10k rows.
+    let first = clustered_vectors(&mut rng, 10_000, dim, 50, 0.05);
+    let ids: Vec<u64> = (0..10_000).collect();
+    c.insert_batch(&ids, &first).expect("insert");
+    c.wait_for_indexing().expect("wait");
+    assert_eq!(files_with_ext(dir.path(), "tpl").len(), 1);
+    // Then grow past 16 times that: a retrain job trains a second generation.
+    let more = clustered_vectors(&mut rng, 160_000, dim, 50, 0.05);
+    let ids: Vec<u64> = (10_000..170_000).collect();
+    for (ci, cv) in ids.chunks(10_000).zip(more.chunks(10_000 * dim)) {
+        c.insert_batch(ci, cv).expect("insert");
+    }
+    c.compact().expect("compact");
+    assert!(
+        files_with_ext(dir.path(), "tpl").len() >= 2,
+        "a second template generation"
+    );
+    let stats = c.stats();
+    let sealed: Vec<_> = stats
+        .segments
+        .iter()
+        .filter(|s| s.state == SegmentState::Sealed)
+        .collect();
+    assert!(sealed.iter().all(|s| s.index.is_some()), "{sealed:?}");
+    let queries = clustered_vectors(&mut rng, 50, dim, 50, 0.05);
+    let approx = c
+        .search_batch(&queries, &SearchOptions::new(10))
+        .expect("search");
+    let exact = c
+        .search_batch(&queries, &SearchOptions::new(10).exact(true))
+        .expect("exact");
+    let recall: f64 = approx
+        .iter()
+        .zip(&exact)
+        .map(|(a, e)| {
+            let a: Vec<u64> = a.iter().map(|h| h.id).collect();
+            let e: Vec<u64> = e.iter().map(|h| h.id).collect();
+            recall_at(10, &a, &e)
+        })
+        .sum::<f64>()
+        / approx.len() as f64;
+    eprintln!(
+        "after retrain: {} segments, recall@10 {recall:.4}",
+        sealed.len()
+    );
+    assert!(recall >= 0.95, "recall {recall}");
+}
