@@ -216,6 +216,35 @@ fn decode_location(bytes: &[u8]) -> Option<RowLocation> {
     })
 }
 
+/// Decode a growing row's value (user id, then `vector.len()` f32) into `vector`; `None` when
+/// the length is wrong or a component is not finite (every stored vector was checked finite).
+pub fn decode_row_value(value: &[u8], vector: &mut [f32]) -> Option<u64> {
+    if value.len() != 8 + 4 * vector.len() {
+        return None;
+    }
+    let (id_bytes, vec_bytes) = value.split_at(8);
+    let id = u64::from_le_bytes(id_bytes.try_into().ok()?);
+    for (x, b) in vector.iter_mut().zip(vec_bytes.chunks_exact(4)) {
+        *x = f32::from_le_bytes(b.try_into().ok()?);
+        if !x.is_finite() {
+            return None;
+        }
+    }
+    Some(id)
+}
+
+/// Run every decoder of catalog values on `bytes` (fuzzing entry point): none may panic.
+#[doc(hidden)]
+pub fn fuzz_decode_values(bytes: &[u8]) {
+    let _ = decode_location(bytes);
+    let dim = bytes.first().map_or(1, |&d| usize::from(d) + 1);
+    let mut vector = vec![0f32; dim];
+    let _ = decode_row_value(bytes.get(1..).unwrap_or(&[]), &mut vector);
+    let _ = serde_json::from_slice::<CollectionRecord>(bytes);
+    let _ = serde_json::from_slice::<SegmentMeta>(bytes);
+    let _ = serde_json::from_slice::<TemplateRecord>(bytes);
+}
+
 fn encode_location(loc: RowLocation) -> [u8; 12] {
     let mut v = [0u8; 12];
     v[..8].copy_from_slice(&loc.segment.0.to_be_bytes());
@@ -564,16 +593,12 @@ impl Catalog {
                     expected.wrapping_sub(1)
                 )));
             }
-            if value.len() != 8 + 4 * dim {
-                return Err(
-                    self.corrupted(format!("segment {seg} row {row}: {} bytes", value.len()))
-                );
-            }
-            let (id_bytes, vec_bytes) = value.split_at(8);
-            let id = u64::from_le_bytes(id_bytes.try_into().map_err(|_| self.corrupted("row id"))?);
-            for (x, b) in vector.iter_mut().zip(vec_bytes.chunks_exact(4)) {
-                *x = f32::from_le_bytes(b.try_into().map_err(|_| self.corrupted("row vector"))?);
-            }
+            let id = decode_row_value(&value, &mut vector).ok_or_else(|| {
+                self.corrupted(format!(
+                    "segment {seg} row {row}: {} bytes, or a non-finite component",
+                    value.len()
+                ))
+            })?;
             f(row, id, &vector);
             expected = expected
                 .checked_add(1)

@@ -361,3 +361,4 @@ pub mod crash {
 }
 
 pub mod faults;
+pub mod fuzzing;
