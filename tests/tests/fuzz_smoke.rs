@@ -89,6 +89,24 @@ fn corpus() -> (Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>) {
     }
     let mark = std::fs::read(dir.path().join("CATALOG-SEQ")).expect("watermark");
     assert!(!seg.is_empty() && !idx.is_empty() && !tpl.is_empty());
+    // `KILN_WRITE_FUZZ_CORPUS=<fuzz/corpus>` seeds the cargo-fuzz corpora with these files.
+    if let Some(root) = std::env::var_os("KILN_WRITE_FUZZ_CORPUS") {
+        let root = std::path::PathBuf::from(root);
+        let seeds: [(&str, &[u8]); 7] = [
+            ("segment_file", &seg),
+            ("segment_file_repaired", &seg[..seg.len() - 24]),
+            ("index_file", &idx),
+            ("template_file", &tpl),
+            ("watermark_file", &mark),
+            ("catalog_values", b"{\"id\":1,\"state\":\"Growing\"}"),
+            ("damaged_directory", &[0, 1, 0, 0, 0, 1]),
+        ];
+        for (target, bytes) in seeds {
+            let d = root.join(target);
+            std::fs::create_dir_all(&d).expect("mkdir");
+            std::fs::write(d.join("seed"), bytes).expect("write seed");
+        }
+    }
     (seg, idx, tpl, mark)
 }
 
