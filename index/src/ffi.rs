@@ -889,11 +889,6 @@ unsafe extern "C" {
 }
 
 /// Return free heap memory to the OS (glibc `malloc_trim(0)`; a no-op elsewhere).
-///
-/// Faiss 1.12 reading an IVF index with `IO_FLAG_MMAP_IFC` first allocates (and zero-fills)
-/// every inverted list on the heap, then replaces each with a view of the mapping. The freed
-/// lists are mostly small chunks that glibc keeps, so without a trim a "mapped" IVF index costs
-/// about as much resident anonymous memory as an in-memory one.
 pub(crate) fn release_free_heap() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: glibc's malloc_trim is thread-safe (it locks each arena) and only releases memory

@@ -77,5 +77,5 @@ pub use spec::{
     MIN_TRAINING_ROWS_PER_LIST,
 };
 pub use template::{IvfTemplate, TRAINING_ROWS_PER_LIST};
-pub use threads::{faiss_threads, set_faiss_threads, with_faiss_threads};
+pub use threads::{faiss_threads, release_free_heap, set_faiss_threads, with_faiss_threads};
 pub use topk::{merge_hits, scan_block, Hit, TopK};

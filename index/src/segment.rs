@@ -746,9 +746,11 @@ impl VectorIndex for SegmentIndex {
 /// 2,400 QPS), so it is not used. Faiss 1.12 reading IVF lists with `IO_FLAG_MMAP_IFC` first
 /// allocates and zero-fills every list on the heap and only then swaps in views of the
 /// mapping: the peak memory of a mapped IVF load is that of an in-memory one, and the freed
-/// lists (small chunks glibc keeps) are returned with `malloc_trim(0)` after the load
-/// (measured, 200k × 96 IVF-Flat, 79 MB: resident anonymous memory +58 MB without the trim,
-/// +2.4 MB with it; +78 MB loaded in memory). The file must not change while mapped (index files are immutable).
+/// lists are mostly small chunks that glibc keeps for reuse rather than returning to the OS
+/// (measured, 200k × 96 IVF-Flat, 79 MB file: resident anonymous memory +58 MB after a mapped
+/// load, +78 MB loaded in memory). Call [`release_free_heap`](crate::release_free_heap) once
+/// after opening a batch of mapped IVF indexes to return it (+2.4 MB after the trim); it is not
+/// done per load because it walks the whole process heap (a few ms here). The file must not change while mapped (index files are immutable).
 pub struct MappedSegmentIndex {
     raw: RawIndex,
     info: IndexInfo,
@@ -792,10 +794,6 @@ impl MappedSegmentIndex {
             }
         }
         let mut raw = RawIndex::read_file(path, flags)?;
-        if raw.is_ivf() {
-            // Faiss allocated every list on the heap before mapping it; give that back.
-            ffi::release_free_heap();
-        }
         let (info, _) = check_loaded(&raw, &trailer, |at| format::parse_lists(faiss, at))
             .map_err(|e| e.at_path(path))?;
         drop(map);

@@ -1,4 +1,4 @@
-//! Faiss's OpenMP thread count, per calling thread.
+//! Faiss's OpenMP thread count, per calling thread; and handing Faiss's freed heap back.
 //!
 //! Kiln owns parallelism: builds, merges and query fan-out run on engine-owned rayon pools, and
 //! each pool thread gives Faiss a budget of OpenMP threads so that pool threads × OpenMP
@@ -28,6 +28,19 @@ pub fn faiss_threads() -> usize {
     ffi::omp_threads()
 }
 
+/// Return the process's free heap memory to the OS (glibc `malloc_trim(0)`; a no-op on other
+/// C libraries).
+///
+/// Faiss 1.12 reading an IVF index mapped (`IO_FLAG_MMAP_IFC`) first allocates and zero-fills
+/// every inverted list on the heap, then replaces each with a view of the mapping; glibc keeps
+/// the freed lists for reuse, so until trimmed a mapped IVF index costs about as much resident
+/// anonymous memory as an in-memory one (200k × 96 IVF-Flat: +58 MB of 79 MB; +2.4 MB after
+/// this call). It walks every arena of the process heap (milliseconds, more on a large heap):
+/// call it once after opening a batch of mapped IVF indexes, not per index.
+pub fn release_free_heap() {
+    ffi::release_free_heap();
+}
+
 /// Run `f` with the calling thread's Faiss thread count set to `n`, restoring the previous
 /// count afterwards (also when `f` panics).
 pub fn with_faiss_threads<R>(n: usize, f: impl FnOnce() -> R) -> R {
@@ -54,5 +67,14 @@ mod tests {
         assert_eq!(faiss_threads(), 2);
         set_faiss_threads(0);
         assert_eq!(faiss_threads(), 1);
+    }
+
+    #[test]
+    fn releasing_free_heap_is_harmless() {
+        let v: Vec<Vec<u8>> = (0..1000).map(|i| vec![1u8; 1000 + i]).collect();
+        drop(v);
+        release_free_heap();
+        let w = vec![2u8; 1 << 20];
+        assert_eq!(w.iter().map(|&b| u64::from(b)).sum::<u64>(), 2 << 20);
     }
 }
