@@ -108,14 +108,14 @@ fn workload(a: &crate::DemoArgs) -> Result<Workload, CliError> {
         ));
     }
     let dim = a.dim;
-    let clusters = 256;
+    let clusters = 1024;
     let centres: Vec<f32> = (0..clusters * dim)
         .map(|_| rng.gen_range(-1.0f32..1.0))
         .collect();
     let point = |rng: &mut ChaCha8Rng, out: &mut Vec<f32>| {
         let c = rng.gen_range(0..clusters);
         let centre = &centres[c * dim..][..dim];
-        out.extend(centre.iter().map(|x| x + 0.1 * noise(rng)));
+        out.extend(centre.iter().map(|x| x + 0.6 * noise(rng)));
     };
     let mut rows = Vec::with_capacity(a.rows * dim);
     for _ in 0..a.rows {
