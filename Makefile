@@ -26,6 +26,7 @@ demo: setup
 test: setup
 	$(CARGO) test --workspace --all-targets
 	$(CARGO) test --workspace --doc
+	$(CARGO) test -p kiln-tests --features failpoints --test failpoints
 
 lint: setup
 	$(CARGO) fmt --all -- --check

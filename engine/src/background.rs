@@ -321,7 +321,9 @@ impl CollectionInner {
                 index: Some(record),
             },
         )?;
+        fail::fail_point!("build::before_commit");
         Self::commit(db, batch, None, true)?;
+        fail::fail_point!("build::after_commit");
         let views = now
             .segments
             .iter()
@@ -500,7 +502,9 @@ impl CollectionInner {
         let mut batch = db.catalog.batch()?;
         batch.put_segment(self.id, &SegmentMeta::sealed(g.id(), info))?;
         batch.delete_rows(self.id, g.id());
+        fail::fail_point!("seal::before_commit");
         Self::commit(db, batch, None, true)?;
+        fail::fail_point!("seal::after_commit");
         let sealed = Arc::new(sealed);
         let views = self
             .snapshot()
@@ -603,6 +607,7 @@ impl CollectionInner {
             return Err(Error::Cancelled);
         }
         let (path, info) = written.map_err(|e| db.poison_if_fatal(e))?;
+        fail::fail_point!("merge::after_file");
         let merged = SealedSegment {
             reader: SegmentReader::open(fs, &path, out_id, dim, &info)?,
             file: FileGuard::new(Arc::clone(&db.options.fs), path),
@@ -653,7 +658,9 @@ impl CollectionInner {
                 );
             }
         }
+        fail::fail_point!("merge::before_commit");
         Self::commit(db, batch, None, true)?;
+        fail::fail_point!("merge::after_commit");
         let merged = Arc::new(merged);
         let rows = out_ids.len();
         let mut views: Vec<SegmentView> = now

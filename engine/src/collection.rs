@@ -378,7 +378,9 @@ impl CollectionInner {
                 record.active_segment = *last;
                 batch.put_collection(&record)?;
             }
+            fail::fail_point!("write::before_commit");
             Self::commit(db, batch, alloc, Self::sync_writes(db))?;
+            fail::fail_point!("write::after_commit");
 
             // Committed: apply in memory and publish.
             for (seg, start, count) in &pieces {
@@ -438,7 +440,9 @@ impl CollectionInner {
         if count == 0 {
             return Ok(0);
         }
+        fail::fail_point!("delete::before_commit");
         Self::commit(db, batch, None, Self::sync_writes(db))?;
+        fail::fail_point!("delete::after_commit");
         let snap = self.snapshot();
         let views = snap
             .segments
@@ -464,6 +468,7 @@ impl CollectionInner {
         let mut record = w.record.clone();
         record.active_segment = sid;
         batch.put_collection(&record)?;
+        fail::fail_point!("freeze::before_commit");
         Self::commit(db, batch, Some(alloc), Self::sync_writes(db))?;
         let g = Arc::new(GrowingSegment::new(sid, self.config.dim));
         let mut views: Vec<SegmentView> = self.snapshot().segments.to_vec();

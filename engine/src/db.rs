@@ -135,6 +135,7 @@ impl DbInner {
         if seq <= *last {
             return;
         }
+        fail::fail_point!("watermark::before_write");
         let mark = watermark::Watermark {
             seq,
             manifest: None,
@@ -406,6 +407,7 @@ impl Database {
         let mut batch = db.catalog.batch()?;
         batch.put_collection(&record)?;
         batch.put_segment(record.id, &SegmentMeta::growing(record.active_segment))?;
+        fail::fail_point!("create::before_commit");
         alloc.commit(batch, true).map_err(|e| db.poison(e))?;
         let inner = Arc::new(CollectionInner::load(db, record)?);
         db.collections
@@ -486,6 +488,7 @@ impl Database {
             None => commit()?,
         }
         db.collections.lock().remove(name);
+        fail::fail_point!("drop::after_commit");
         // The catalog no longer refers to the files: remove them now, or at the next open.
         let dir = db.layout.collection_dir(record.id);
         if let Err(e) = db.options.fs.remove_dir_all(&dir) {

@@ -326,6 +326,7 @@ pub(crate) fn persist_index(
     template: Option<u64>,
 ) -> Result<(IndexRecord, PathBuf)> {
     let bytes = index.to_bytes()?;
+    fail::fail_point!("index::before_publish");
     let id = db.catalog.reserve_ids(1)?.start;
     let (path, blob) = publish_blob(db.options.fs.as_ref(), dir, &index_file_name(id), &bytes)
         .map_err(|e| db.poison_if_fatal(e))?;
@@ -430,6 +431,7 @@ pub(crate) fn train_template(
         blob,
         description: serde_json::to_string(&desc).map_err(|e| Error::invalid(e.to_string()))?,
     };
+    fail::fail_point!("template::before_commit");
     let mut batch = db.catalog.batch()?;
     batch.put_template(coll, &record)?;
     db.catalog.commit(batch, true).map_err(|e| db.poison(e))?;

@@ -32,3 +32,30 @@ pub use snapshot::{SealedSegment, SegmentData, SegmentView, Snapshot};
 pub use stats::{CollectionStats, SegmentState, SegmentStats};
 pub use validate::{MAX_BATCH_BYTES, MAX_NAME_LEN};
 pub use verify::{Problem, VerifyReport};
+
+/// Every failpoint in Kiln's write recipes, for the crash-point tests (cargo feature
+/// `failpoints`; without it the failpoints compile to nothing).
+#[doc(hidden)]
+pub const FAILPOINTS: &[&str] = &[
+    "publish::before_sync",
+    "publish::before_rename",
+    "publish::before_dir_sync",
+    "publish::after",
+    "write::before_commit",
+    "write::after_commit",
+    "delete::before_commit",
+    "delete::after_commit",
+    "freeze::before_commit",
+    "seal::before_commit",
+    "seal::after_commit",
+    "index::before_publish",
+    "template::before_commit",
+    "build::before_commit",
+    "build::after_commit",
+    "merge::after_file",
+    "merge::before_commit",
+    "merge::after_commit",
+    "watermark::before_write",
+    "create::before_commit",
+    "drop::after_commit",
+];

@@ -273,10 +273,14 @@ fn publish_inner(
 ) -> Result<()> {
     let mut file = fs.create(tmp).map_err(|e| Error::io(tmp, e))?;
     write(file.as_mut()).map_err(|e| Error::io(tmp, e))?;
+    fail::fail_point!("publish::before_sync");
     file.sync_all().map_err(|e| Error::sync(tmp, e))?;
     drop(file);
+    fail::fail_point!("publish::before_rename");
     fs.rename(tmp, target).map_err(|e| Error::io(target, e))?;
+    fail::fail_point!("publish::before_dir_sync");
     fs.sync_dir(dir).map_err(|e| Error::sync(dir, e))?;
+    fail::fail_point!("publish::after");
     Ok(())
 }
 

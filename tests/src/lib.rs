@@ -242,6 +242,9 @@ pub mod crash {
     pub enum Profile {
         Small,
         Indexed,
+        /// Segments of 1,000 rows with an explicit small IVF index and 3-way merges: seals,
+        /// template training, index builds and merges every few operations (crash points).
+        Failpoints,
     }
 
     impl Profile {
@@ -249,6 +252,7 @@ pub mod crash {
             match s {
                 "small" => Some(Profile::Small),
                 "indexed" => Some(Profile::Indexed),
+                "failpoints" => Some(Profile::Failpoints),
                 _ => None,
             }
         }
@@ -257,6 +261,7 @@ pub mod crash {
             match self {
                 Profile::Small => "small",
                 Profile::Indexed => "indexed",
+                Profile::Failpoints => "failpoints",
             }
         }
 
@@ -264,6 +269,26 @@ pub mod crash {
             match self {
                 Profile::Small => SEGMENT_ROWS,
                 Profile::Indexed => 10_000,
+                // At least kiln-index's MIN_INDEXED_ROWS, so sealed segments get index builds.
+                Profile::Failpoints => 1_000,
+            }
+        }
+
+        /// The collection's configuration.
+        pub fn config(self) -> kiln::CollectionConfig {
+            let base = kiln::CollectionConfig::new(DIM, kiln::Metric::L2)
+                .segment_rows(self.segment_rows());
+            match self {
+                Profile::Small | Profile::Indexed => base,
+                Profile::Failpoints => base
+                    .index(kiln::IndexSpec::IvfFlat { nlist: 8 })
+                    .merge_policy(kiln::MergePolicy {
+                        // Three, so that segments wait for a third and get their own index builds.
+                        merge_factor: 3,
+                        floor_rows: 1_000,
+                        max_segment_rows: 100_000,
+                        deletes_ratio: 0.5,
+                    }),
             }
         }
 
@@ -271,6 +296,7 @@ pub mod crash {
             match self {
                 Profile::Small => ID_SPACE,
                 Profile::Indexed => 60_000,
+                Profile::Failpoints => 10_000,
             }
         }
 
@@ -278,8 +304,69 @@ pub mod crash {
             match self {
                 Profile::Small => op(seed, i),
                 Profile::Indexed => op_indexed(seed, i),
+                Profile::Failpoints => op_failpoints(seed, i),
             }
         }
+    }
+
+    /// Operation `i` of the failpoints profile.
+    pub fn op_failpoints(seed: u64, i: u64) -> Op {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed ^ i.wrapping_mul(0xA076_1D64_78BD_642F));
+        let space = Profile::Failpoints.id_space();
+        match rng.gen_range(0..100) {
+            0..=69 => {
+                let mut ids: Vec<u64> = (0..150).map(|_| rng.gen_range(0..space)).collect();
+                ids.sort_unstable();
+                ids.dedup();
+                let flat = (0..ids.len() * DIM)
+                    .map(|_| rng.gen_range(-8i32..=8) as f32)
+                    .collect();
+                Op::UpsertBatch(ids, flat)
+            }
+            70..=89 => Op::DeleteBatch((0..10).map(|_| rng.gen_range(0..space)).collect()),
+            _ => Op::Flush,
+        }
+    }
+
+    /// Does the database hold exactly `model` (collection [`COLLECTION`])? `Err` describes the
+    /// first difference.
+    pub fn verify_state(
+        db: &kiln::Database,
+        model: &Model,
+        profile: Profile,
+    ) -> Result<(), String> {
+        use kiln::SearchOptions;
+        let coll = match db.collection(COLLECTION) {
+            Ok(c) => c,
+            Err(kiln::Error::CollectionNotFound { .. }) if model.is_empty() => return Ok(()),
+            Err(e) => return Err(format!("collection: {e}")),
+        };
+        if coll.len() != model.len() {
+            return Err(format!("len {} vs model {}", coll.len(), model.len()));
+        }
+        for id in 0..profile.id_space() {
+            let got = coll.get(id).map_err(|e| format!("get {id}: {e}"))?;
+            if got.as_ref() != model.rows.get(&id) {
+                return Err(format!(
+                    "id {id}: {got:?} vs model {:?}",
+                    model.rows.get(&id)
+                ));
+            }
+        }
+        for q in [[0.5f32; DIM], [-1.0; DIM]] {
+            let got = coll
+                .search(&q, &SearchOptions::new(10).exact(true))
+                .map_err(|e| format!("search: {e}"))?;
+            coll.search(&q, &SearchOptions::new(10))
+                .map_err(|e| format!("indexed search: {e}"))?;
+            let want = model.search(&q, 10);
+            let g: Vec<(u64, u32)> = got.iter().map(|h| (h.id, h.distance.to_bits())).collect();
+            let w: Vec<(u64, u32)> = want.iter().map(|h| (h.id, h.distance.to_bits())).collect();
+            if g != w {
+                return Err(format!("search: {got:?} vs model {want:?}"));
+            }
+        }
+        Ok(())
     }
 
     /// Operation `i` of the indexed profile: mostly batches of 1,000 upserts.

@@ -12,8 +12,8 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use kiln::{Database, Error, Metric, SearchOptions};
-use kiln_tests::crash::{apply_model, Profile, COLLECTION, DIM};
+use kiln::{Database, Metric, SearchOptions};
+use kiln_tests::crash::{apply_model, verify_state, Profile, COLLECTION, DIM};
 use kiln_tests::{assert_same_hits, seeded_rng, Model, TempDir};
 use rand::Rng;
 
@@ -24,49 +24,13 @@ fn cycles(default: usize) -> usize {
         .unwrap_or(default)
 }
 
-/// Does the database hold exactly `model`? `Err` describes the first difference.
-fn matches(db: &Database, model: &Model, profile: Profile) -> Result<(), String> {
-    let coll = match db.collection(COLLECTION) {
-        Ok(c) => c,
-        Err(Error::CollectionNotFound { .. }) if model.is_empty() => return Ok(()),
-        Err(e) => return Err(format!("collection: {e}")),
-    };
-    if coll.len() != model.len() {
-        return Err(format!("len {} vs model {}", coll.len(), model.len()));
-    }
-    for id in 0..profile.id_space() {
-        let got = coll.get(id).map_err(|e| format!("get {id}: {e}"))?;
-        if got.as_ref() != model.rows.get(&id) {
-            return Err(format!(
-                "id {id}: {got:?} vs model {:?}",
-                model.rows.get(&id)
-            ));
-        }
-    }
-    for q in [[0.5f32; DIM], [-1.0; DIM]] {
-        let got = coll
-            .search(&q, &SearchOptions::new(10).exact(true))
-            .map_err(|e| format!("search: {e}"))?;
-        // Through the indexes too (approximate: it must answer, not match exactly).
-        coll.search(&q, &SearchOptions::new(10))
-            .map_err(|e| format!("indexed search: {e}"))?;
-        let want = model.search(&q, 10);
-        let g: Vec<(u64, u32)> = got.iter().map(|h| (h.id, h.distance.to_bits())).collect();
-        let w: Vec<(u64, u32)> = want.iter().map(|h| (h.id, h.distance.to_bits())).collect();
-        if g != w {
-            return Err(format!("search: {got:?} vs model {want:?}"));
-        }
-    }
-    Ok(())
-}
-
 fn run(mode: &str, profile: Profile, default_cycles: usize, default_seed: u64) {
     let name = format!("crash_kill9 {mode} {}", profile.name());
     let (mut rng, seed) = seeded_rng(&name, default_seed);
     let dir = TempDir::new(&format!("kill9-{mode}-{}", profile.name()));
     let aim_at = match profile {
         Profile::Small => "EVENT merge",
-        Profile::Indexed => "EVENT seal",
+        Profile::Indexed | Profile::Failpoints => "EVENT seal",
     };
     let mut model = Model::new(Metric::L2, DIM);
     let mut next_op: u64 = 0;
@@ -173,12 +137,12 @@ fn run(mode: &str, profile: Profile, default_cycles: usize, default_seed: u64) {
 
         let db = Database::open(dir.path())
             .unwrap_or_else(|e| panic!("cycle {cycle}: reopen failed: {e} (seed {seed})"));
-        match matches(&db, &acked, profile) {
+        match verify_state(&db, &acked, profile) {
             Ok(()) => {
                 model = acked;
                 next_op = first_unacked;
             }
-            Err(first) => match matches(&db, &with_next, profile) {
+            Err(first) => match verify_state(&db, &with_next, profile) {
                 Ok(()) => {
                     model = with_next;
                     next_op = first_unacked + 1;
@@ -244,7 +208,7 @@ fn model_matches_after_clean_reopen() {
         }
     }
     let db = Database::open(dir.path()).expect("reopen");
-    matches(&db, &model, Profile::Small).expect("clean reopen matches the model");
+    verify_state(&db, &model, Profile::Small).expect("clean reopen matches the model");
     let coll = db.collection(COLLECTION).expect("collection");
     let q = [0.25f32; DIM];
     assert_same_hits(

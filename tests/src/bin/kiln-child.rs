@@ -9,7 +9,7 @@
 
 use std::io::Write;
 
-use kiln::{CollectionConfig, Database, DbOptions, Durability, Error, Metric};
+use kiln::{Database, DbOptions, Durability, Error, Metric};
 use kiln_tests::crash::{apply_op, Profile, COLLECTION, DIM};
 
 fn main() {
@@ -25,7 +25,7 @@ fn main() {
         Some("open") if args.len() == 3 => open(&args[2]),
         _ => {
             eprintln!(
-                "usage: kiln-child write <dir> <sync|buffered> <seed> <first-op> [small|indexed] | open <dir>"
+                "usage: kiln-child write <dir> <sync|buffered> <seed> <first-op> [small|indexed|failpoints] | open <dir>"
             );
             std::process::exit(2);
         }
@@ -46,7 +46,36 @@ fn open(dir: &str) {
     }
 }
 
+/// With the `failpoints` feature: `KILN_FAILPOINT=<name>` and `KILN_FAILPOINT_HIT=<n>` abort the
+/// process the n-th time that failpoint is reached.
+#[cfg(feature = "failpoints")]
+fn arm_failpoint() {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let Ok(name) = std::env::var("KILN_FAILPOINT") else {
+        return;
+    };
+    let hit: u64 = std::env::var("KILN_FAILPOINT_HIT")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1);
+    let count = AtomicU64::new(0);
+    let armed = fail::cfg_callback(name.clone(), move || {
+        if count.fetch_add(1, Ordering::SeqCst) + 1 == hit {
+            eprintln!("kiln-child: aborting at failpoint {name} (hit {hit})");
+            std::process::abort();
+        }
+    });
+    if let Err(e) = armed {
+        eprintln!("kiln-child: cannot arm failpoint: {e}");
+        std::process::exit(2);
+    }
+}
+
+#[cfg(not(feature = "failpoints"))]
+fn arm_failpoint() {}
+
 fn write(dir: &str, mode: &str, seed: &str, first: &str, profile: &str) {
+    arm_failpoint();
     let Some(profile) = Profile::parse(profile) else {
         eprintln!("unknown profile {profile}");
         std::process::exit(2);
@@ -70,10 +99,7 @@ fn write(dir: &str, mode: &str, seed: &str, first: &str, profile: &str) {
     let coll = match db.collection(COLLECTION) {
         Ok(c) => c,
         Err(Error::CollectionNotFound { .. }) => {
-            match db.create_collection(
-                COLLECTION,
-                CollectionConfig::new(DIM, Metric::L2).segment_rows(profile.segment_rows()),
-            ) {
+            match db.create_collection(COLLECTION, profile.config()) {
                 Ok(c) => c,
                 Err(e) => {
                     eprintln!("create failed: {e}");
@@ -101,11 +127,21 @@ fn write(dir: &str, mode: &str, seed: &str, first: &str, profile: &str) {
             let _ = out.flush();
         }
     });
+    if profile == Profile::Failpoints {
+        // Reach the drop recipe's failpoint too.
+        let _ = db
+            .create_collection("scratch", kiln::CollectionConfig::new(DIM, Metric::L2))
+            .and_then(|_| db.drop_collection("scratch"));
+    }
+    let max_ops: u64 = std::env::var("KILN_CHILD_MAX_OPS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(u64::MAX);
     let stdout = std::io::stdout();
     println!("READY");
     let _ = stdout.lock().flush();
     let mut i = first;
-    loop {
+    while i < first.saturating_add(max_ops) {
         let o = profile.op(seed, i);
         if let Err(e) = apply_op(&coll, &o) {
             eprintln!("op {i} failed: {e}");
@@ -115,5 +151,11 @@ fn write(dir: &str, mode: &str, seed: &str, first: &str, profile: &str) {
         let _ = writeln!(out, "ACK {i}");
         let _ = out.flush();
         i += 1;
+    }
+    // Out of operations (KILN_CHILD_MAX_OPS): let the background finish (seals, builds,
+    // merges) so that their crash points are reached too, then exit.
+    if let Err(e) = coll.compact() {
+        eprintln!("compact failed: {e}");
+        std::process::exit(1);
     }
 }
