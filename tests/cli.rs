@@ -372,7 +372,7 @@ fn verify_reports_good_and_corrupted_directories() {
     imported_db(&db, tmp.path());
     let out = ok(&["verify", s(&db)]);
     assert!(out.contains("ok: no problems found"), "{out}");
-    assert!(out.contains("checked 1 collections"), "{out}");
+    assert!(out.contains("checked 1 collection:"), "{out}");
 
     // A damaged index file is a problem, but a repairable one.
     let idx = corrupt_first(&db, "idx");
@@ -390,7 +390,7 @@ fn verify_reports_good_and_corrupted_directories() {
     let out = kiln(&["verify", s(&db2)]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout}");
-    assert!(stdout.contains("1 problems found"), "{stdout}");
+    assert!(stdout.contains("1 problem found"), "{stdout}");
     assert!(stdout.contains(s(&seg)), "{stdout}");
     assert!(stdout.contains("NOT repairable"), "{stdout}");
     // Commands that load the collection refuse it with one clear line.

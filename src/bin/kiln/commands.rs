@@ -386,13 +386,12 @@ pub fn verify(dir: &Path) -> CliResult {
         .verify()
         .context(|| format!("cannot verify {}", dir.display()))?;
     println!(
-        "checked {} collections: {} segment files, {} growing segments, {} index files, {} \
-         templates; {} read in {}",
-        r.collections,
-        r.segments,
-        r.growing_segments,
-        r.indexes,
-        r.templates,
+        "checked {}: {}, {}, {}, {}; {} read in {}",
+        plural(r.collections, "collection"),
+        plural(r.segments, "segment file"),
+        plural(r.growing_segments, "growing segment"),
+        plural(r.indexes, "index file"),
+        plural(r.templates, "template"),
         table::bytes(r.bytes),
         table::duration(t.elapsed())
     );
@@ -400,21 +399,36 @@ pub fn verify(dir: &Path) -> CliResult {
         println!("ok: no problems found");
         return Ok(ExitCode::SUCCESS);
     }
-    println!("{} problems found:", r.problems.len());
+    println!("{} found:", plural(r.problems.len(), "problem"));
     for p in &r.problems {
+        // Engine reasons often start with the path itself; say it once.
+        let path = p.path.display().to_string();
+        let reason = crate::error::one_line(&p.reason);
+        let reason = reason
+            .strip_prefix(&path)
+            .map(|r| r.trim_start().trim_start_matches("is ").to_string())
+            .unwrap_or(reason);
+        println!("  collection {}: {path}", p.collection);
+        println!("    {reason}");
         println!(
-            "  {}: {}: {} ({})",
-            p.collection,
-            p.path.display(),
-            crate::error::one_line(&p.reason),
+            "    {}",
             if p.repairable {
                 "repairable: a derived file, rebuilt when the collection is next used"
             } else {
-                "NOT repairable: data at risk; restore this file from a backup"
+                "NOT repairable: the data in this file is at risk; restore it from a backup"
             }
         );
     }
     Ok(ExitCode::from(EXIT_VERDICT))
+}
+
+/// `1 thing`, `2 things`.
+pub fn plural(n: usize, what: &str) -> String {
+    format!(
+        "{} {what}{}",
+        table::count_usize(n),
+        if n == 1 { "" } else { "s" }
+    )
 }
 
 /// `kiln compact`.
