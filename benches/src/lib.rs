@@ -4,6 +4,8 @@
 
 use std::time::Instant;
 
+pub mod e2e;
+
 /// Seconds since `start`.
 pub fn secs(start: Instant) -> f64 {
     start.elapsed().as_secs_f64()
