@@ -274,6 +274,33 @@ fn bench_dataset(
     done(&mut r);
     let _ = std::fs::remove_file(&faiss_file);
 
+    // Like for like: raw Faiss at the nlist and sample size of Kiln's last template, when they
+    // differ from the Auto rule's for the whole collection.
+    let kiln_tpl = r.kiln_build.trace.templates.last().and_then(|f| {
+        let n = f.get("nlist")?.parse::<usize>().ok()?;
+        let sample = f.get("sample")?.parse::<usize>().ok()?;
+        Some((n, sample))
+    });
+    if let Some((n, sample)) = kiln_tpl.filter(|&(n, _)| n != nlist) {
+        let plan2 = match plan {
+            IndexPlan::IvfSq8 { .. } => IndexPlan::IvfSq8 { nlist: n },
+            _ => IndexPlan::IvfFlat { nlist: n },
+        };
+        let mut j2 = job(Role::FaissBuild, faiss_file.clone(), "faiss2-build.json");
+        j2.factory = plan2.factory_string();
+        j2.nlist = n;
+        j2.sample_rows = sample;
+        phase("faiss build at Kiln's nlist", &mut r);
+        r.faiss2_build = Some(run_child(&j2, &dir)?);
+        done(&mut r);
+        phase("faiss queries at Kiln's nlist", &mut r);
+        j2.role = Role::FaissQuery;
+        j2.out = dir.join("faiss2-query.json");
+        r.faiss2_query = Some(run_child(&j2, &dir)?);
+        done(&mut r);
+        let _ = std::fs::remove_file(&faiss_file);
+    }
+
     let pool_name = a.pool_dataset.clone().or_else(|| {
         ["100k-384", "100k-128"]
             .into_iter()

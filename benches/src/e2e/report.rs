@@ -20,6 +20,9 @@ pub struct DatasetResult {
     pub kiln_query: KilnQuery,
     pub faiss_build: FaissBuild,
     pub faiss_query: FaissQuery,
+    /// Raw Faiss at the nlist and sample size of Kiln's last template (when they differ).
+    pub faiss2_build: Option<FaissBuild>,
+    pub faiss2_query: Option<FaissQuery>,
     /// (phase, 1-minute load average before, after).
     pub load: Vec<(String, f64, f64)>,
 }
@@ -126,6 +129,7 @@ impl DatasetResult {
             .unwrap_or_default()
     }
 
+    #[allow(clippy::type_complexity)]
     fn best(&self, target: f64) -> (Option<&Point>, Option<&Point>, Option<&Point>) {
         let k = best_at(&self.kiln_query.idle, target)
             .into_iter()
@@ -134,6 +138,12 @@ impl DatasetResult {
         let f = best_at(&self.faiss_query.points, target);
         let i = best_at(&self.kiln_query.ingesting.points, target);
         (k, f, i)
+    }
+
+    fn best_faiss2(&self, target: f64) -> Option<&Point> {
+        self.faiss2_query
+            .as_ref()
+            .and_then(|q| best_at(&q.points, target))
     }
 
     /// Headline ratios: build (vs Faiss build + persist, and vs build only), QPS at the recall
@@ -152,6 +162,25 @@ impl DatasetResult {
                 (Some(k), Some(f)) => ratio(k.qps, f.qps),
                 _ => "—".into(),
             });
+        }
+        // Like for like: Faiss at Kiln's own nlist.
+        match (&self.faiss2_build, self.faiss2_query.as_ref()) {
+            (Some(b2), Some(_)) => {
+                row.push(format!(
+                    "{} (IVF{})",
+                    ratio(kb.indexed_s, b2.total_s),
+                    b2.nlist
+                ));
+                let (k, _, _) = self.best(TARGETS[0]);
+                row.push(match (k, self.best_faiss2(TARGETS[0])) {
+                    (Some(k), Some(f)) => ratio(k.qps, f.qps),
+                    _ => "—".into(),
+                });
+            }
+            _ => {
+                row.push("same nlist".into());
+                row.push("same nlist".into());
+            }
         }
         row.push(ratio(
             self.kiln_query.cold_open_ms,
@@ -263,6 +292,23 @@ impl DatasetResult {
                 ratio(kq.cold_open_ms, fq.cold_open_ms),
             ],
         ];
+        if let (Some(b2), Some(q2)) = (&self.faiss2_build, &self.faiss2_query) {
+            println!(
+                "Raw Faiss at Kiln's own nlist (`{}`, sample {} rows, the last template Kiln trained): \
+                 train + add + write {:.2} s (train {:.2}, add {:.2}, write {:.2}) → Kiln / Faiss {}; \
+                 peak RSS {} MB; file {} MB; cold open {:.1} ms.\n",
+                b2.factory,
+                rate(b2.sample_rows as f64),
+                b2.total_s,
+                b2.train_s,
+                b2.add_s,
+                b2.persist_s,
+                ratio(kb.indexed_s, b2.total_s),
+                mb(b2.peak_rss),
+                mb(b2.file_bytes),
+                q2.cold_open_ms
+            );
+        }
         print_table(&["", "Kiln", "raw Faiss", "Kiln / Faiss"], &rows);
 
         println!(
@@ -287,11 +333,23 @@ impl DatasetResult {
                 None => ["".into(), "".into(), "".into()],
             }
         };
+        let f2pts: Vec<Point> = self
+            .faiss2_query
+            .as_ref()
+            .map(|q| q.points.clone())
+            .unwrap_or_default();
+        let has2 = self.faiss2_query.is_some();
+        let f2cell = |n: Option<usize>| -> String {
+            match n.and_then(|n| find(&f2pts, n)) {
+                Some(p) => format!("{:.3} / {}", p.recall, rate(p.qps)),
+                None => "".into(),
+            }
+        };
         for n in settings {
             let k = cell(find(&kq.idle, n));
             let k1 = find(&kq.qt1, n).map(|p| rate(p.qps)).unwrap_or_default();
             let f = cell(find(&fq.points, n));
-            rows.push(vec![
+            let mut row = vec![
                 format!("nprobe {n}"),
                 k[0].clone(),
                 k[1].clone(),
@@ -300,10 +358,14 @@ impl DatasetResult {
                 f[0].clone(),
                 f[1].clone(),
                 f[2].clone(),
-            ]);
+            ];
+            if has2 {
+                row.push(f2cell(Some(n)));
+            }
+            rows.push(row);
         }
         let k = cell(Some(kq.idle_default.clone()));
-        rows.push(vec![
+        let mut row = vec![
             "Kiln default nprobe".into(),
             k[0].clone(),
             k[1].clone(),
@@ -312,10 +374,14 @@ impl DatasetResult {
             "".into(),
             "".into(),
             "".into(),
-        ]);
+        ];
+        if has2 {
+            row.push("".into());
+        }
+        rows.push(row);
         let k = cell(Some(kq.idle_exact.clone()));
         let f = cell(Some(fq.exact.clone()));
-        rows.push(vec![
+        let mut row = vec![
             "exact (Kiln exact scan; Faiss IndexFlat)".into(),
             k[0].clone(),
             k[1].clone(),
@@ -324,20 +390,59 @@ impl DatasetResult {
             f[0].clone(),
             f[1].clone(),
             f[2].clone(),
-        ]);
-        print_table(
-            &[
-                "setting",
-                "Kiln recall@10",
-                "Kiln QPS",
-                "Kiln p50 / p99",
-                "Kiln QPS, 1 thread",
-                "Faiss recall@10",
-                "Faiss QPS",
-                "Faiss p50 / p99",
-            ],
-            &rows,
+        ];
+        if has2 {
+            row.push("".into());
+        }
+        rows.push(row);
+        let f2_header = format!(
+            "Faiss at Kiln's nlist ({}): recall / QPS",
+            self.faiss2_build
+                .as_ref()
+                .map(|b| b.factory.clone())
+                .unwrap_or_default()
         );
+        let mut header = vec![
+            "setting",
+            "Kiln recall@10",
+            "Kiln QPS",
+            "Kiln p50 / p99",
+            "Kiln QPS, 1 thread",
+            "Faiss recall@10",
+            "Faiss QPS",
+            "Faiss p50 / p99",
+        ];
+        if has2 {
+            header.push(&f2_header);
+        }
+        print_table(&header, &rows);
+        if !kq.breakdown.is_empty() {
+            let total: f64 = kq.breakdown.iter().map(|s| s.us_per_query).sum();
+            let e2e = find(&kq.qt1, kq.breakdown_nprobe.unwrap_or(0))
+                .map(|p| 1e6 / p.qps)
+                .unwrap_or(0.0);
+            let parts: Vec<String> = kq
+                .breakdown
+                .iter()
+                .map(|s| {
+                    format!(
+                        "{} {} rows {:.0} µs",
+                        if s.indexed { "indexed" } else { "exact" },
+                        rate(s.rows as f64),
+                        s.us_per_query
+                    )
+                })
+                .collect();
+            println!(
+                "\nWhere a Kiln query's time goes at nprobe {} (each segment searched alone, one \
+                 thread, mean per query): {}; sum {:.0} µs, against {:.0} µs per query end to end \
+                 with 1 query thread.",
+                kq.breakdown_nprobe.unwrap_or(0),
+                parts.join(", "),
+                total,
+                e2e
+            );
+        }
 
         let ing = &kq.ingesting;
         println!(
@@ -416,11 +521,21 @@ impl DatasetResult {
                 p.map(|p| format!("{} ({}, {:.3})", rate(p.qps), p.setting, p.recall))
                     .unwrap_or_else(|| "not reached".into())
             };
+            let f2 = self.best_faiss2(t);
             rows.push(vec![
                 format!("≥ {t}"),
                 show(k),
                 show(f),
                 match (k, f) {
+                    (Some(k), Some(f)) => ratio(k.qps, f.qps),
+                    _ => "—".into(),
+                },
+                if has2 {
+                    show(f2)
+                } else {
+                    "(same nlist)".into()
+                },
+                match (k, f2) {
                     (Some(k), Some(f)) => ratio(k.qps, f.qps),
                     _ => "—".into(),
                 },
@@ -433,6 +548,8 @@ impl DatasetResult {
                 "Kiln QPS (setting, recall)",
                 "Faiss QPS (setting, recall)",
                 "Kiln / Faiss",
+                "Faiss at Kiln's nlist",
+                "Kiln / that",
                 "Kiln while ingesting",
             ],
             &rows,
