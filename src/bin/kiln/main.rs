@@ -23,7 +23,14 @@ use crate::error::CliError;
 
 /// Command-line tool of the Kiln embedded vector database.
 #[derive(Debug, Parser)]
-#[command(name = "kiln", version, about, max_term_width = 100)]
+#[command(
+    name = "kiln",
+    version,
+    about = "The command-line tool of the Kiln vector database: kiln <command> <dir> [<collection>] ...",
+    after_help = "Exit codes: 0 success; 1 verify found problems or get found no such id; 2 any \
+                  other error (printed as one line: kiln: error: <what>: <cause>).",
+    max_term_width = 100
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -64,6 +71,7 @@ enum Command {
         collection: Option<String>,
     },
     /// Check every segment file, index file and template against its checksum and the catalog.
+    ///
     /// Exit code 0: clean; 1: problems found; 2: the check could not run.
     Verify {
         /// Database directory.
