@@ -203,7 +203,14 @@ impl CollectionInner {
         // The ticket is the job body's first local, so it drops last: the job counts as finished
         // only once it no longer holds the database.
         let ticket = db.job_ticket();
-        db.compaction_pool.spawn(move || {
+        // Seals have their own lane: they are short, they bound the memory held by frozen
+        // segments (writers wait on them under backpressure), and they must not queue behind
+        // index builds and merges that take seconds.
+        let pool = match key {
+            JobKey::Seal(_) => &db.seal_pool,
+            _ => &db.compaction_pool,
+        };
+        pool.spawn(move || {
             let _ticket = ticket;
             let started = Instant::now();
             let result = catch_unwind(AssertUnwindSafe(|| coll.run_job(&db2, &key)))

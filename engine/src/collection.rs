@@ -892,6 +892,7 @@ impl Collection {
                     SegmentData::Sealed(s) => s.reader.info().len,
                 },
                 index: v.index.as_ref().map(|i| i.kind().name().to_string()),
+                index_bytes: v.index.as_ref().map_or(0, |i| i.record.blob.len),
                 busy: bg.busy.contains(&v.id),
             })
             .collect::<Vec<_>>();
@@ -902,6 +903,21 @@ impl Collection {
             rows_pending_indexing: pressure.unindexed_rows,
             pending_merges: pressure.pending_merges,
             jobs_running: bg.running.len(),
+            seals_running: bg
+                .running
+                .iter()
+                .filter(|k| matches!(k, JobKey::Seal(_)))
+                .count(),
+            builds_running: bg
+                .running
+                .iter()
+                .filter(|k| matches!(k, JobKey::Build(_) | JobKey::Retrain))
+                .count(),
+            merges_running: bg
+                .running
+                .iter()
+                .filter(|k| matches!(k, JobKey::Merge(_)))
+                .count(),
             seals_done: bg.counters.seals,
             merges_done: bg.counters.merges,
             indexes_built: bg.counters.indexes_built,

@@ -102,6 +102,8 @@ pub(crate) struct DbInner {
     pub(crate) layout: DbLayout,
     pub(crate) query_pool: rayon::ThreadPool,
     pub(crate) compaction_pool: rayon::ThreadPool,
+    /// One thread that only seals frozen growing segments (see `CollectionInner::spawn`).
+    pub(crate) seal_pool: rayon::ThreadPool,
     pub(crate) events: EventHub,
     stop: AtomicBool,
     pub(crate) jobs: Arc<JobTracker>,
@@ -237,6 +239,18 @@ impl Database {
         let _span = tracing::info_span!("open", path = %root.display()).entered();
         let fs = options.fs.clone();
         let layout = DbLayout::new(root);
+        if !options.create_if_missing {
+            let has_catalog = match fs.list_dir(root) {
+                Ok(entries) => entries.iter().any(|e| e.is_dir && e.name == "catalog"),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
+                Err(e) => return Err(StorageError::io(root, e).into()),
+            };
+            if !has_catalog {
+                return Err(Error::DatabaseNotFound {
+                    path: root.to_path_buf(),
+                });
+            }
+        }
         fs.create_dir_all(root)
             .map_err(|e| StorageError::io(root, e))?;
         let lock_path = layout.lock_path();
@@ -320,12 +334,18 @@ impl Database {
             .start_handler(move |_| kiln_index::set_faiss_threads(faiss_threads))
             .build()
             .map_err(|e| Error::invalid(format!("cannot start the compaction pool: {e}")))?;
+        let seal_pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .thread_name(|_| "kiln-seal".to_string())
+            .build()
+            .map_err(|e| Error::invalid(format!("cannot start the seal thread: {e}")))?;
         let inject = options.inject_job_panics;
         let inner = Arc::new(DbInner {
             options,
             layout,
             query_pool,
             compaction_pool,
+            seal_pool,
             events: EventHub::default(),
             stop: AtomicBool::new(false),
             jobs: Arc::new(JobTracker::default()),

@@ -67,6 +67,12 @@ pub enum Error {
         /// What is wrong.
         reason: String,
     },
+    /// `DbOptions::create_if_missing(false)` and the directory holds no database.
+    #[error("no Kiln database in {}", path.display())]
+    DatabaseNotFound {
+        /// The directory.
+        path: PathBuf,
+    },
     /// Another open database holds the directory.
     #[error("database directory is locked by another open database: {}", path.display())]
     Locked {

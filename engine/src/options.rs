@@ -56,6 +56,7 @@ pub struct DbOptions {
     pub(crate) inject_job_panics: usize,
     pub(crate) index_memory_budget: u64,
     pub(crate) thread_budget: usize,
+    pub(crate) create_if_missing: bool,
 }
 
 impl fmt::Debug for DbOptions {
@@ -67,6 +68,7 @@ impl fmt::Debug for DbOptions {
             .field("backpressure", &self.backpressure)
             .field("index_memory_budget", &self.index_memory_budget)
             .field("thread_budget", &self.thread_budget)
+            .field("create_if_missing", &self.create_if_missing)
             .finish_non_exhaustive()
     }
 }
@@ -83,6 +85,7 @@ impl Default for DbOptions {
             inject_job_panics: 0,
             index_memory_budget: default_index_budget(),
             thread_budget: cores,
+            create_if_missing: true,
         }
     }
 }
@@ -110,6 +113,13 @@ impl DbOptions {
     /// background (at least 1). Default: one per core.
     pub fn compaction_threads(mut self, threads: usize) -> Self {
         self.compaction_threads = threads.max(1);
+        self
+    }
+
+    /// Whether `open_with` creates a new database when the directory holds none (default
+    /// `true`); with `false` it fails with [`Error::DatabaseNotFound`](crate::Error::DatabaseNotFound).
+    pub fn create_if_missing(mut self, create: bool) -> Self {
+        self.create_if_missing = create;
         self
     }
 

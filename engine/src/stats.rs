@@ -28,6 +28,8 @@ pub struct SegmentStats {
     pub bytes: u64,
     /// The index kind, when an index is attached.
     pub index: Option<String>,
+    /// Bytes of the index file, when an index is attached.
+    pub index_bytes: u64,
     /// Whether a background job (seal, build, merge) holds it now.
     pub busy: bool,
 }
@@ -45,8 +47,14 @@ pub struct CollectionStats {
     pub rows_pending_indexing: usize,
     /// Merges the policy wants to run now.
     pub pending_merges: usize,
-    /// Background jobs running now.
+    /// Background jobs running now (or queued on a pool thread).
     pub jobs_running: usize,
+    /// Of which seals.
+    pub seals_running: usize,
+    /// Of which index builds and template trainings.
+    pub builds_running: usize,
+    /// Of which merges.
+    pub merges_running: usize,
     /// Seals done since open.
     pub seals_done: u64,
     /// Merges done since open.

@@ -278,3 +278,37 @@ fn dropped_collection_handles_fail_cleanly() {
     assert_eq!(c2.len(), 0);
     assert_eq!(c2.get(1).expect("get"), None);
 }
+
+#[test]
+fn open_without_create_if_missing() {
+    let dir = TempDir::new("nodb");
+    let missing = dir.path().join("absent");
+    let opts = || kiln::DbOptions::new().create_if_missing(false);
+    // No directory at all, then an empty directory: both say there is no database and create
+    // nothing.
+    assert!(matches!(
+        Database::open_with(&missing, opts()),
+        Err(Error::DatabaseNotFound { .. })
+    ));
+    assert!(
+        !missing.exists(),
+        "a failed open must not create the directory"
+    );
+    std::fs::create_dir_all(&missing).expect("mkdir");
+    assert!(matches!(
+        Database::open_with(&missing, opts()),
+        Err(Error::DatabaseNotFound { .. })
+    ));
+    assert_eq!(
+        std::fs::read_dir(&missing).expect("read_dir").count(),
+        0,
+        "a failed open must leave the directory empty"
+    );
+    // Once created, the same options open it.
+    let db = Database::open(&missing).expect("create");
+    db.create_collection("c", CollectionConfig::new(2, Metric::L2))
+        .expect("collection");
+    drop(db);
+    let db = Database::open_with(&missing, opts()).expect("open existing");
+    assert_eq!(db.list_collections().expect("list"), vec!["c".to_string()]);
+}

@@ -105,6 +105,25 @@ fn segments_get_ivf_indexes_and_approximate_search_meets_recall() {
         .all(|s| s.index.as_deref() != Some("hnsw")));
     assert_eq!(stats.rows_pending_indexing, 0);
     assert_eq!(
+        (
+            stats.jobs_running,
+            stats.seals_running,
+            stats.builds_running,
+            stats.merges_running
+        ),
+        (0, 0, 0, 0),
+        "idle after wait_for_indexing"
+    );
+    for s in stats.segments.iter().filter(|s| s.index.is_some()) {
+        // An IVF-Flat index holds at least every row's full vector.
+        assert!(
+            s.index_bytes >= (s.rows * DIM * 4) as u64,
+            "index bytes {} for {} rows",
+            s.index_bytes,
+            s.rows
+        );
+    }
+    assert_eq!(
         files_with_ext(dir.path(), "tpl").len(),
         1,
         "one shared template"

@@ -288,7 +288,14 @@ fn state_name(s: SegmentState) -> &'static str {
 /// The per-segment table.
 pub fn segment_table(stats: &CollectionStats) -> Table {
     let mut t = Table::new(&[
-        "segment", "state", "rows", "deleted", "index", "size", "busy",
+        "segment",
+        "state",
+        "rows",
+        "deleted",
+        "index",
+        "size",
+        "index size",
+        "busy",
     ])
     .text_column(0);
     for s in &stats.segments {
@@ -299,6 +306,11 @@ pub fn segment_table(stats: &CollectionStats) -> Table {
             table::count_usize(s.deleted),
             s.index.clone().unwrap_or_else(|| "-".into()),
             table::bytes(s.bytes),
+            if s.index.is_some() {
+                table::bytes(s.index_bytes)
+            } else {
+                "-".into()
+            },
             if s.busy { "yes".into() } else { String::new() },
         ]);
     }
@@ -310,7 +322,8 @@ pub fn background_lines(s: &CollectionStats) -> String {
     format!(
         "since open: {} seals, {} index builds, {} indexes merged, {} merges, {} failed jobs; \
          writes stalled {}, throttled {}\n\
-         pending:    {} rows to seal, {} rows to index, {} merges due, {} jobs running",
+         pending:    {} rows to seal, {} rows to index, {} merges due, {} jobs running \
+         ({} seals, {} builds, {} merges)",
         s.seals_done,
         s.indexes_built,
         s.indexes_merged,
@@ -322,6 +335,9 @@ pub fn background_lines(s: &CollectionStats) -> String {
         table::count_usize(s.rows_pending_indexing),
         s.pending_merges,
         s.jobs_running,
+        s.seals_running,
+        s.builds_running,
+        s.merges_running,
     )
 }
 
