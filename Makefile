@@ -12,7 +12,7 @@ export OMP_WAIT_POLICY ?= PASSIVE
 # Faiss' build is the long pole; use every core for it.
 export CMAKE_BUILD_PARALLEL_LEVEL ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: demo test setup build lint bench fmt clean-demo
+.PHONY: demo test setup build lint bench bench-ingest bench-index long-campaign fmt clean-demo
 
 setup:
 	@./scripts/setup.sh
@@ -32,5 +32,19 @@ lint: setup
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
+# The end-to-end benchmark, Kiln against raw Faiss (README "Performance"); BENCH_ARGS=--quick
+# for the dev set and 100k-128 only.
 bench: setup
+	$(CARGO) run --release -p kiln-benches --bin e2e -- $(BENCH_ARGS)
+
+# The write path against raw RocksDB.
+bench-ingest: setup
 	$(CARGO) run --release -p kiln-benches --bin ingest_bench -- $(BENCH_ARGS)
+
+# kiln-index against the raw faiss crate: build, merge, search, load.
+bench-index: setup
+	$(CARGO) run --release -p kiln-benches --bin index_bench -- $(BENCH_ARGS)
+
+# The long tier of the reliability suite (README "Reliability"); hours.
+long-campaign: setup
+	./scripts/long-campaign.sh
