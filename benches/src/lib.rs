@@ -42,6 +42,11 @@ pub fn print_table(header: &[&str], rows: &[Vec<String>]) {
         header.iter().map(|_| "---").collect::<Vec<_>>().join("|")
     );
     for r in rows {
+        assert_eq!(
+            r.len(),
+            header.len(),
+            "table row {r:?} does not match its header {header:?}"
+        );
         println!("| {} |", r.join(" | "));
     }
 }

@@ -287,7 +287,7 @@ impl CollectionInner {
         if v.index.is_some() {
             return Ok(());
         }
-        let Some(plan) = segment_plan(db, &self.config, v.rows) else {
+        let Some(plan) = self.plan_for(db, v.rows) else {
             return Ok(());
         };
         let _span = tracing::info_span!("build", collection = %self.name, segment = %id, kind = plan.kind().name(), rows = v.rows).entered();
@@ -369,7 +369,7 @@ impl CollectionInner {
         merged: &SealedSegment,
     ) -> Option<(Arc<AttachedIndex>, IndexRecord)> {
         let rows = merged.reader.rows();
-        let plan = segment_plan(db, &self.config, rows)?;
+        let plan = self.plan_for(db, rows)?;
         let attempt = || -> Result<(SegmentIndex, IndexRecord, std::path::PathBuf)> {
             if plan.kind().is_ivf() {
                 let parts: Option<Vec<_>> = inputs

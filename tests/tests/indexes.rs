@@ -98,7 +98,17 @@ fn segments_get_ivf_indexes_and_approximate_search_meets_recall() {
     c.flush().expect("flush");
     c.wait_for_indexing().expect("wait");
     let stats = c.stats();
-    assert_eq!(indexed_segments(&c), 3, "{:?}", stats.segments);
+    // Three full segments, and the 4,000-row tail too: under the Auto rule's 10,000-row floor,
+    // but once the collection has a template it is indexed on it (≥ 2 rows per list).
+    assert_eq!(indexed_segments(&c), 4, "{:?}", stats.segments);
+    assert!(
+        stats
+            .segments
+            .iter()
+            .any(|s| s.rows == 4_000 && s.index.as_deref() == Some("ivf-flat")),
+        "{:?}",
+        stats.segments
+    );
     assert!(stats
         .segments
         .iter()
@@ -543,4 +553,34 @@ fn a_grown_collection_gets_a_new_template_generation_in_the_background() {
         sealed.len()
     );
     assert!(recall >= 0.95, "recall {recall}");
+}
+
+#[test]
+fn small_segments_stay_exact_until_the_collection_has_a_template() {
+    let (mut rng, _) = seeded_rng("small_exact", 5);
+    let data = clustered_vectors(&mut rng, 5_000, DIM, 50, 0.08);
+    let dir = TempDir::new("small-exact");
+    let db = Database::open_with(
+        dir.path(),
+        DbOptions::new().durability(Durability::Buffered),
+    )
+    .expect("open");
+    let c = db
+        .create_collection(
+            "v",
+            CollectionConfig::new(DIM, Metric::L2).segment_rows(12_000),
+        )
+        .expect("create");
+    let model = load(&c, &data, 0);
+    c.flush().expect("flush");
+    c.wait_for_indexing().expect("wait");
+    // 5,000 rows: under the Auto floor and no template to build on, so no training just for it.
+    assert_eq!(indexed_segments(&c), 0, "{:?}", c.stats().segments);
+    assert!(files_with_ext(dir.path(), "tpl").is_empty());
+    let q = &data[..DIM];
+    assert_same_hits(
+        "small exact",
+        &c.search(q, &SearchOptions::new(10)).expect("search"),
+        &model.search(q, 10),
+    );
 }

@@ -259,8 +259,17 @@ fn run(metric: Metric, segment_rows: u32, ops: Vec<Op>) {
     }
 }
 
+/// `PROPTEST_CASES` when set, else `default`.
+fn cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(default)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 500, max_shrink_iters: 2000, ..ProptestConfig::default() })]
+    // An explicit `cases` would override proptest's own PROPTEST_CASES handling: read it here.
+    #![proptest_config(ProptestConfig { cases: cases(500), max_shrink_iters: 2000, ..ProptestConfig::default() })]
 
     #[test]
     fn random_sequences_match_the_model(

@@ -58,7 +58,8 @@ fn verify_reports_damage_by_file_and_kind() {
                 report.indexes,
                 report.templates
             ),
-            (1, 3, 2, 1),
+            // Two full segments and the 1,000-row tail, indexed on the shared template.
+            (1, 3, 3, 1),
             "{report:?}"
         );
         assert_eq!(report.growing_segments, 1);
