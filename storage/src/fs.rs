@@ -18,6 +18,9 @@ use crate::error::{Error, Result};
 pub trait WritableFile: Send {
     /// Append `buf`.
     fn write_all(&mut self, buf: &[u8]) -> io::Result<()>;
+    /// Hand every buffered byte to the operating system. Its errors are write errors (a full
+    /// disk shows up here as ENOSPC), unlike those of [`WritableFile::sync_all`].
+    fn flush(&mut self) -> io::Result<()>;
     /// Flush buffers and fsync the file's data and metadata.
     fn sync_all(&mut self) -> io::Result<()>;
 }
@@ -147,6 +150,9 @@ impl WritableFile for OsFile {
     fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
         self.inner.write_all(buf)
     }
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
     fn sync_all(&mut self) -> io::Result<()> {
         self.inner.flush()?;
         self.inner.get_ref().sync_all()
@@ -273,6 +279,9 @@ fn publish_inner(
 ) -> Result<()> {
     let mut file = fs.create(tmp).map_err(|e| Error::io(tmp, e))?;
     write(file.as_mut()).map_err(|e| Error::io(tmp, e))?;
+    // Flush before the fsync: the last buffered bytes can hit a full disk, and that is a write
+    // error (DiskFull, retried later), not a failed fsync (fatal, never retried).
+    file.flush().map_err(|e| Error::io(tmp, e))?;
     fail::fail_point!("publish::before_sync");
     file.sync_all().map_err(|e| Error::sync(tmp, e))?;
     drop(file);
@@ -295,6 +304,72 @@ mod tests {
         assert_eq!(buf.as_bytes(), &bytes[..]);
         assert_eq!(buf.as_bytes().as_ptr() as usize % 64, 0);
         assert!(AlignedBuf::from_bytes(&[]).is_empty());
+    }
+
+    /// `OsFs` whose files fail to flush with ENOSPC.
+    #[derive(Debug)]
+    struct FullOnFlush;
+
+    struct FullFile;
+
+    impl WritableFile for FullFile {
+        fn write_all(&mut self, _: &[u8]) -> io::Result<()> {
+            Ok(())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Err(io::Error::from_raw_os_error(28))
+        }
+        fn sync_all(&mut self) -> io::Result<()> {
+            self.flush()
+        }
+    }
+
+    impl FileSystem for FullOnFlush {
+        fn create_dir_all(&self, path: &Path) -> io::Result<()> {
+            OsFs.create_dir_all(path)
+        }
+        fn create(&self, path: &Path) -> io::Result<Box<dyn WritableFile>> {
+            OsFs.create(path)
+                .map(|_| Box::new(FullFile) as Box<dyn WritableFile>)
+        }
+        fn map(&self, path: &Path) -> io::Result<FileBytes> {
+            OsFs.map(path)
+        }
+        fn file_len(&self, path: &Path) -> io::Result<u64> {
+            OsFs.file_len(path)
+        }
+        fn rename(&self, from: &Path, to: &Path) -> io::Result<()> {
+            OsFs.rename(from, to)
+        }
+        fn remove_file(&self, path: &Path) -> io::Result<()> {
+            OsFs.remove_file(path)
+        }
+        fn remove_dir_all(&self, path: &Path) -> io::Result<()> {
+            OsFs.remove_dir_all(path)
+        }
+        fn sync_dir(&self, path: &Path) -> io::Result<()> {
+            OsFs.sync_dir(path)
+        }
+        fn list_dir(&self, path: &Path) -> io::Result<Vec<DirEntry>> {
+            OsFs.list_dir(path)
+        }
+        fn try_lock(&self, path: &Path) -> io::Result<Option<Box<dyn FileLock>>> {
+            OsFs.try_lock(path)
+        }
+    }
+
+    /// Regression (found by `disk_full.rs` on a real tmpfs): the last buffered bytes of a file
+    /// meeting a full disk inside `sync_all` were reported as a failed fsync, which poisons the
+    /// database, instead of a write error that the engine reports as `DiskFull` and retries.
+    #[test]
+    fn a_full_disk_at_the_final_flush_is_a_write_error_not_a_failed_fsync() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let err = publish(&FullOnFlush, dir.path(), "a.bin", |f| f.write_all(b"x"))
+            .expect_err("the flush fails");
+        assert!(!err.is_poisoning(), "{err}");
+        assert!(matches!(err, Error::DiskFull { .. }), "{err}");
+        assert!(!dir.path().join("a.bin.tmp").exists(), "temp file removed");
+        assert!(!dir.path().join("a.bin").exists());
     }
 
     #[test]

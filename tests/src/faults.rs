@@ -113,6 +113,11 @@ impl WritableFile for FaultyFile {
         self.inner.write_all(buf)
     }
 
+    fn flush(&mut self) -> io::Result<()> {
+        self.fs.tick("flush", &self.path)?;
+        self.inner.flush()
+    }
+
     fn sync_all(&mut self) -> io::Result<()> {
         self.fs.tick("fsync", &self.path)?;
         self.inner.sync_all()
@@ -309,6 +314,11 @@ impl WritableFile for CrashFile {
             }
         }
         Ok(())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.fs.tick()?;
+        self.inner.flush()
     }
 
     fn sync_all(&mut self) -> io::Result<()> {
