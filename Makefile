@@ -24,7 +24,7 @@ demo: setup
 	$(CARGO) run --bin kiln -- demo $(DEMO_ARGS)
 
 test: setup
-	$(CARGO) test --workspace --all-targets
+	$(CARGO) test --workspace --all-targets --no-fail-fast
 	$(CARGO) test --workspace --doc
 	$(CARGO) test -p kiln-tests --features failpoints --test failpoints
 
