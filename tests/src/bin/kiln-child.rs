@@ -112,9 +112,12 @@ fn write(dir: &str, mode: &str, seed: &str, first: &str, profile: &str) {
             std::process::exit(1);
         }
     };
-    // Report background events so the parent can aim its kill at a merge in progress.
+    // Report background events so the parent can aim its kill at a merge in progress. The
+    // printer starts only after READY: a seal of a segment frozen before the last crash can
+    // finish before this point, and its event line must not come before READY (found by the
+    // long T1 campaign at cycle 9,253). Events meanwhile wait in the subscription's channel.
     let events = db.events();
-    std::thread::spawn(move || {
+    let print_events = move || {
         for e in events {
             let line = match e {
                 kiln::Event::MergeFinished { .. } => "EVENT merge",
@@ -126,7 +129,7 @@ fn write(dir: &str, mode: &str, seed: &str, first: &str, profile: &str) {
             let _ = writeln!(out, "{line}");
             let _ = out.flush();
         }
-    });
+    };
     if profile == Profile::Failpoints {
         // Reach the drop recipe's failpoint too.
         let _ = db
@@ -140,6 +143,7 @@ fn write(dir: &str, mode: &str, seed: &str, first: &str, profile: &str) {
     let stdout = std::io::stdout();
     println!("READY");
     let _ = stdout.lock().flush();
+    std::thread::spawn(print_events);
     let mut i = first;
     while i < first.saturating_add(max_ops) {
         let o = profile.op(seed, i);
