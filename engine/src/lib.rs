@@ -25,8 +25,8 @@ pub use events::Event;
 pub use kiln_index::{normalized, Hit, IndexSpec, Metric};
 pub use merge_policy::{MergeCandidate, MergeInput, MergePolicy, MergeReason};
 pub use options::{
-    Backpressure, CollectionConfig, DbOptions, Durability, SearchOptions, DEFAULT_SEGMENT_BYTES,
-    MAX_DIMENSION, MAX_SEGMENT_ROWS,
+    default_index_budget, Backpressure, CollectionConfig, DbOptions, Durability, SearchOptions,
+    DEFAULT_SEGMENT_BYTES, MAX_DIMENSION, MAX_SEGMENT_ROWS,
 };
 pub use snapshot::{SealedSegment, SegmentData, SegmentView, Snapshot};
 pub use stats::{CollectionStats, SegmentState, SegmentStats};

@@ -164,8 +164,9 @@ impl DbOptions {
     }
 }
 
-/// Half of the machine's memory (from `/proc/meminfo`), or 4 GiB where that is unknown.
-fn default_index_budget() -> u64 {
+/// The default of [`DbOptions::index_memory_budget`]: half of the machine's memory (from
+/// `/proc/meminfo`), or 4 GiB where that is unknown.
+pub fn default_index_budget() -> u64 {
     std::fs::read_to_string("/proc/meminfo")
         .ok()
         .and_then(|s| {

@@ -311,20 +311,33 @@ pub mod crash {
 
     /// Operation `i` of the failpoints profile.
     pub fn op_failpoints(seed: u64, i: u64) -> Op {
-        let mut rng = ChaCha8Rng::seed_from_u64(seed ^ i.wrapping_mul(0xA076_1D64_78BD_642F));
-        let space = Profile::Failpoints.id_space();
-        match rng.gen_range(0..100) {
-            0..=69 => {
-                let mut ids: Vec<u64> = (0..150).map(|_| rng.gen_range(0..space)).collect();
-                ids.sort_unstable();
-                ids.dedup();
-                let flat = (0..ids.len() * DIM)
-                    .map(|_| rng.gen_range(-8i32..=8) as f32)
-                    .collect();
-                Op::UpsertBatch(ids, flat)
-            }
-            70..=89 => Op::DeleteBatch((0..10).map(|_| rng.gen_range(0..space)).collect()),
-            _ => Op::Flush,
+        let rng = ChaCha8Rng::seed_from_u64(seed ^ i.wrapping_mul(0xA076_1D64_78BD_642F));
+        batch_op(rng, Profile::Failpoints.id_space(), 150, 70, 90, 10)
+    }
+
+    /// Out of 100: below `upserts` an upsert batch of up to `batch` ids, below `deletes` a
+    /// delete batch of `delete_n` ids, else a flush; ids drawn from `0..space`.
+    fn batch_op(
+        mut rng: ChaCha8Rng,
+        space: u64,
+        batch: usize,
+        upserts: i32,
+        deletes: i32,
+        delete_n: usize,
+    ) -> Op {
+        let roll = rng.gen_range(0..100i32);
+        if roll < upserts {
+            let mut ids: Vec<u64> = (0..batch).map(|_| rng.gen_range(0..space)).collect();
+            ids.sort_unstable();
+            ids.dedup();
+            let flat = (0..ids.len() * DIM)
+                .map(|_| rng.gen_range(-8i32..=8) as f32)
+                .collect();
+            Op::UpsertBatch(ids, flat)
+        } else if roll < deletes {
+            Op::DeleteBatch((0..delete_n).map(|_| rng.gen_range(0..space)).collect())
+        } else {
+            Op::Flush
         }
     }
 
@@ -371,21 +384,8 @@ pub mod crash {
 
     /// Operation `i` of the indexed profile: mostly batches of 1,000 upserts.
     pub fn op_indexed(seed: u64, i: u64) -> Op {
-        let mut rng = ChaCha8Rng::seed_from_u64(seed ^ i.wrapping_mul(0xD1B5_4A32_D192_ED03));
-        let space = Profile::Indexed.id_space();
-        match rng.gen_range(0..100) {
-            0..=79 => {
-                let mut ids: Vec<u64> = (0..1000).map(|_| rng.gen_range(0..space)).collect();
-                ids.sort_unstable();
-                ids.dedup();
-                let flat = (0..ids.len() * DIM)
-                    .map(|_| rng.gen_range(-8i32..=8) as f32)
-                    .collect();
-                Op::UpsertBatch(ids, flat)
-            }
-            80..=96 => Op::DeleteBatch((0..20).map(|_| rng.gen_range(0..space)).collect()),
-            _ => Op::Flush,
-        }
+        let rng = ChaCha8Rng::seed_from_u64(seed ^ i.wrapping_mul(0xD1B5_4A32_D192_ED03));
+        batch_op(rng, Profile::Indexed.id_space(), 1000, 80, 97, 20)
     }
 
     #[derive(Debug, Clone)]

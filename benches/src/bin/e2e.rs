@@ -158,27 +158,20 @@ fn child(job_path: &Path) -> Res<()> {
     Ok(())
 }
 
-/// Half of the machine's memory: Kiln's default index memory budget.
-fn default_budget() -> u64 {
-    std::fs::read_to_string("/proc/meminfo")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("MemTotal:"))
-                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-        })
-        .map_or(4 << 30, |kb| kb * 1024 / 2)
-}
-
 /// The single Faiss index equivalent to Kiln's final segments: the kind Kiln's largest indexed
 /// segment has, with the nlist Kiln's Auto rule gives for the whole collection.
 fn faiss_plan(ds: &Dataset, kiln_kind: Option<&str>) -> IndexPlan {
     let rows = ds.meta.rows;
     let nlist = auto_nlist(rows);
-    let auto = plan_index(&IndexSpec::Auto, rows, ds.meta.dim, default_budget())
-        .ok()
-        .flatten()
-        .unwrap_or(IndexPlan::IvfFlat { nlist });
+    let auto = plan_index(
+        &IndexSpec::Auto,
+        rows,
+        ds.meta.dim,
+        kiln::default_index_budget(),
+    )
+    .ok()
+    .flatten()
+    .unwrap_or(IndexPlan::IvfFlat { nlist });
     let plan = match kiln_kind {
         Some("ivf-flat") => IndexPlan::IvfFlat { nlist },
         Some("ivf-sq8") => IndexPlan::IvfSq8 { nlist },

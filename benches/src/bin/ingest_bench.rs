@@ -58,21 +58,6 @@ fn args() -> Args {
     a
 }
 
-/// Bytes this process has caused to be written to storage so far (`/proc/self/io`, counted at
-/// page-dirtying time), 0 if unavailable. RocksDB's background flushes run on threads of this
-/// process, so they count.
-fn io_write_bytes() -> u64 {
-    std::fs::read_to_string("/proc/self/io")
-        .ok()
-        .and_then(|s| {
-            s.lines().find_map(|l| {
-                l.strip_prefix("write_bytes:")
-                    .and_then(|v| v.trim().parse().ok())
-            })
-        })
-        .unwrap_or(0)
-}
-
 /// Kiln inserting `n` rows in batches of `batch`: rows/s, and bytes written to storage from the
 /// first insert to a closed database.
 fn kiln_ingest(
@@ -91,7 +76,7 @@ fn kiln_ingest(
         CollectionConfig::new(DIM, Metric::L2).index(IndexSpec::Flat),
     )?;
     let ids: Vec<u64> = (0..n as u64).collect();
-    let written_before = io_write_bytes();
+    let written_before = kiln_benches::e2e::sys::write_bytes();
     let start = Instant::now();
     for (chunk_ids, chunk) in ids.chunks(batch).zip(data.chunks(batch * DIM)) {
         if batch == 1 {
@@ -107,7 +92,7 @@ fn kiln_ingest(
     drop(db);
     Ok((
         n as f64 / t,
-        io_write_bytes().saturating_sub(written_before),
+        kiln_benches::e2e::sys::write_bytes().saturating_sub(written_before),
     ))
 }
 
