@@ -44,13 +44,14 @@ if [ "${FUZZ_SECONDS:-3600}" = 0 ]; then
 elif cargo +nightly fuzz --version >/dev/null 2>&1; then
     # Most targets write each input to a scratch file and map it; on a disk that is I/O-bound
     # (~7k inputs/s for segment files), on tmpfs CPU-bound (~45k/s). Same decoders either way.
+    scratch="${FUZZ_TMPDIR:-${TMPDIR:-/tmp}}"
     if [ -z "${FUZZ_TMPDIR:-}" ] && [ -d /dev/shm ] && [ -w /dev/shm ]; then
-        FUZZ_TMPDIR=/dev/shm
+        scratch=/dev/shm
     fi
-    echo "== fuzz scratch files under ${FUZZ_TMPDIR:-${TMPDIR:-/tmp}}"
+    echo "== fuzz scratch files under $scratch"
     for target in $(cd fuzz && cargo +nightly fuzz list); do
         echo "== cargo +nightly fuzz run $target -- -max_total_time=${FUZZ_SECONDS:-3600}"
-        (cd fuzz && TMPDIR="${FUZZ_TMPDIR:-${TMPDIR:-/tmp}}" cargo +nightly fuzz run --sanitizer none -O "$target" -- \
+        (cd fuzz && TMPDIR="$scratch" cargo +nightly fuzz run --sanitizer none -O "$target" -- \
             -max_total_time="${FUZZ_SECONDS:-3600}" -print_final_stats=1)
     done
 else
