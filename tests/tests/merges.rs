@@ -69,6 +69,9 @@ fn results_identical_before_and_after_merges_and_reopen() {
     let db = Database::open(dir.path()).expect("reopen");
     let old = db.collection("m").expect("collection");
     let c = db.create_collection("merging", config).expect("create");
+    // Subscribe before the inserts: seals and merges start while they run, and may all have
+    // finished by the time the last insert returns.
+    let events = db.events();
     let live: Vec<u64> = model.rows.keys().copied().collect();
     for chunk in live.chunks(37) {
         let flat: Vec<f32> = chunk
@@ -77,7 +80,6 @@ fn results_identical_before_and_after_merges_and_reopen() {
             .collect();
         c.insert_batch(chunk, &flat).expect("insert");
     }
-    let events = db.events();
     c.flush().expect("flush");
     c.wait_for_indexing().expect("wait");
     let stats = c.stats();

@@ -45,8 +45,15 @@ fn verify_reports_damage_by_file_and_kind() {
             .expect("create");
         let data = clustered_vectors(&mut rng, 25_000, 16, 50, 0.1);
         let ids: Vec<u64> = (0..25_000).collect();
-        for (ci, cv) in ids.chunks(5000).zip(data.chunks(5000 * 16)) {
+        // The template is trained on the rows sealed when the first build starts, and its
+        // nlist decides whether the 1,000-row tail is big enough to index (≥ 2 rows per list).
+        // Compacting after the first full segment fixes that sample at 12,000 rows (nlist 307)
+        // instead of leaving it to how far the second seal got.
+        for (ci, cv) in ids.chunks(4000).zip(data.chunks(4000 * 16)) {
             c.insert_batch(ci, cv).expect("insert");
+            if ci[0] == 8000 {
+                c.compact().expect("compact the first segment");
+            }
         }
         c.compact().expect("compact");
         let report = db.verify().expect("verify");

@@ -32,11 +32,15 @@ fn main() {
     }
 }
 
+/// Try to open `dir` once; print `OPENED`, `LOCKED <µs the open took>` or `ERROR <e>`.
 fn open(dir: &str) {
-    match Database::open(dir) {
+    let start = std::time::Instant::now();
+    let r = Database::open(dir);
+    let took = start.elapsed().as_micros();
+    match r {
         Ok(_) => println!("OPENED"),
         Err(Error::Locked { .. }) => {
-            println!("LOCKED");
+            println!("LOCKED {took}");
             std::process::exit(3);
         }
         Err(e) => {
