@@ -12,12 +12,52 @@ use kiln::storage::SegmentId;
 use kiln::{CollectionConfig, Database, DbOptions, Durability, Metric, SearchOptions};
 use kiln_index::{ExpectedIndex, IvfTemplate, SegmentIndex};
 
-/// A scratch directory per thread, reused across calls.
+/// This process's scratch root, `$TMPDIR/kiln-fuzz-<pid>-XXXXXX`. libFuzzer leaves by `exit`,
+/// and a test binary does not drop its statics either, so nothing here can remove its own root
+/// when the process ends; instead the first call removes the roots of processes that are gone
+/// (where `/proc` tells), so at most the last run's root is left behind.
+fn process_root() -> &'static Path {
+    static ROOT: OnceLock<PathBuf> = OnceLock::new();
+    ROOT.get_or_init(|| {
+        sweep_dead_roots(&std::env::temp_dir());
+        tempfile::Builder::new()
+            .prefix(&format!("kiln-fuzz-{}-", std::process::id()))
+            .tempdir()
+            .map(tempfile::TempDir::keep)
+            .unwrap_or_else(|e| panic!("cannot create a scratch directory: {e}"))
+    })
+}
+
+/// Remove `kiln-fuzz-<pid>-*` directories under `tmp` whose process no longer runs.
+fn sweep_dead_roots(tmp: &Path) {
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(tmp) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix("kiln-fuzz-"))
+            .and_then(|rest| rest.split_once('-'))
+            .and_then(|(pid, _)| pid.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+/// A scratch directory per thread under the process root, reused across calls.
 fn scratch() -> PathBuf {
     thread_local! {
         static DIR: tempfile::TempDir = tempfile::Builder::new()
-            .prefix("kiln-fuzz-")
-            .tempdir()
+            .prefix("thread-")
+            .tempdir_in(process_root())
             .unwrap_or_else(|e| panic!("cannot create a scratch directory: {e}"));
     }
     DIR.with(|d| d.path().to_path_buf())
@@ -120,8 +160,8 @@ fn pristine() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
         let dir = tempfile::Builder::new()
-            .prefix("kiln-fuzz-pristine-")
-            .tempdir()
+            .prefix("pristine-")
+            .tempdir_in(process_root())
             .map(tempfile::TempDir::keep)
             .unwrap_or_else(|e| panic!("scratch: {e}"));
         let db = Database::open_with(&dir, DbOptions::new().durability(Durability::Buffered))
@@ -207,4 +247,31 @@ pub fn damaged_directory(bytes: &[u8]) -> bool {
     let _ = c.len();
     let _ = c.get(500);
     c.search(&[1.0; 8], &SearchOptions::new(5)).is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sweep_removes_only_roots_of_processes_that_are_gone() {
+        if !Path::new("/proc/self").exists() {
+            eprintln!("skipped: no /proc to tell which processes run");
+            return;
+        }
+        let tmp = tempfile::tempdir().expect("tempdir");
+        // Above Linux's largest pid_max (2^22), so no process has it.
+        let dead = tmp.path().join("kiln-fuzz-4194400-abc");
+        let alive = tmp
+            .path()
+            .join(format!("kiln-fuzz-{}-def", std::process::id()));
+        let other = tmp.path().join("kiln-fuzz-pristine-ghi");
+        for d in [&dead, &alive, &other] {
+            std::fs::create_dir_all(d.join("db")).expect("mkdir");
+        }
+        sweep_dead_roots(tmp.path());
+        assert!(!dead.exists());
+        assert!(alive.exists());
+        assert!(other.exists(), "names without a pid are not ours to judge");
+    }
 }
