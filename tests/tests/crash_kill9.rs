@@ -28,14 +28,19 @@ fn run(mode: &str, profile: Profile, default_cycles: usize, default_seed: u64) {
     let name = format!("crash_kill9 {mode} {}", profile.name());
     let (mut rng, seed) = seeded_rng(&name, default_seed);
     let dir = TempDir::new(&format!("kill9-{mode}-{}", profile.name()));
-    let aim_at = match profile {
-        Profile::Small => "EVENT merge",
-        Profile::Indexed | Profile::Failpoints => "EVENT seal",
+    // What the aimed cycles wait for before the kill. Indexed alternates: just after a seal (the
+    // index build of that segment is then in flight) and just after a finished build (its merge
+    // or the next build is), so that builds both die mid-way and complete, however slow the
+    // machine.
+    let aims: &[&str] = match profile {
+        Profile::Small => &["EVENT merge"],
+        Profile::Indexed => &["EVENT seal", "EVENT index"],
+        Profile::Failpoints => &["EVENT seal"],
     };
     let mut model = Model::new(Metric::L2, DIM);
     let mut next_op: u64 = 0;
     let mut total_acked = 0u64;
-    let mut merges_seen = 0u64;
+    let mut aimed_kills = vec![0u64; aims.len()];
     let mut builds_seen = 0u64;
     let cycles = cycles(default_cycles);
     let started = Instant::now();
@@ -78,14 +83,18 @@ fn run(mode: &str, profile: Profile, default_cycles: usize, default_seed: u64) {
                 "cycle {cycle}: child did not start (seed {seed})"
             );
             if cycle % 3 == 0 {
-                let until = std::time::Instant::now() + Duration::from_secs(5);
+                let aim = (cycle / 3) % aims.len();
+                // A build trains a template first on a 10,000-row segment: give it time on a
+                // loaded machine.
+                let patience = if aims[aim] == "EVENT index" { 60 } else { 5 };
+                let until = std::time::Instant::now() + Duration::from_secs(patience);
                 while std::time::Instant::now() < until {
                     match rx.recv_timeout(Duration::from_millis(50)) {
                         Ok(line) => {
-                            let merged = line == aim_at;
+                            let hit = line == aims[aim];
                             early.push(line);
-                            if merged {
-                                merges_seen += 1;
+                            if hit {
+                                aimed_kills[aim] += 1;
                                 break;
                             }
                         }
@@ -155,9 +164,15 @@ fn run(mode: &str, profile: Profile, default_cycles: usize, default_seed: u64) {
         }
         drop(db);
     }
+    let aimed: Vec<String> = aims
+        .iter()
+        .zip(&aimed_kills)
+        .map(|(aim, n)| format!("{n} kills aimed just after `{aim}`"))
+        .collect();
     eprintln!(
-        "{name}: {cycles} cycles, {total_acked} acknowledged ops, 0 lost, \
-         {merges_seen} kills aimed just after `{aim_at}`, {builds_seen} index builds finished, {:.1}s",
+        "{name}: {cycles} cycles, {total_acked} acknowledged ops, 0 lost, {}, \
+         {builds_seen} index builds finished, {:.1}s",
+        aimed.join(", "),
         started.elapsed().as_secs_f64()
     );
     if profile == Profile::Indexed {
