@@ -31,11 +31,12 @@ fn run(mode: &str, profile: Profile, default_cycles: usize, default_seed: u64) {
     // What the aimed cycles wait for before the kill. Indexed alternates: just after a seal (the
     // index build of that segment is then in flight) and just after a finished build (its merge
     // or the next build is), so that builds both die mid-way and complete, however slow the
-    // machine.
-    let aims: &[&str] = match profile {
-        Profile::Small => &["EVENT merge"],
-        Profile::Indexed => &["EVENT seal", "EVENT index"],
-        Profile::Failpoints => &["EVENT seal"],
+    // machine. Each aim comes with how many seconds to wait for it: a build trains a template
+    // first on a 10,000-row segment, so give it time on a loaded machine.
+    let aims: &[(&str, u64)] = match profile {
+        Profile::Small => &[("EVENT merge", 5)],
+        Profile::Indexed => &[("EVENT seal", 5), ("EVENT index", 60)],
+        Profile::Failpoints => &[("EVENT seal", 5)],
     };
     let mut model = Model::new(Metric::L2, DIM);
     let mut next_op: u64 = 0;
@@ -84,14 +85,12 @@ fn run(mode: &str, profile: Profile, default_cycles: usize, default_seed: u64) {
             );
             if cycle % 3 == 0 {
                 let aim = (cycle / 3) % aims.len();
-                // A build trains a template first on a 10,000-row segment: give it time on a
-                // loaded machine.
-                let patience = if aims[aim] == "EVENT index" { 60 } else { 5 };
+                let (aim_line, patience) = aims[aim];
                 let until = std::time::Instant::now() + Duration::from_secs(patience);
                 while std::time::Instant::now() < until {
                     match rx.recv_timeout(Duration::from_millis(50)) {
                         Ok(line) => {
-                            let hit = line == aims[aim];
+                            let hit = line == aim_line;
                             early.push(line);
                             if hit {
                                 aimed_kills[aim] += 1;
@@ -167,7 +166,7 @@ fn run(mode: &str, profile: Profile, default_cycles: usize, default_seed: u64) {
     let aimed: Vec<String> = aims
         .iter()
         .zip(&aimed_kills)
-        .map(|(aim, n)| format!("{n} kills aimed just after `{aim}`"))
+        .map(|((aim, _), n)| format!("{n} kills aimed just after `{aim}`"))
         .collect();
     eprintln!(
         "{name}: {cycles} cycles, {total_acked} acknowledged ops, 0 lost, {}, \
