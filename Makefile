@@ -26,7 +26,7 @@ demo: setup
 test: setup
 	$(CARGO) test --workspace --all-targets --no-fail-fast
 	$(CARGO) test --workspace --doc
-	$(CARGO) test -p kiln-tests --features failpoints --test failpoints
+	$(CARGO) test -p kiln-tests --features failpoints --test failpoints --test flush_seal_race --test stale_retry
 
 lint: setup
 	$(CARGO) fmt --all -- --check

@@ -506,6 +506,7 @@ impl CollectionInner {
             if frozen.is_empty() {
                 return Ok(());
             }
+            fail::fail_point!("test::flush_before_claim");
             let mut claimed = None;
             {
                 let mut bg = self.bg.lock();
