@@ -128,6 +128,24 @@ pub enum Error {
     Index {
         /// What Faiss or kiln-index said.
         reason: String,
+        /// The index layer's error.
+        #[source]
+        source: kiln_index::Error,
+    },
+    /// A background job panicked. The panic was caught; the job is retried with backoff.
+    #[error("background job {job} panicked: {message}")]
+    Panicked {
+        /// The job.
+        job: String,
+        /// The panic's message.
+        message: String,
+    },
+    /// Kiln could not start something it needs (a thread pool, a thread). Not the caller's
+    /// fault; retrying may help.
+    #[error("internal error: {reason}")]
+    Internal {
+        /// What failed.
+        reason: String,
     },
     /// The operation was abandoned because the collection was dropped or the database closed.
     #[error("cancelled: the collection was dropped or the database closed")]
@@ -172,6 +190,15 @@ impl From<kiln_storage::Error> for Error {
                 path: PathBuf::new(),
                 source: Arc::new(io::Error::other(other.to_string())),
             },
+        }
+    }
+}
+
+impl From<kiln_index::Error> for Error {
+    fn from(e: kiln_index::Error) -> Self {
+        Error::Index {
+            reason: e.to_string(),
+            source: e,
         }
     }
 }

@@ -1,5 +1,5 @@
 //! File collection: a file is deleted only when the catalog no longer refers to it *and* no live
-//! snapshot uses it (RELIABILITY.md recipe 5).
+//! snapshot uses it (docs/reliability.md recipe 5).
 //!
 //! Every sealed segment file and index file in a snapshot is owned through a [`FileGuard`]. When
 //! the catalog change that drops the file has committed, the updater calls

@@ -4,21 +4,30 @@
 #![deny(missing_docs)]
 #![deny(clippy::print_stdout)]
 
-mod background;
+// Module dependencies run one way, with no cycle (ARCHITECTURE.md draws the map):
+//   db → collection, handle, updater, verify;  collection → handle, updater, search
+//   handle → updater;  updater → jobs, snapshot, indexing, merge_policy, stats
+//   jobs → snapshot, indexing;  search → snapshot;  snapshot → indexing, gc;  indexing → core
 mod collection;
+mod core;
 mod db;
 mod error;
 mod events;
 mod gc;
+mod handle;
 mod indexing;
+mod jobs;
 mod merge_policy;
+mod meta;
 mod options;
+mod search;
 mod snapshot;
 mod stats;
+mod updater;
 mod validate;
 mod verify;
 
-pub use collection::{Collection, SegmentInfo, PARALLEL_MIN_ROWS};
+pub use collection::Collection;
 pub use db::Database;
 pub use error::{Error, Result};
 pub use events::Event;
@@ -26,10 +35,10 @@ pub use kiln_index::{normalized, Hit, IndexSpec, Metric};
 pub use merge_policy::{MergeCandidate, MergeInput, MergePolicy, MergeReason};
 pub use options::{
     default_index_budget, Backpressure, CollectionConfig, DbOptions, Durability, SearchOptions,
-    DEFAULT_SEGMENT_BYTES, MAX_DIMENSION, MAX_SEGMENT_ROWS,
+    DEFAULT_EVENT_CAPACITY, DEFAULT_SEGMENT_BYTES, MAX_DIMENSION, MAX_SEGMENT_ROWS,
 };
-pub use snapshot::{SealedSegment, SegmentData, SegmentView, Snapshot};
-pub use stats::{CollectionStats, SegmentState, SegmentStats};
+pub use search::PARALLEL_MIN_ROWS;
+pub use stats::{CollectionStats, SegmentInfo, SegmentState, SegmentStats};
 pub use validate::{MAX_BATCH_BYTES, MAX_NAME_LEN};
 pub use verify::{Problem, VerifyReport};
 

@@ -57,6 +57,7 @@ pub struct DbOptions {
     pub(crate) index_memory_budget: u64,
     pub(crate) thread_budget: usize,
     pub(crate) create_if_missing: bool,
+    pub(crate) event_capacity: usize,
 }
 
 impl fmt::Debug for DbOptions {
@@ -69,6 +70,7 @@ impl fmt::Debug for DbOptions {
             .field("index_memory_budget", &self.index_memory_budget)
             .field("thread_budget", &self.thread_budget)
             .field("create_if_missing", &self.create_if_missing)
+            .field("event_capacity", &self.event_capacity)
             .finish_non_exhaustive()
     }
 }
@@ -86,6 +88,7 @@ impl Default for DbOptions {
             index_memory_budget: default_index_budget(),
             thread_budget: cores,
             create_if_missing: true,
+            event_capacity: DEFAULT_EVENT_CAPACITY,
         }
     }
 }
@@ -149,20 +152,33 @@ impl DbOptions {
         self
     }
 
-    /// Make the first `n` background jobs panic (tests of the pool's panic handling).
-    #[doc(hidden)]
+    /// Events each subscriber of [`Database::events`](crate::Database::events) queues before
+    /// further events are dropped for it (and counted in `CollectionStats::events_dropped`).
+    /// Default: [`DEFAULT_EVENT_CAPACITY`].
+    pub fn event_capacity(mut self, events: usize) -> Self {
+        self.event_capacity = events.max(1);
+        self
+    }
+
+    /// Make the first `n` background jobs panic (tests of the pool's panic handling; cargo
+    /// feature `testing`).
+    #[cfg(feature = "testing")]
     pub fn inject_job_panics(mut self, n: usize) -> Self {
         self.inject_job_panics = n;
         self
     }
 
-    /// Put a different file system under Kiln's own files (fault injection in tests).
-    #[doc(hidden)]
-    pub fn file_system(mut self, fs: Arc<dyn FileSystem>) -> Self {
+    /// Put a different file system under Kiln's own files (fault injection in tests; cargo
+    /// feature `testing`).
+    #[cfg(feature = "testing")]
+    pub fn file_system(mut self, fs: Arc<dyn kiln_storage::FileSystem>) -> Self {
         self.fs = fs;
         self
     }
 }
+
+/// Default of [`DbOptions::event_capacity`].
+pub const DEFAULT_EVENT_CAPACITY: usize = 4096;
 
 /// The default of [`DbOptions::index_memory_budget`]: half of the machine's memory (from
 /// `/proc/meminfo`), or 4 GiB where that is unknown.

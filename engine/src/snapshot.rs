@@ -1,60 +1,99 @@
 //! [`Snapshot`]: one consistent, immutable view of a collection's segments.
 //!
-//! Every state change (a write, a seal) builds a new snapshot and publishes it by swapping an
-//! `Arc`; a query clones the `Arc` of the current one and never waits for the writer. Segment
-//! data is shared between snapshots: growing segments are append-only and a snapshot records how
-//! many of their rows it sees; sealed segments are immutable mapped files; deletion bitmaps are
-//! copy-on-write.
+//! Every state change (a write, a seal, an attached index, a merge) builds a new snapshot and
+//! publishes it by swapping an `Arc` (see `updater`); a query clones the `Arc` of the current
+//! one and never waits for the writer. Segment data is shared between snapshots: growing
+//! segments are append-only and a snapshot records how many of their rows it sees; sealed
+//! segments are immutable mapped files; deletion bitmaps are copy-on-write.
+//!
+//! A segment's life, as [`SegmentData`] records it:
+//!
+//! ```text
+//! Growing ──(a write fills it, or flush)──► Frozen ──(seal job)──► Sealed { index: None }
+//!   (the one active segment,                 (full, in memory        │ (build job)
+//!    takes new rows)                          and in the row log)    ▼
+//!                                                                Sealed { index: Some }
+//! Sealed ──(merge job)──► gone, replaced by a new Sealed segment holding its live rows
+//! ```
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
-use std::sync::OnceLock;
-
-use kiln_index::{scan_block, Hit, Metric, RowBitmap, SearchParams, TopK};
+use kiln_index::RowBitmap;
 use kiln_storage::{DeletionBitmap, GrowingSegment, RowId, SegmentId, SegmentReader};
-use tracing::warn;
 
 use crate::gc::FileGuard;
 use crate::indexing::AttachedIndex;
 
-/// Where a segment's rows are.
+/// Where a segment's rows are, and what state it is in.
 #[derive(Debug, Clone)]
-pub enum SegmentData {
-    /// In memory (and in the catalog's row log), still taking rows if it is the active one.
+pub(crate) enum SegmentData {
+    /// The active growing segment: in memory and in the catalog's row log, taking new rows.
     Growing(Arc<GrowingSegment>),
-    /// In a verified, memory-mapped segment file.
-    Sealed(Arc<SealedSegment>),
+    /// A full growing segment that takes no more rows and waits to be sealed.
+    Frozen(Arc<GrowingSegment>),
+    /// A verified, memory-mapped segment file, with its index once one is built.
+    Sealed {
+        /// The file.
+        segment: Arc<SealedSegment>,
+        /// Its index, if built.
+        index: Option<Arc<AttachedIndex>>,
+    },
 }
 
 /// A sealed segment: its verified mapping, and the guard that collects its file once the
 /// catalog dropped it and no snapshot holds it any more.
 #[derive(Debug)]
-pub struct SealedSegment {
+pub(crate) struct SealedSegment {
     /// The verified, mapped file.
-    pub reader: SegmentReader,
+    pub(crate) reader: SegmentReader,
     pub(crate) file: FileGuard,
 }
 
 /// One segment as a snapshot sees it.
 #[derive(Debug, Clone)]
-pub struct SegmentView {
+pub(crate) struct SegmentView {
     /// The segment id.
-    pub id: SegmentId,
-    /// Its rows.
-    pub data: SegmentData,
+    pub(crate) id: SegmentId,
+    /// Its rows and state.
+    pub(crate) data: SegmentData,
     /// Rows this snapshot sees (for a growing segment, a prefix of what exists).
-    pub rows: usize,
+    pub(crate) rows: usize,
     /// Deleted rows among them.
-    pub deletes: DeletionBitmap,
-    /// The segment's index, once built (sealed segments only).
-    pub index: Option<Arc<AttachedIndex>>,
+    pub(crate) deletes: DeletionBitmap,
     /// `deletes` as the dense bitmap Faiss takes, built on first use and shared by every
     /// snapshot that has the same `deletes`.
-    pub(crate) exclude: Arc<OnceLock<RowBitmap>>,
+    exclude: Arc<OnceLock<RowBitmap>>,
+}
+
+/// A segment's state without its data: what the scheduling decisions look at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SegmentKind {
+    /// The active growing segment.
+    Growing,
+    /// Full, waiting to be sealed.
+    Frozen,
+    /// A segment file, `indexed` when its index is attached.
+    Sealed {
+        /// Whether an index is attached.
+        indexed: bool,
+    },
+}
+
+/// A segment's metadata as the pure scheduling functions see it (no I/O, easy to build in tests).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct SegmentSummary {
+    /// Segment id.
+    pub(crate) id: SegmentId,
+    /// State.
+    pub(crate) kind: SegmentKind,
+    /// Rows, deleted ones included.
+    pub(crate) rows: usize,
+    /// Deleted rows.
+    pub(crate) deleted: usize,
 }
 
 impl SegmentView {
-    /// A view without index.
+    /// A view of `data` with `rows` rows and `deletes`.
     pub(crate) fn new(
         id: SegmentId,
         data: SegmentData,
@@ -66,13 +105,17 @@ impl SegmentView {
             data,
             rows,
             deletes,
-            index: None,
             exclude: Arc::default(),
         }
     }
 
-    /// This view with more rows deleted (the dense bitmap is rebuilt on next use).
-    pub(crate) fn with_deleted(&self, rows: usize, dead: Option<&Vec<RowId>>) -> Self {
+    /// This view with its row count caught up with its data and `dead` rows deleted (the dense
+    /// bitmap is rebuilt on next use when deletes changed).
+    pub(crate) fn refreshed(&self, dead: Option<&Vec<RowId>>) -> Self {
+        let rows = match &self.data {
+            SegmentData::Growing(g) | SegmentData::Frozen(g) => g.len(),
+            SegmentData::Sealed { segment, .. } => segment.reader.rows(),
+        };
         match dead {
             Some(d) if !d.is_empty() => SegmentView {
                 rows,
@@ -87,11 +130,40 @@ impl SegmentView {
         }
     }
 
-    /// This view with `index` attached.
-    pub(crate) fn with_index(&self, index: Option<Arc<AttachedIndex>>) -> Self {
+    /// This (growing) view frozen: it takes no more rows.
+    pub(crate) fn frozen(&self) -> Self {
+        match &self.data {
+            SegmentData::Growing(g) => SegmentView {
+                data: SegmentData::Frozen(Arc::clone(g)),
+                ..self.clone()
+            },
+            _ => self.clone(),
+        }
+    }
+
+    /// This (frozen) view with its rows in `segment`; rows and deletes carry over, since
+    /// sealing keeps row numbers.
+    pub(crate) fn sealed_as(&self, segment: Arc<SealedSegment>) -> Self {
         SegmentView {
-            index,
+            data: SegmentData::Sealed {
+                segment,
+                index: None,
+            },
             ..self.clone()
+        }
+    }
+
+    /// This (sealed) view with `index` attached.
+    pub(crate) fn with_index(&self, index: Option<Arc<AttachedIndex>>) -> Self {
+        match &self.data {
+            SegmentData::Sealed { segment, .. } => SegmentView {
+                data: SegmentData::Sealed {
+                    segment: Arc::clone(segment),
+                    index,
+                },
+                ..self.clone()
+            },
+            _ => self.clone(),
         }
     }
 
@@ -101,99 +173,76 @@ impl SegmentView {
             .get_or_init(|| RowBitmap::from_rows(self.deletes.iter()))
     }
 
-    /// Search this segment: through its index unless `exact` or it has none, else exactly.
-    /// An index that fails at search time is reported and the segment answered exactly.
-    pub fn search(
-        &self,
-        metric: Metric,
-        query: &[f32],
-        k: usize,
-        params: &SearchParams,
-        exact: bool,
-    ) -> TopK {
-        if let (false, Some(index), SegmentData::Sealed(s)) = (exact, &self.index, &self.data) {
-            let exclude = (!self.deletes.is_empty()).then(|| self.exclude());
-            match index.index().search(query, k, params, exclude) {
-                Ok(mut results) => {
-                    let mut top = TopK::new(k);
-                    let ids = s.reader.ids();
-                    for n in results.pop().unwrap_or_default() {
-                        let row = n.row as usize;
-                        if row < self.rows && !self.deletes.contains(n.row) {
-                            if let Some(&id) = ids.get(row) {
-                                top.push(Hit {
-                                    id,
-                                    distance: n.distance,
-                                });
-                            }
-                        }
-                    }
-                    return top;
-                }
-                Err(e) => {
-                    warn!(segment = %self.id, error = %e, "index search failed; answering exactly")
-                }
-            }
-        }
-        self.search_exact(metric, query, k)
-    }
     /// Live rows.
-    pub fn live_rows(&self) -> usize {
+    pub(crate) fn live_rows(&self) -> usize {
         self.rows.saturating_sub(self.deletes.count())
     }
 
-    /// Exact top-k of this segment (the `collect_segment` step).
-    pub fn search_exact(&self, metric: Metric, query: &[f32], k: usize) -> TopK {
-        let mut top = TopK::new(k);
-        let deletes = &self.deletes;
-        let has_deletes = !deletes.is_empty();
-        let deleted = |row: usize| has_deletes && deletes.contains(row as RowId);
+    /// The segment file, if sealed.
+    pub(crate) fn sealed(&self) -> Option<&Arc<SealedSegment>> {
         match &self.data {
-            SegmentData::Growing(g) => g.for_each_run(self.rows, |first, ids, vectors| {
-                scan_block(metric, query, vectors, ids, first, deleted, &mut top);
-            }),
-            SegmentData::Sealed(s) => {
-                let r = &s.reader;
-                let dim = r.dim();
-                let ids = r.ids().get(..self.rows).unwrap_or(&[]);
-                let vectors = r.vectors().get(..self.rows * dim).unwrap_or(&[]);
-                scan_block(metric, query, vectors, ids, 0, deleted, &mut top);
-            }
+            SegmentData::Sealed { segment, .. } => Some(segment),
+            _ => None,
         }
-        top
     }
 
-    /// The vector of `row`, if this snapshot sees it live.
-    pub fn live_vector(&self, row: RowId) -> Option<Vec<f32>> {
-        if row as usize >= self.rows || self.deletes.contains(row) {
-            return None;
-        }
+    /// The attached index, if any.
+    pub(crate) fn index(&self) -> Option<&Arc<AttachedIndex>> {
         match &self.data {
-            SegmentData::Growing(g) => g.row(row as usize).map(|(_, v)| v),
-            SegmentData::Sealed(s) => s.reader.vector(row as usize).map(<[f32]>::to_vec),
+            SegmentData::Sealed { index, .. } => index.as_ref(),
+            _ => None,
         }
     }
 
     /// Whether the segment is sealed.
-    pub fn is_sealed(&self) -> bool {
-        matches!(self.data, SegmentData::Sealed(_))
+    pub(crate) fn is_sealed(&self) -> bool {
+        matches!(self.data, SegmentData::Sealed { .. })
+    }
+
+    /// The state, for scheduling and stats.
+    pub(crate) fn summary(&self) -> SegmentSummary {
+        SegmentSummary {
+            id: self.id,
+            kind: match &self.data {
+                SegmentData::Growing(_) => SegmentKind::Growing,
+                SegmentData::Frozen(_) => SegmentKind::Frozen,
+                SegmentData::Sealed { index, .. } => SegmentKind::Sealed {
+                    indexed: index.is_some(),
+                },
+            },
+            rows: self.rows,
+            deleted: self.deletes.count(),
+        }
+    }
+
+    /// The vector of `row`, if this snapshot sees it live.
+    pub(crate) fn live_vector(&self, row: RowId) -> Option<Vec<f32>> {
+        if row as usize >= self.rows || self.deletes.contains(row) {
+            return None;
+        }
+        match &self.data {
+            SegmentData::Growing(g) | SegmentData::Frozen(g) => g.row(row as usize).map(|(_, v)| v),
+            SegmentData::Sealed { segment, .. } => {
+                segment.reader.vector(row as usize).map(<[f32]>::to_vec)
+            }
+        }
     }
 }
 
 /// A consistent view of a collection: its segments in id order.
 #[derive(Debug, Clone, Default)]
-pub struct Snapshot {
+pub(crate) struct Snapshot {
     /// Increases by one with every published change.
-    pub version: u64,
+    pub(crate) version: u64,
     /// The segments, sealed and growing, in id order.
-    pub segments: Arc<[SegmentView]>,
+    pub(crate) segments: Arc<[SegmentView]>,
     /// Live rows over all segments.
-    pub live_rows: usize,
+    pub(crate) live_rows: usize,
 }
 
 impl Snapshot {
     /// A snapshot of `segments` (sorted here by id).
-    pub fn new(version: u64, mut segments: Vec<SegmentView>) -> Self {
+    pub(crate) fn new(version: u64, mut segments: Vec<SegmentView>) -> Self {
         segments.sort_by_key(|s| s.id);
         let live_rows = segments.iter().map(SegmentView::live_rows).sum();
         Snapshot {
@@ -204,7 +253,7 @@ impl Snapshot {
     }
 
     /// The view of segment `id`.
-    pub fn segment(&self, id: SegmentId) -> Option<&SegmentView> {
+    pub(crate) fn segment(&self, id: SegmentId) -> Option<&SegmentView> {
         self.segments
             .binary_search_by_key(&id, |s| s.id)
             .ok()
@@ -212,7 +261,97 @@ impl Snapshot {
     }
 
     /// Total rows visible, deleted ones included.
-    pub fn total_rows(&self) -> usize {
+    pub(crate) fn total_rows(&self) -> usize {
         self.segments.iter().map(|s| s.rows).sum()
+    }
+
+    /// The state of every segment, in id order.
+    pub(crate) fn summaries(&self) -> Vec<SegmentSummary> {
+        self.segments.iter().map(SegmentView::summary).collect()
+    }
+
+    /// The readers of the sealed segments (template training samples from them).
+    pub(crate) fn sealed_readers(&self) -> Vec<&SegmentReader> {
+        self.segments
+            .iter()
+            .filter_map(|v| v.sealed().map(|s| &s.reader))
+            .collect()
+    }
+}
+
+/// The frozen segments among `segments`: full, waiting to be sealed.
+pub(crate) fn frozen_set(segments: &[SegmentSummary]) -> Vec<SegmentId> {
+    segments
+        .iter()
+        .filter(|s| s.kind == SegmentKind::Frozen)
+        .map(|s| s.id)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn summary(id: u64, kind: SegmentKind) -> SegmentSummary {
+        SegmentSummary {
+            id: SegmentId(id),
+            kind,
+            rows: 10,
+            deleted: 0,
+        }
+    }
+
+    #[test]
+    fn frozen_set_is_the_full_growing_segments_only() {
+        let segs = [
+            summary(1, SegmentKind::Sealed { indexed: true }),
+            summary(2, SegmentKind::Frozen),
+            summary(3, SegmentKind::Sealed { indexed: false }),
+            summary(4, SegmentKind::Frozen),
+            summary(5, SegmentKind::Growing),
+        ];
+        assert_eq!(frozen_set(&segs), vec![SegmentId(2), SegmentId(4)]);
+        assert!(frozen_set(&[summary(9, SegmentKind::Growing)]).is_empty());
+    }
+
+    #[test]
+    fn freezing_keeps_rows_and_deletes() {
+        let g = Arc::new(GrowingSegment::new(SegmentId(7), 2));
+        g.append(&[1, 2, 3], &[0.0, 1.0, 2.0, 3.0, 4.0, 5.0]);
+        let v = SegmentView::new(
+            SegmentId(7),
+            SegmentData::Growing(Arc::clone(&g)),
+            3,
+            DeletionBitmap::from_rows(&[1]),
+        );
+        let f = v.frozen();
+        assert_eq!(f.summary().kind, SegmentKind::Frozen);
+        assert_eq!(f.rows, 3);
+        assert_eq!(f.live_rows(), 2);
+        assert_eq!(f.live_vector(1), None);
+        assert_eq!(f.live_vector(2), Some(vec![4.0, 5.0]));
+        // A second freeze is a no-op; a frozen view never takes an index.
+        assert_eq!(f.frozen().summary(), f.summary());
+        assert!(f.with_index(None).index().is_none());
+    }
+
+    #[test]
+    fn snapshot_sorts_and_counts() {
+        let mk = |id: u64, rows: usize, dead: &[RowId]| {
+            let g = Arc::new(GrowingSegment::new(SegmentId(id), 1));
+            g.append(&(0..rows as u64).collect::<Vec<_>>(), &vec![0.5; rows]);
+            SegmentView::new(
+                SegmentId(id),
+                SegmentData::Frozen(g),
+                rows,
+                DeletionBitmap::from_rows(dead),
+            )
+        };
+        let s = Snapshot::new(3, vec![mk(9, 4, &[0]), mk(2, 5, &[])]);
+        assert_eq!(s.live_rows, 8);
+        assert_eq!(s.total_rows(), 9);
+        assert_eq!(s.segments[0].id, SegmentId(2));
+        assert!(s.segment(SegmentId(9)).is_some());
+        assert!(s.segment(SegmentId(3)).is_none());
     }
 }

@@ -70,8 +70,24 @@ pub struct CollectionStats {
     pub writes_stalled: u64,
     /// Writes that were slowed down.
     pub writes_throttled: u64,
+    /// Background events not delivered because a subscriber's queue was full (database-wide,
+    /// since open; see `DbOptions::event_capacity`).
+    pub events_dropped: u64,
     /// The backpressure limits in force.
     pub limits: Backpressure,
     /// Segments in id order.
     pub segments: Vec<SegmentStats>,
+}
+
+/// A segment as [`Collection::segments`](crate::Collection::segments) reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SegmentInfo {
+    /// Segment id.
+    pub id: u64,
+    /// Whether it is sealed into a file (else growing, in memory and in the row log).
+    pub sealed: bool,
+    /// Rows, deleted ones included.
+    pub rows: usize,
+    /// Deleted rows.
+    pub deleted: usize,
 }

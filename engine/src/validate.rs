@@ -57,6 +57,10 @@ pub fn check_config(config: &CollectionConfig) -> Result<()> {
             ));
         }
     }
+    config
+        .index
+        .validate(config.dim)
+        .map_err(|e| Error::invalid(format!("index spec {:?}: {e}", config.index)))?;
     if let Some(rows) = config.segment_rows {
         if rows == 0 || rows > MAX_SEGMENT_ROWS {
             return Err(Error::invalid(format!(

@@ -1,16 +1,18 @@
 //! `Database::verify`: check every file the catalog refers to, without trusting any of them.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use kiln_index::{load, ExpectedIndex, IndexKind, LoadMode};
 use kiln_storage::blob::verify_blob;
-use kiln_storage::catalog::SegmentState;
+use kiln_storage::catalog::{SegmentMeta, SegmentState};
 use kiln_storage::segment::segment_file_name;
-use kiln_storage::SegmentReader;
+use kiln_storage::{SegmentFileInfo, SegmentReader};
 
-use crate::db::DbInner;
 use crate::error::Result;
 use crate::options::CollectionConfig;
+use kiln_storage::catalog::Catalog;
+use kiln_storage::layout::DbLayout;
+use kiln_storage::FileSystem;
 
 /// One thing [`Database::verify`](crate::Database::verify) found wrong.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,118 +54,112 @@ impl VerifyReport {
     }
 }
 
-pub(crate) fn verify(db: &DbInner) -> Result<VerifyReport> {
+/// Check every file `catalog` refers to, under `layout`, read through `fs`.
+pub(crate) fn verify(
+    catalog: &Catalog,
+    layout: &DbLayout,
+    fs: &dyn FileSystem,
+) -> Result<VerifyReport> {
     let mut report = VerifyReport::default();
-    let fs = db.options.fs.as_ref();
-    for record in db.catalog.collections()? {
+    for record in catalog.collections()? {
         report.collections += 1;
-        let dir = db.layout.collection_dir(record.id);
-        let name = record.name.clone();
-        let problem = |path: PathBuf, reason: String, repairable: bool| Problem {
-            collection: name.clone(),
-            path,
-            reason,
-            repairable,
+        let mut check = Checker {
+            fs,
+            dir: layout.collection_dir(record.id),
+            collection: record.name.clone(),
+            report: &mut report,
         };
         let config: CollectionConfig = match serde_json::from_str(&record.config) {
             Ok(c) => c,
             Err(e) => {
-                report.problems.push(problem(
-                    db.catalog.path().to_path_buf(),
-                    format!("configuration: {e}"),
-                    false,
-                ));
+                check.problem(catalog.path(), format!("configuration: {e}"), false);
                 continue;
             }
         };
-        let dim = config.dim;
-        for meta in db.catalog.segments(record.id)? {
+        for meta in catalog.segments(record.id)? {
             match meta.state {
                 SegmentState::Growing => {
-                    report.growing_segments += 1;
-                    if let Err(e) = db
-                        .catalog
-                        .growing_rows(record.id, meta.id, dim, |_, _, _| {})
-                    {
-                        report.problems.push(problem(
-                            db.catalog.path().to_path_buf(),
-                            e.to_string(),
-                            false,
-                        ));
+                    check.report.growing_segments += 1;
+                    let rows = catalog.growing_rows(record.id, meta.id, config.dim, |_, _, _| {});
+                    if let Err(e) = rows {
+                        check.problem(catalog.path(), e.to_string(), false);
                     }
                 }
-                SegmentState::Sealed(info) => {
-                    report.segments += 1;
-                    let path = dir.join(segment_file_name(meta.id));
-                    let reader = match SegmentReader::open(fs, &path, meta.id, dim, &info) {
-                        Ok(r) => {
-                            report.bytes += info.len;
-                            r
-                        }
-                        Err(e) => {
-                            report.problems.push(problem(path, e.to_string(), false));
-                            // Still check the index file's own checksum.
-                            if let Some(index) = &meta.index {
-                                report.indexes += 1;
-                                if let Err(e) = verify_blob(fs, &dir, &index.blob) {
-                                    report.problems.push(problem(
-                                        dir.join(&index.blob.file),
-                                        e.to_string(),
-                                        true,
-                                    ));
-                                }
-                            }
-                            continue;
-                        }
-                    };
-                    let Some(index) = meta.index else { continue };
-                    report.indexes += 1;
-                    let path = dir.join(&index.blob.file);
-                    if index.segment_crc != info.crc {
-                        report.problems.push(problem(
-                            path,
-                            "index was built from another version of its segment".into(),
-                            true,
-                        ));
-                        continue;
-                    }
-                    if IndexKind::from_code(index.kind).is_none() {
-                        report.problems.push(problem(
-                            path,
-                            format!("unknown index kind {}", index.kind),
-                            true,
-                        ));
-                        continue;
-                    }
-                    match verify_blob(fs, &dir, &index.blob) {
-                        Ok(_) => report.bytes += index.blob.len,
-                        Err(e) => {
-                            report.problems.push(problem(path, e.to_string(), true));
-                            continue;
-                        }
-                    }
-                    let expected = ExpectedIndex {
-                        dim,
-                        rows: reader.rows(),
-                        metric: config.metric,
-                    };
-                    if let Err(e) = load(&path, LoadMode::MappedVerifiedByCaller, &expected) {
-                        report.problems.push(problem(path, e.to_string(), true));
-                    }
-                }
+                SegmentState::Sealed(info) => check.sealed(&config, &meta, &info),
             }
         }
-        for t in db.catalog.templates(record.id)? {
-            report.templates += 1;
-            match verify_blob(fs, &dir, &t.blob) {
-                Ok(_) => report.bytes += t.blob.len,
-                Err(e) => {
-                    report
-                        .problems
-                        .push(problem(dir.join(&t.blob.file), e.to_string(), true))
-                }
+        for t in catalog.templates(record.id)? {
+            check.report.templates += 1;
+            match verify_blob(fs, &check.dir, &t.blob) {
+                Ok(_) => check.report.bytes += t.blob.len,
+                Err(e) => check.problem(&check.dir.join(&t.blob.file), e.to_string(), true),
             }
         }
     }
     Ok(report)
+}
+
+/// The checks of one collection's files.
+struct Checker<'a> {
+    fs: &'a dyn FileSystem,
+    dir: PathBuf,
+    collection: String,
+    report: &'a mut VerifyReport,
+}
+
+impl Checker<'_> {
+    fn problem(&mut self, path: &Path, reason: String, repairable: bool) {
+        self.report.problems.push(Problem {
+            collection: self.collection.clone(),
+            path: path.to_path_buf(),
+            reason,
+            repairable,
+        });
+    }
+
+    /// A sealed segment's file against its record, then its index file (if any) against its
+    /// record, its segment and Faiss's loader.
+    fn sealed(&mut self, config: &CollectionConfig, meta: &SegmentMeta, info: &SegmentFileInfo) {
+        self.report.segments += 1;
+        let path = self.dir.join(segment_file_name(meta.id));
+        let reader = match SegmentReader::open(self.fs, &path, meta.id, config.dim, info) {
+            Ok(r) => {
+                self.report.bytes += info.len;
+                Some(r)
+            }
+            Err(e) => {
+                self.problem(&path, e.to_string(), false);
+                None
+            }
+        };
+        let Some(index) = &meta.index else { return };
+        self.report.indexes += 1;
+        let path = self.dir.join(&index.blob.file);
+        let Some(reader) = reader else {
+            // Still check the index file's own checksum.
+            if let Err(e) = verify_blob(self.fs, &self.dir, &index.blob) {
+                self.problem(&path, e.to_string(), true);
+            }
+            return;
+        };
+        if index.segment_crc != info.crc {
+            let reason = "index was built from another version of its segment".into();
+            return self.problem(&path, reason, true);
+        }
+        if IndexKind::from_code(index.kind).is_none() {
+            return self.problem(&path, format!("unknown index kind {}", index.kind), true);
+        }
+        if let Err(e) = verify_blob(self.fs, &self.dir, &index.blob) {
+            return self.problem(&path, e.to_string(), true);
+        }
+        self.report.bytes += index.blob.len;
+        let expected = ExpectedIndex {
+            dim: config.dim,
+            rows: reader.rows(),
+            metric: config.metric,
+        };
+        if let Err(e) = load(&path, LoadMode::MappedVerifiedByCaller, &expected) {
+            self.problem(&path, e.to_string(), true);
+        }
+    }
 }
