@@ -7,7 +7,7 @@
 
 CARGO ?= cargo
 # libgomp threads spin while waiting and fight OpenBLAS on small machines; passive waiting made
-# 2-thread brute-force search 5.7x faster here (../shared/FAISS-NOTES.md).
+# 2-thread brute-force search 5.7x faster on a 2-core machine.
 export OMP_WAIT_POLICY ?= PASSIVE
 # Faiss' build is the long pole; use every core for it.
 export CMAKE_BUILD_PARALLEL_LEVEL ?= $(shell nproc 2>/dev/null || echo 2)
@@ -21,7 +21,7 @@ build: setup
 	$(CARGO) build --release --workspace
 
 demo: setup
-	$(CARGO) run --bin kiln -- demo $(DEMO_ARGS)
+	$(CARGO) run -p kiln-cli --bin kiln -- demo $(DEMO_ARGS)
 
 test: setup
 	$(CARGO) test --workspace --all-targets --no-fail-fast

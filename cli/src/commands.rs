@@ -99,10 +99,7 @@ pub fn open_existing(dir: &Path, options: DbOptions) -> Result<Database, CliErro
     if !dir.is_dir() {
         return Err(CliError::new(what(), "not a directory"));
     }
-    if !kiln::storage::layout::DbLayout::new(dir)
-        .catalog_dir()
-        .is_dir()
-    {
+    if !kiln::Database::exists(dir) {
         return Err(CliError::new(
             what(),
             "not a Kiln database (it has no catalog); create one with `kiln create`",

@@ -145,9 +145,7 @@ fn prepare_dir(dir: &Path) -> Result<(), CliError> {
     let what = || format!("cannot prepare the demo directory {}", dir.display());
     if dir.exists() {
         let empty = std::fs::read_dir(dir).context(what)?.next().is_none();
-        let kiln_db = kiln::storage::layout::DbLayout::new(dir)
-            .catalog_dir()
-            .is_dir();
+        let kiln_db = kiln::Database::exists(dir);
         if !empty && !kiln_db {
             return Err(CliError::new(
                 what(),

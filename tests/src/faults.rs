@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use kiln::storage::fs::{DirEntry, FileBytes, FileLock, FileSystem, OsFs, WritableFile};
+use kiln_storage::fs::{DirEntry, FileBytes, FileLock, FileSystem, OsFs, WritableFile};
 
 /// The failure to inject.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -6,11 +6,11 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use kiln::storage::fs::OsFs;
-use kiln::storage::segment::{SegmentFileInfo, SegmentReader};
-use kiln::storage::SegmentId;
 use kiln::{CollectionConfig, Database, DbOptions, Durability, Metric, SearchOptions};
 use kiln_index::{ExpectedIndex, IvfTemplate, SegmentIndex};
+use kiln_storage::fs::OsFs;
+use kiln_storage::segment::{SegmentFileInfo, SegmentReader};
+use kiln_storage::SegmentId;
 
 /// This process's scratch root, `$TMPDIR/kiln-fuzz-<pid>-XXXXXX`. libFuzzer leaves by `exit`,
 /// and a test binary does not drop its statics either, so nothing here can remove its own root
@@ -142,16 +142,16 @@ pub fn template_file(bytes: &[u8]) -> bool {
 /// The catalog watermark file.
 pub fn watermark_file(bytes: &[u8]) -> bool {
     let dir = scratch();
-    let path = dir.join(kiln::storage::watermark::WATERMARK_FILE);
+    let path = dir.join(kiln_storage::watermark::WATERMARK_FILE);
     if std::fs::write(&path, bytes).is_err() {
         return false;
     }
-    kiln::storage::watermark::read(&OsFs, &dir).is_ok()
+    kiln_storage::watermark::read(&OsFs, &dir).is_ok()
 }
 
 /// Every decoder of values stored in the catalog.
 pub fn catalog_values(bytes: &[u8]) -> bool {
-    kiln::storage::catalog::fuzz_decode_values(bytes);
+    kiln_storage::catalog::fuzz_decode_values(bytes);
     true
 }
 

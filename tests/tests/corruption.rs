@@ -1,4 +1,4 @@
-//! Guards the checksum promise on segment files (RELIABILITY.md T5/T6, CI tier): a flipped bit,
+//! Guards the checksum promise on segment files (docs/reliability.md T5/T6, CI tier): a flipped bit,
 //! a truncation or a missing segment file gives `Corrupted` naming the file when the collection is
 //! opened; Kiln never answers from damaged data and never panics; other collections stay usable;
 //! restoring the file restores the collection.
@@ -151,8 +151,8 @@ fn swapped_segment_files_are_detected() {
 fn every_single_bit_flip_in_a_segment_file_is_detected() {
     // At the reader level, so that many flips are cheap: `KILN_FLIPS` (default 5,000) random
     // single-bit flips anywhere in a real segment file, each one must be refused.
-    use kiln::storage::fs::OsFs;
-    use kiln::storage::segment::{SegmentFileInfo, SegmentReader};
+    use kiln_storage::fs::OsFs;
+    use kiln_storage::segment::{SegmentFileInfo, SegmentReader};
     let (mut rng, seed) = seeded_rng("segment_flips", 0xB17);
     let flips: usize = std::env::var("KILN_FLIPS")
         .ok()
@@ -162,7 +162,7 @@ fn every_single_bit_flip_in_a_segment_file_is_detected() {
     let file = build(dir.path());
     let good = std::fs::read(&file).expect("read");
     let name = file.file_name().and_then(|n| n.to_str()).expect("name");
-    let id = kiln::storage::segment::parse_segment_file_name(name).expect("segment id");
+    let id = kiln_storage::segment::parse_segment_file_name(name).expect("segment id");
     let footer = good.len() - 24;
     let info = SegmentFileInfo {
         len: good.len() as u64,

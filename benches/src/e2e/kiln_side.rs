@@ -401,26 +401,24 @@ fn breakdown(c: &Collection, queries: &[f32], dim: usize, nprobe: usize) -> Vec<
         .chunks_exact(dim)
         .map(|q| prepared(metric, q))
         .collect();
-    let params = kiln_index::SearchParams {
-        nprobe: Some(nprobe),
-        ef_search: None,
-    };
-    let snap = c.snapshot();
-    snap.segments
+    let options = kiln::SearchOptions::new(K).nprobe(nprobe);
+    c.stats()
+        .segments
         .iter()
-        .filter(|v| v.live_rows() > 0)
-        .map(|v| {
+        .filter(|s| s.rows > s.deleted)
+        .map(|s| {
+            let search = |q: &[f32]| c.search_segment(s.id, q, &options).expect("segment search");
             for q in qs.iter().take(10) {
-                std::hint::black_box(v.search(metric, q, K, &params, false));
+                std::hint::black_box(search(q));
             }
             let t = Instant::now();
             for q in &qs {
-                std::hint::black_box(v.search(metric, q, K, &params, false));
+                std::hint::black_box(search(q));
             }
             SegmentCost {
-                id: v.id.0,
-                rows: v.rows,
-                indexed: v.index.is_some(),
+                id: s.id,
+                rows: s.rows,
+                indexed: s.index.is_some(),
                 us_per_query: secs(t) * 1e6 / qs.len().max(1) as f64,
             }
         })
