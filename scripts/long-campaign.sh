@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The long tier of the reliability suite (../shared/RELIABILITY.md T1-T12): the same tests as
+# The long tier of the reliability suite (docs/reliability.md T1-T12): the same tests as
 # `make test`, with the campaign sizes raised through their environment knobs. Each test prints
 # its seed and its figures (cycles, operations, trials, detection rates); a failure prints what
 # is needed to replay it. Every size can be overridden from the environment, e.g.

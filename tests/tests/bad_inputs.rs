@@ -1,4 +1,4 @@
-//! Guards RELIABILITY.md T10: every bad input gets its documented error (or documented result)
+//! Guards docs/reliability.md T10: every bad input gets its documented error (or documented result)
 //! and leaves the database unchanged.
 
 use kiln::{CollectionConfig, Database, Error, Metric, SearchOptions, MAX_DIMENSION};

@@ -1,5 +1,5 @@
 //! Guards against damage to the catalog's own files (RocksDB's WAL, SSTs, MANIFEST, CURRENT)
-//! and to derived files (RELIABILITY.md T5/T6 for the files outside Kiln's file seam): after a
+//! and to derived files (docs/reliability.md T5/T6 for the files outside Kiln's file seam): after a
 //! flipped bit or a truncation, opening and reading either fails with an error value, or
 //! succeeds and every answer equals the model. A wrong answer or a panic fails the test.
 //!

@@ -1,4 +1,4 @@
-//! Guards the durability contract under kill -9 (RELIABILITY.md T1, CI tier): a child process
+//! Guards the durability contract under kill -9 (docs/reliability.md T1, CI tier): a child process
 //! writes a deterministic mix of upserts, batches, deletes and flushes (which seal segments) in
 //! `Buffered` or `Sync` mode and is killed with SIGKILL at a random moment; the parent reopens
 //! the directory and checks that every acknowledged write is there, that the one write in flight

@@ -1,4 +1,4 @@
-//! Guards behaviour on a really full disk (RELIABILITY.md T7, real-device tier): a database on a
+//! Guards behaviour on a really full disk (docs/reliability.md T7, real-device tier): a database on a
 //! small tmpfs is written until the device fills. The first failure must be a typed `DiskFull`
 //! (never a panic or a silent loss), reads keep working, no acknowledged write is lost, and once
 //! space is freed writes resume (after a reopen at most) and everything acknowledged is there.

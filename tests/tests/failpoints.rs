@@ -1,4 +1,4 @@
-//! Guards every step of the write recipes against a crash right there (RELIABILITY.md T2): for
+//! Guards every step of the write recipes against a crash right there (docs/reliability.md T2): for
 //! each failpoint (publish, write, delete, freeze, seal, index, template, build, merge,
 //! watermark, create, drop), a child process running a workload of seals, index builds and
 //! merges aborts the 1st, 2nd and a random later time it reaches that point; the parent reopens

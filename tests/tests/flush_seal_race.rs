@@ -24,7 +24,10 @@ fn flush_racing_background_seals_keeps_every_file() {
     {
         let db = Database::open(dir.path()).expect("open");
         let c = db
-            .create_collection("c", CollectionConfig::new(DIM, Metric::L2).segment_rows(100))
+            .create_collection(
+                "c",
+                CollectionConfig::new(DIM, Metric::L2).segment_rows(100),
+            )
             .expect("create");
         // Two full segments are frozen by this batch and sealed in the background, while
         // `flush` waits between choosing frozen segments and claiming one.
@@ -34,7 +37,10 @@ fn flush_racing_background_seals_keeps_every_file() {
         fail::remove("test::flush_before_claim");
         c.wait_for_indexing().expect("background work");
         for id in 0..ROWS {
-            assert!(c.get(id).expect("get").is_some(), "row {id} lost before reopen");
+            assert!(
+                c.get(id).expect("get").is_some(),
+                "row {id} lost before reopen"
+            );
         }
         let report = db.verify().expect("verify");
         assert!(report.is_ok(), "verify after flush: {:?}", report.problems);

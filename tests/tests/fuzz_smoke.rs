@@ -1,4 +1,4 @@
-//! Guards every decoder of bytes from disk against arbitrary input (RELIABILITY.md T12, CI
+//! Guards every decoder of bytes from disk against arbitrary input (docs/reliability.md T12, CI
 //! tier): seeded mutations (bit flips, byte changes, truncations, extensions, splices) of valid
 //! files, fed to the same entry points the cargo-fuzz targets in `fuzz/` use. A panic or an
 //! abort fails the test. Valid files must still be accepted.

@@ -1,4 +1,4 @@
-//! Guards behaviour under I/O errors (RELIABILITY.md T4, CI tier): a fixed workload runs with
+//! Guards behaviour under I/O errors (docs/reliability.md T4, CI tier): a fixed workload runs with
 //! the N-th file operation on Kiln's own files failing (EIO, ENOSPC or a short write; once, or
 //! from then on), for every N the workload performs. Every failure must come back as an error
 //! value (no panic, in the foreground or in a background job); a failed fsync poisons the

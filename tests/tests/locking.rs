@@ -1,4 +1,4 @@
-//! Guards RELIABILITY.md T8: one open database per directory. A second open from the same
+//! Guards docs/reliability.md T8: one open database per directory. A second open from the same
 //! process or from another process fails at once with `Locked` and changes nothing; of 8 racing
 //! opens exactly one wins; the lock goes away with the process (kill -9 leaves none behind).
 

@@ -1,4 +1,4 @@
-//! Guards exact search and the write semantics against a brute-force model (RELIABILITY.md T11,
+//! Guards exact search and the write semantics against a brute-force model (docs/reliability.md T11,
 //! in part): random sequences of insert, upsert, delete, their batches, flush, reopen, get and
 //! search, checked after every step. Search results must equal the model's exactly (ids, order
 //! and distances bit for bit); a write the model says must fail must fail with the right error

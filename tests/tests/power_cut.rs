@@ -1,4 +1,4 @@
-//! Guards the publish recipe against power cuts (RELIABILITY.md T3, CI tier): a `Sync` workload
+//! Guards the publish recipe against power cuts (docs/reliability.md T3, CI tier): a `Sync` workload
 //! with seals, index builds and merges runs on a file system that loses power at a random
 //! operation; unsynced data is then dropped, kept or garbled and unsynced renames and creations
 //! undone or kept, as a disk may. Reopening must succeed and hold every acknowledged write.

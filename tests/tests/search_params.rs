@@ -36,7 +36,11 @@ fn filled(spec: IndexSpec, name: &str) -> (TempDir, kiln::Collection, Model, Vec
         model.upsert(*id, &vectors[i * DIM..(i + 1) * DIM]);
     }
     let stats = c.stats();
-    assert_eq!(stats.segments.len(), 4, "3 sealed + the empty active: {stats:?}");
+    assert_eq!(
+        stats.segments.len(),
+        4,
+        "3 sealed + the empty active: {stats:?}"
+    );
     assert!(
         stats.segments.iter().filter(|s| s.index.is_some()).count() == 3,
         "every sealed segment indexed: {stats:?}"
@@ -88,7 +92,10 @@ fn hnsw_answers_whole_at_any_parameter() {
         .expect("k = usize::MAX");
     assert_whole_answer("k = usize::MAX", &all, ROWS, &model);
     let all = c
-        .search(queries[0], &SearchOptions::new(usize::MAX).ef_search(usize::MAX))
+        .search(
+            queries[0],
+            &SearchOptions::new(usize::MAX).ef_search(usize::MAX),
+        )
         .expect("k and ef_search = usize::MAX");
     assert_whole_answer("k and ef = usize::MAX", &all, ROWS, &model);
     // A k between a segment's size and the collection's.

@@ -40,7 +40,11 @@ fn retries_of_jobs_whose_segments_are_gone_do_not_fail_compact() {
     // Both sealed segments' builds fail, and are retried with backoff, until each failed 3 times.
     let deadline = Instant::now() + Duration::from_secs(60);
     while c.stats().jobs_failed < 6 {
-        assert!(Instant::now() < deadline, "builds did not fail: {:?}", c.stats());
+        assert!(
+            Instant::now() < deadline,
+            "builds did not fail: {:?}",
+            c.stats()
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
     // A third of each segment deleted: both are rewritten alone (the deletes trigger), so the
@@ -58,7 +62,8 @@ fn retries_of_jobs_whose_segments_are_gone_do_not_fail_compact() {
     for (i, id) in more_ids.iter().enumerate() {
         model.upsert(*id, &more[i * DIM..(i + 1) * DIM]);
     }
-    c.compact().expect("compact after the failed builds' segments were merged away");
+    c.compact()
+        .expect("compact after the failed builds' segments were merged away");
     c.wait_for_indexing().expect("wait_for_indexing");
     assert_eq!(c.len(), model.len());
     let stats = c.stats();

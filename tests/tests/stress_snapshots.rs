@@ -1,4 +1,4 @@
-//! Guards snapshot consistency under concurrency (RELIABILITY.md T9, CI tier): one writer
+//! Guards snapshot consistency under concurrency (docs/reliability.md T9, CI tier): one writer
 //! inserts, upserts and deletes while several readers search in exact mode and seals and merges
 //! run continuously in the background (tiny segments, merge factor 4). Every answer must equal
 //! the brute-force model's answer at some state between the last write acknowledged before the
