@@ -99,6 +99,15 @@ fn check(op: &'static str, code: c_int) -> Result<()> {
     Err(Error::Faiss { op, code, message })
 }
 
+/// `value` as the `double` that `ParameterSpace::set_index_parameter` turns back into a C `int`
+/// with `int(val)` (HNSW's efSearch and efConstruction), which is undefined behaviour when the
+/// value does not fit: such values are refused here, whatever the callers clamped.
+fn int_parameter(name: &str, value: usize) -> Result<f64> {
+    let v = c_int::try_from(value)
+        .map_err(|_| Error::InvalidArgument(format!("{name} = {value} does not fit a C int")))?;
+    Ok(f64::from(v))
+}
+
 fn to_idx(n: usize, what: &str) -> Result<sys::idx_t> {
     sys::idx_t::try_from(n).map_err(|_| Error::InvalidArgument(format!("{what} {n} is too large")))
 }
@@ -332,8 +341,14 @@ impl RawIndex {
     /// Set HNSW's `efConstruction` (before adding).
     pub(crate) fn set_ef_construction(&mut self, ef: usize) -> Result<()> {
         self.refuse_if_mapped("setting efConstruction")?;
+        if ef == 0 {
+            return Err(Error::InvalidArgument(
+                "efConstruction must be at least 1".into(),
+            ));
+        }
+        let value = int_parameter("efConstruction", ef)?;
         // SAFETY: exclusive access through `&mut self`.
-        unsafe { self.set_parameter_raw(c"efConstruction", ef as f64) }
+        unsafe { self.set_parameter_raw(c"efConstruction", value) }
     }
 
     /// Set HNSW's `efSearch` and remember it as the index's own (the default of its searches).
@@ -341,8 +356,9 @@ impl RawIndex {
         if ef == 0 {
             return Err(Error::InvalidArgument("efSearch must be at least 1".into()));
         }
+        let value = int_parameter("efSearch", ef)?;
         // SAFETY: exclusive access through `&mut self`.
-        unsafe { self.set_parameter_raw(c"efSearch", ef as f64)? };
+        unsafe { self.set_parameter_raw(c"efSearch", value)? };
         self.tuning.get_mut().ef_search = Some(ef);
         Ok(())
     }
@@ -411,6 +427,13 @@ impl RawIndex {
         if k == 0 {
             return Err(Error::ZeroK);
         }
+        // Faiss takes k as a 64-bit `idx_t`, but HNSW's search narrows it to an `int`. (Callers
+        // clamp k to the index's rows first; the answer buffers below are `rows · k` long.)
+        if c_int::try_from(k).is_err() {
+            return Err(Error::InvalidArgument(format!(
+                "k = {k} does not fit a C int"
+            )));
+        }
         let len = rows
             .checked_mul(k)
             .ok_or_else(|| Error::InvalidArgument(format!("{rows} queries × k = {k}")))?;
@@ -426,7 +449,10 @@ impl RawIndex {
         let current = *guard;
         let nprobe = knobs.nprobe.or(current.nprobe).unwrap_or(1).max(1);
         let retune = match (knobs.ef_search, current.ef_search) {
-            (Some(want), Some(have)) if want != have && want > 0 => Some((want, have)),
+            (Some(want), Some(have)) if want != have && want > 0 => Some((
+                int_parameter("efSearch", want)?,
+                int_parameter("efSearch", have)?,
+            )),
             _ => None,
         };
 
@@ -495,10 +521,10 @@ impl RawIndex {
                 drop(guard);
                 let _write = self.tuning.write();
                 // SAFETY: the write lock excludes every other `&self` use of the index.
-                unsafe { self.set_parameter_raw(c"efSearch", want as f64)? };
+                unsafe { self.set_parameter_raw(c"efSearch", want)? };
                 let result = run(&mut distances, &mut labels);
                 // SAFETY: still under the write lock.
-                let restored = unsafe { self.set_parameter_raw(c"efSearch", have as f64) };
+                let restored = unsafe { self.set_parameter_raw(c"efSearch", have) };
                 result?;
                 restored?;
             }
@@ -592,9 +618,15 @@ impl RawIndex {
         let want_nprobe = knobs.nprobe.filter(|&p| self.ivf && p > 0);
         let want_ef = knobs
             .ef_search
-            .filter(|&e| current.ef_search.is_some() && e > 0);
+            .filter(|&e| current.ef_search.is_some() && e > 0)
+            .map(|e| int_parameter("efSearch", e).map(|v| (e, v)))
+            .transpose()?;
+        let have_ef = current
+            .ef_search
+            .map(|e| int_parameter("efSearch", e))
+            .transpose()?;
         let differs = want_nprobe.is_some_and(|p| Some(p) != current.nprobe)
-            || want_ef.is_some_and(|e| Some(e) != current.ef_search);
+            || want_ef.is_some_and(|(e, _)| Some(e) != current.ef_search);
         if !differs {
             let out = run();
             drop(guard);
@@ -606,18 +638,18 @@ impl RawIndex {
             // SAFETY: IVF index; the write lock excludes every other `&self` use.
             unsafe { sys::faiss_IndexIVF_set_nprobe(self.ptr.as_ptr(), p) };
         }
-        if let Some(e) = want_ef {
+        if let Some((_, value)) = want_ef {
             // SAFETY: under the write lock.
-            unsafe { self.set_parameter_raw(c"efSearch", e as f64)? };
+            unsafe { self.set_parameter_raw(c"efSearch", value)? };
         }
         let out = run();
         if let (Some(_), Some(p)) = (want_nprobe, current.nprobe) {
             // SAFETY: as above.
             unsafe { sys::faiss_IndexIVF_set_nprobe(self.ptr.as_ptr(), p) };
         }
-        if let (Some(_), Some(e)) = (want_ef, current.ef_search) {
+        if let (Some(_), Some(value)) = (want_ef, have_ef) {
             // SAFETY: as above.
-            unsafe { self.set_parameter_raw(c"efSearch", e as f64)? };
+            unsafe { self.set_parameter_raw(c"efSearch", value)? };
         }
         out
     }
@@ -1116,6 +1148,65 @@ mod tests {
         flat.add(&x).expect("ok");
         assert!(flat.search(&x[..d], 1, knobs, None).is_ok());
         assert!(flat.set_ef_search(10).is_err());
+    }
+
+    #[test]
+    fn values_beyond_a_c_int_never_reach_faiss() {
+        assert_eq!(int_parameter("x", 7).expect("fits"), 7.0);
+        assert_eq!(
+            int_parameter("x", i32::MAX as usize).expect("fits"),
+            f64::from(i32::MAX)
+        );
+        for big in [i32::MAX as usize + 1, u32::MAX as usize, usize::MAX] {
+            assert!(matches!(
+                int_parameter("x", big),
+                Err(Error::InvalidArgument(_))
+            ));
+        }
+        let d = 8;
+        let x = grid(100, d);
+        let mut idx = RawIndex::factory(d, "HNSW8", FaissMetric::L2).expect("ok");
+        for big in [i32::MAX as usize + 1, usize::MAX] {
+            assert!(matches!(
+                idx.set_ef_construction(big),
+                Err(Error::InvalidArgument(_))
+            ));
+            assert!(matches!(
+                idx.set_ef_search(big),
+                Err(Error::InvalidArgument(_))
+            ));
+        }
+        assert!(matches!(
+            idx.set_ef_construction(0),
+            Err(Error::InvalidArgument(_))
+        ));
+        idx.set_ef_construction(40).expect("ok");
+        idx.add(&x).expect("ok");
+        idx.set_ef_search(16).expect("ok");
+        assert_eq!(idx.tuning().ef_search, Some(16));
+        // Refused before the answer buffers (queries × k) are allocated.
+        for big in [i32::MAX as usize + 1, usize::MAX] {
+            assert!(matches!(
+                idx.search(&x[..d], big, Knobs::default(), None),
+                Err(Error::InvalidArgument(_))
+            ));
+            let knobs = Knobs {
+                nprobe: None,
+                ef_search: Some(big),
+            };
+            assert!(matches!(
+                idx.search(&x[..d], 1, knobs, None),
+                Err(Error::InvalidArgument(_))
+            ));
+            assert!(matches!(
+                idx.range_search(&x[..d], 1.0, knobs),
+                Err(Error::InvalidArgument(_))
+            ));
+        }
+        // Nothing was changed on the way.
+        assert_eq!(idx.tuning().ef_search, Some(16));
+        let (_, l) = idx.search(&x[..d], 1, Knobs::default(), None).expect("ok");
+        assert_eq!(l, vec![0]);
     }
 
     #[test]

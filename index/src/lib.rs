@@ -43,6 +43,20 @@
 //!   skips only the body CRC, for callers that just verified the catalog checksum.
 //! - **Threads.** Faiss's OpenMP thread count is per calling thread ([`set_faiss_threads`],
 //!   [`with_faiss_threads`]); a single query runs on the calling thread.
+//! - **Parameters are clamped or refused, never passed through.** Faiss keeps HNSW's m,
+//!   efConstruction, efSearch and (in its search) k in C `int`s and sizes allocations by nlist
+//!   and efSearch, some inside OpenMP regions where a failed allocation aborts. So
+//!   [`IndexSpec::validate`] refuses absurd build parameters (documented bounds:
+//!   [`MAX_NLIST`], [`MAX_HNSW_M`], [`MAX_EF_CONSTRUCTION`]); builds clamp nlist and
+//!   efConstruction to the segment's rows; searches clamp k to the rows, nprobe to `1..=nlist`
+//!   and efSearch to `k..=rows` ([`SearchParams`]); and the Faiss boundary refuses any value
+//!   that still would not fit an `int`.
+//! - **Mapped loads need spare mappings.** Faiss does not notice a failed `mmap` (it checks
+//!   for null, not `MAP_FAILED`), so [`load`] counts the process's mappings first and loads in
+//!   memory when fewer than 1,024 (or 5 % of `vm.max_map_count`) remain.
+//! - **Exact kernels** ([`metric::dot`], [`metric::l2_squared`]) are compiled per SIMD level by
+//!   `multiversion` and chosen once per process ([`metric::kernel`]; `KILN_SIMD=off` forces
+//!   the portable build); every build returns the same bits.
 
 #![deny(missing_docs)]
 #![deny(clippy::print_stdout)]
@@ -53,6 +67,7 @@ mod error;
 pub mod faiss_check;
 mod ffi;
 mod format;
+mod headroom;
 mod merge;
 pub mod metric;
 mod segment;
@@ -73,8 +88,8 @@ pub use segment::{
     Neighbor, SearchParams, SegmentIndex, VectorIndex, DEFAULT_EF_SEARCH,
 };
 pub use spec::{
-    auto_nlist, plan_index, IndexKind, IndexPlan, IndexSpec, AUTO_MIN_ROWS, MIN_INDEXED_ROWS,
-    MIN_TRAINING_ROWS_PER_LIST,
+    auto_nlist, plan_index, IndexKind, IndexPlan, IndexSpec, AUTO_MIN_ROWS, MAX_EF_CONSTRUCTION,
+    MAX_FACTORY_NUMBER, MAX_HNSW_M, MAX_NLIST, MIN_INDEXED_ROWS, MIN_TRAINING_ROWS_PER_LIST,
 };
 pub use template::{IvfTemplate, TRAINING_ROWS_PER_LIST};
 pub use threads::{faiss_threads, release_free_heap, set_faiss_threads, with_faiss_threads};

@@ -9,8 +9,9 @@ use crate::bitmap::RowBitmap;
 use crate::error::{Error, Result};
 use crate::ffi::{self, FaissMetric, Knobs, RawIndex};
 use crate::format::{self, ListsPlace, Trailer, TRAILER_LEN};
+use crate::headroom;
 use crate::metric::Metric;
-use crate::spec::{IndexKind, IndexPlan};
+use crate::spec::{IndexKind, IndexPlan, MIN_TRAINING_ROWS_PER_LIST};
 use crate::template::{check_ivf_header, IvfTemplate};
 
 /// HNSW's default `efSearch` (beam width at query time).
@@ -65,12 +66,20 @@ pub struct Neighbor {
 
 /// Per-query search settings. `None` means the index's default; a setting that does not
 /// apply to the index (nprobe on HNSW, efSearch on IVF or Flat) is ignored.
+///
+/// Any value is accepted and clamped to what the index can use before Faiss sees it (Faiss
+/// keeps efSearch in a C `int` and sizes a heap by it inside an OpenMP region, where a failed
+/// allocation aborts the process): so `usize::MAX` means "as wide as this index goes".
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct SearchParams {
-    /// IVF lists to probe (clamped to `1..=nlist`). Default: [`default_nprobe`] unless the
+    /// IVF lists to probe, clamped to `1..=nlist`. Default: [`default_nprobe`] unless the
     /// index's default was changed.
     pub nprobe: Option<usize>,
-    /// HNSW beam width. Default: [`DEFAULT_EF_SEARCH`] unless the index's default was changed.
+    /// HNSW beam width, clamped to at most the index's rows (a beam wider than the graph
+    /// examines nothing more) and at least `k` (for k-NN search; `k` itself is first clamped
+    /// to the rows), and to `2^31 − 1`. Default: [`DEFAULT_EF_SEARCH`] unless the index's
+    /// default was changed. A search whose clamped efSearch differs from the index's own takes
+    /// the index's write lock (see [`SegmentIndex`]); that includes a k above it.
     pub ef_search: Option<usize>,
 }
 
@@ -112,7 +121,8 @@ pub enum LoadMode {
     InMemory,
     /// Memory-map the file read-only (Faiss `IO_FLAG_MMAP_IFC`: flat codes, HNSW storage and
     /// graph, IVF list codes and ids stay in the page cache). Checks the trailer and the body
-    /// checksum, which reads every page once.
+    /// checksum, which reads every page once. Falls back to [`InMemory`](LoadMode::InMemory)
+    /// when the process is short of mappings (see [`load`]).
     Mapped,
     /// As [`Mapped`](LoadMode::Mapped), checking the trailer and the structure of the IVF lists
     /// but not the body checksum: for callers that verified the whole file against its catalog
@@ -232,8 +242,8 @@ fn search_raw(
     if info.rows == 0 {
         return Ok(vec![Vec::new(); nq]);
     }
-    let k_eff = k.min(info.rows);
-    let knobs = knobs(info, defaults, params);
+    let k_eff = effective_k(info.rows, k)?;
+    let knobs = knobs(info, defaults, params, k_eff);
     let (dist, labels) = raw.search(queries, k_eff, knobs, exclude.map(RowBitmap::as_bytes))?;
     let mut out = Vec::with_capacity(nq);
     for q in 0..nq {
@@ -250,16 +260,52 @@ fn search_raw(
     Ok(out)
 }
 
-fn knobs(info: &IndexInfo, defaults: SearchParams, params: &SearchParams) -> Knobs {
+/// The largest value Faiss can hold in a C `int`: HNSW keeps efSearch, efConstruction and, in
+/// its search, k in `int`s, and converts the `double` it is handed for efSearch or
+/// efConstruction with `int(val)`, undefined above this.
+pub(crate) const C_INT_MAX: usize = i32::MAX as usize;
+
+/// The k a search hands Faiss for an index of `rows ≥ 1` rows: `k` clamped to the rows (more
+/// cannot come back), and refused when even that does not fit a C `int` (an index of more than
+/// 2^31 − 1 rows asked for all of them: HNSW would truncate k, and no caller could hold the
+/// answer anyway).
+fn effective_k(rows: usize, k: usize) -> Result<usize> {
+    if k == 0 {
+        return Err(Error::ZeroK);
+    }
+    let k = k.min(rows);
+    if k > C_INT_MAX {
+        return Err(Error::InvalidArgument(format!(
+            "k = {k} results from one index: at most 2^31 − 1"
+        )));
+    }
+    Ok(k)
+}
+
+/// efSearch clamped to what an index of `rows` rows can use: at least `k` (the caller's k,
+/// already clamped to the rows; 1 for range search), at most `max(rows, k)`, and at most
+/// [`C_INT_MAX`].
+fn clamp_ef_search(ef: usize, k: usize, rows: usize) -> usize {
+    let floor = k.max(1);
+    let ceiling = rows.max(floor);
+    ef.clamp(floor, ceiling).min(C_INT_MAX)
+}
+
+/// The per-call settings Faiss gets, every one clamped to what the index can use. `k` is the
+/// effective k of a k-NN search (see [`effective_k`]), 1 for a range search.
+fn knobs(info: &IndexInfo, defaults: SearchParams, params: &SearchParams, k: usize) -> Knobs {
     let nlist = info.nlist.unwrap_or(1).max(1);
-    Knobs {
+    let knobs = Knobs {
         nprobe: params.nprobe.or(defaults.nprobe).map(|p| p.clamp(1, nlist)),
         ef_search: params
             .ef_search
             .or(defaults.ef_search)
             .filter(|_| info.kind == IndexKind::Hnsw)
-            .map(|e| e.max(1)),
-    }
+            .map(|e| clamp_ef_search(e, k, info.rows)),
+    };
+    debug_assert!(knobs.ef_search.is_none_or(|e| (1..=C_INT_MAX).contains(&e)));
+    debug_assert!(knobs.nprobe.is_none_or(|p| (1..=nlist).contains(&p)));
+    knobs
 }
 
 /// Faiss (label, distance) pairs → sorted neighbours: `-1` and out-of-range labels dropped,
@@ -310,7 +356,7 @@ fn range_search_raw(
         Metric::InnerProduct => -radius,
         Metric::Cosine => 1.0 - radius,
     };
-    let knobs = knobs(info, defaults, params);
+    let knobs = knobs(info, defaults, params, 1);
     let found = raw.range_search(queries, faiss_radius, knobs)?;
     Ok(found
         .into_iter()
@@ -376,11 +422,15 @@ fn apply_defaults(
 ) -> Result<SearchParams> {
     let base = default_params_for(info);
     let nlist = info.nlist.unwrap_or(1).max(1);
+    // Clamped as a search clamps them (efSearch at most the rows, at least 1), so a search at
+    // the default hands Faiss exactly the index's own setting.
     let d = SearchParams {
         nprobe: base
             .nprobe
             .map(|p| wanted.nprobe.unwrap_or(p).clamp(1, nlist)),
-        ef_search: base.ef_search.map(|e| wanted.ef_search.unwrap_or(e).max(1)),
+        ef_search: base
+            .ef_search
+            .map(|e| clamp_ef_search(wanted.ef_search.unwrap_or(e), 1, info.rows)),
     };
     if raw.is_ivf() {
         if let Some(p) = d.nprobe {
@@ -420,6 +470,13 @@ impl SegmentIndex {
     /// Build an index that shares nothing: Flat, HNSW or a factory string (trained on
     /// `vectors` when it needs training). An IVF plan trains a private template on `vectors`
     /// first (such an index only merges with its own kind: prefer [`SegmentIndex::build`]).
+    ///
+    /// The plan is validated ([`IndexPlan::validate`]), then fitted to the rows so that a valid
+    /// plan does not fail on a small segment: an IVF `nlist` is clamped to `rows / 39` (at least
+    /// 1; the training floor [`plan_index`](crate::plan_index) keeps too) and HNSW's
+    /// `ef_construction` to the rows (a beam wider than the graph examines nothing more). IVF
+    /// still needs at least one training row (256 for PQ): fewer is
+    /// [`Error::NotEnoughTrainingRows`].
     pub fn build_standalone(
         plan: &IndexPlan,
         metric: Metric,
@@ -427,19 +484,24 @@ impl SegmentIndex {
         vectors: &[f32],
     ) -> Result<Self> {
         plan.validate(dim)?;
-        if plan.kind().is_ivf() {
-            let template = IvfTemplate::train(plan, metric, dim, vectors)?;
-            return Self::build(&template, vectors);
-        }
         let rows = check_finite(vectors, dim)?;
         rows_u32(rows)?;
+        if plan.kind().is_ivf() {
+            let nlist = plan
+                .nlist()
+                .unwrap_or(1)
+                .min(rows / MIN_TRAINING_ROWS_PER_LIST)
+                .max(1);
+            let template = IvfTemplate::train(&plan.with_nlist(nlist), metric, dim, vectors)?;
+            return Self::build(&template, vectors);
+        }
         let _span = tracing::debug_span!("build", kind = plan.kind().name(), rows).entered();
         let mut raw = RawIndex::factory(dim, &plan.factory_string(), faiss_metric(metric))?;
         if let IndexPlan::Hnsw {
             ef_construction, ..
         } = plan
         {
-            raw.set_ef_construction(*ef_construction)?;
+            raw.set_ef_construction((*ef_construction).min(rows).max(1))?;
         }
         if !raw.is_trained() {
             raw.train(vectors)?;
@@ -474,7 +536,8 @@ impl SegmentIndex {
     }
 
     /// Change the settings searches use when [`SearchParams`] leaves them `None`: IVF `nprobe`
-    /// and HNSW `efSearch` (others are ignored; `None` restores the crate default). Takes
+    /// and HNSW `efSearch` (others are ignored; `None` restores the crate default), clamped
+    /// like a search's: nprobe to `1..=nlist`, efSearch to `1..=max(rows, 1)`. Takes
     /// `&mut self`: do it before the index is shared. Searches at these settings run fully
     /// concurrently.
     pub fn set_default_params(&mut self, params: SearchParams) -> Result<()> {
@@ -858,7 +921,9 @@ impl VectorIndex for MappedSegmentIndex {
     }
 }
 
-/// An index loaded by [`load`]: in memory or mapped.
+/// An index loaded by [`load`]: in memory or mapped. The variant says which was done, which
+/// is not always what was asked: a mapped load falls back to memory when the process is short
+/// of mappings (see [`load`]).
 #[derive(Debug)]
 pub enum LoadedIndex {
     /// Read into memory (mergeable).
@@ -909,8 +974,40 @@ impl VectorIndex for LoadedIndex {
 /// Open the Kiln index file at `path` (written from [`SegmentIndex::to_bytes`]) for the segment
 /// described by `expected`. A missing, truncated or corrupt file, or one that belongs to
 /// another segment, is an error value, never an abort.
+///
+/// A mapped mode ([`Mapped`](LoadMode::Mapped), [`MappedVerifiedByCaller`](LoadMode::MappedVerifiedByCaller))
+/// first checks that the process has mappings to spare: Faiss does not notice a failed `mmap`
+/// and would crash on it. When fewer than 1,024 mappings (or 5 % of `vm.max_map_count`,
+/// when more) remain, the index is loaded in memory instead, with a warning, and the result is
+/// [`LoadedIndex::InMemory`] (which verifies the body checksum whatever the mode asked).
 pub fn load(path: &Path, mode: LoadMode, expected: &ExpectedIndex) -> Result<LoadedIndex> {
+    load_with_usage(path, mode, expected, headroom::current_usage)
+}
+
+/// [`load`] with the mapping count supplied by `usage` (called only for a mapped mode).
+fn load_with_usage(
+    path: &Path,
+    mode: LoadMode,
+    expected: &ExpectedIndex,
+    usage: impl FnOnce() -> Option<headroom::MapUsage>,
+) -> Result<LoadedIndex> {
     let _span = tracing::debug_span!("load_index", path = %path.display(), ?mode).entered();
+    let mode = match mode {
+        LoadMode::Mapped | LoadMode::MappedVerifiedByCaller => match usage() {
+            Some(u) if !headroom::may_map(u.in_use, u.limit) => {
+                tracing::warn!(
+                    path = %path.display(),
+                    mappings = u.in_use,
+                    max_map_count = u.limit,
+                    margin = headroom::margin(u.limit),
+                    "too few memory mappings left for a mapped index: loading it in memory"
+                );
+                LoadMode::InMemory
+            }
+            _ => mode,
+        },
+        LoadMode::InMemory => LoadMode::InMemory,
+    };
     match mode {
         LoadMode::InMemory => {
             let mut file = File::open(path).map_err(|e| Error::io(path, e))?;
@@ -925,5 +1022,152 @@ pub fn load(path: &Path, mode: LoadMode, expected: &ExpectedIndex) -> Result<Loa
         LoadMode::MappedVerifiedByCaller => {
             MappedSegmentIndex::open(path, expected, false).map(LoadedIndex::Mapped)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::clustered;
+
+    fn info(kind: IndexKind, rows: usize, nlist: Option<usize>) -> IndexInfo {
+        IndexInfo {
+            kind,
+            metric: Metric::L2,
+            dim: 4,
+            rows,
+            nlist,
+            fingerprint: None,
+        }
+    }
+
+    #[test]
+    fn k_is_clamped_to_the_rows_and_to_a_c_int() {
+        assert!(matches!(effective_k(10, 0), Err(Error::ZeroK)));
+        assert_eq!(effective_k(10, 3).expect("ok"), 3);
+        assert_eq!(effective_k(10, usize::MAX).expect("ok"), 10);
+        assert_eq!(effective_k(C_INT_MAX, usize::MAX).expect("ok"), C_INT_MAX);
+        // Only an index of more than 2^31 − 1 rows asked for more than that is refused.
+        assert!(matches!(
+            effective_k(u32::MAX as usize, usize::MAX),
+            Err(Error::InvalidArgument(_))
+        ));
+        assert_eq!(
+            effective_k(u32::MAX as usize, 100).expect("ok"),
+            100,
+            "an ordinary k on a huge index"
+        );
+    }
+
+    #[test]
+    fn every_knob_is_clamped_to_what_the_index_can_use() {
+        let huge = SearchParams {
+            nprobe: Some(usize::MAX),
+            ef_search: Some(usize::MAX),
+        };
+        let zero = SearchParams {
+            nprobe: Some(0),
+            ef_search: Some(0),
+        };
+        let hnsw = info(IndexKind::Hnsw, 500, None);
+        let hnsw_defaults = default_params_for(&hnsw);
+        // efSearch: at most the rows, at least k.
+        assert_eq!(knobs(&hnsw, hnsw_defaults, &huge, 10).ef_search, Some(500));
+        assert_eq!(knobs(&hnsw, hnsw_defaults, &zero, 10).ef_search, Some(10));
+        assert_eq!(knobs(&hnsw, hnsw_defaults, &zero, 1).ef_search, Some(1));
+        let k = effective_k(500, usize::MAX).expect("ok");
+        assert_eq!(
+            knobs(&hnsw, hnsw_defaults, &SearchParams::default(), k).ef_search,
+            Some(500)
+        );
+        assert_eq!(
+            knobs(&hnsw, hnsw_defaults, &SearchParams::default(), 10).ef_search,
+            Some(DEFAULT_EF_SEARCH)
+        );
+        // Not HNSW: no efSearch; nprobe only on IVF and within 1..=nlist.
+        assert_eq!(hnsw_defaults.nprobe, None);
+        let ivf = info(IndexKind::IvfFlat, 500, Some(16));
+        let d = default_params_for(&ivf);
+        assert_eq!(
+            knobs(&ivf, d, &huge, 10),
+            Knobs {
+                nprobe: Some(16),
+                ef_search: None
+            }
+        );
+        assert_eq!(knobs(&ivf, d, &zero, 10).nprobe, Some(1));
+        // An index beyond 2^31 − 1 rows: efSearch still fits a C int.
+        let big = info(IndexKind::Hnsw, u32::MAX as usize, None);
+        let e = knobs(&big, default_params_for(&big), &huge, 10).ef_search;
+        assert_eq!(e, Some(C_INT_MAX));
+        let e = clamp_ef_search(usize::MAX, C_INT_MAX, u32::MAX as usize);
+        assert_eq!(e, C_INT_MAX);
+        // An empty index (searches return before asking Faiss, but the clamp is total).
+        assert_eq!(clamp_ef_search(usize::MAX, 1, 0), 1);
+    }
+
+    fn flat_file(dir: &Path) -> (std::path::PathBuf, ExpectedIndex) {
+        let dim = 8;
+        let x = clustered(7, 200, dim, 4);
+        let index =
+            SegmentIndex::build_standalone(&IndexPlan::Flat, Metric::L2, dim, &x).expect("build");
+        let path = dir.join("flat.idx");
+        std::fs::write(&path, index.to_bytes().expect("bytes")).expect("write");
+        let expected = ExpectedIndex {
+            dim,
+            rows: 200,
+            metric: Metric::L2,
+        };
+        (path, expected)
+    }
+
+    #[test]
+    fn mapped_loads_fall_back_to_memory_when_mappings_run_short() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (path, expected) = flat_file(dir.path());
+        let plenty = || {
+            Some(headroom::MapUsage {
+                in_use: 300,
+                limit: 65_530,
+            })
+        };
+        let short = || {
+            Some(headroom::MapUsage {
+                in_use: 65_000,
+                limit: 65_530,
+            })
+        };
+        for mode in [LoadMode::Mapped, LoadMode::MappedVerifiedByCaller] {
+            let loaded = load_with_usage(&path, mode, &expected, plenty).expect("load");
+            assert!(matches!(loaded, LoadedIndex::Mapped(_)), "{mode:?}");
+            let loaded = load_with_usage(&path, mode, &expected, short).expect("load");
+            assert!(matches!(loaded, LoadedIndex::InMemory(_)), "{mode:?}");
+            // Unknown usage: as asked.
+            let loaded = load_with_usage(&path, mode, &expected, || None).expect("load");
+            assert!(matches!(loaded, LoadedIndex::Mapped(_)), "{mode:?}");
+            // Either way it searches the same.
+            let q = vec![0.1f32; 8];
+            let a = load_with_usage(&path, mode, &expected, short).expect("load");
+            let b = load_with_usage(&path, mode, &expected, plenty).expect("load");
+            assert_eq!(
+                a.search(&q, 5, &SearchParams::default(), None)
+                    .expect("search"),
+                b.search(&q, 5, &SearchParams::default(), None)
+                    .expect("search")
+            );
+        }
+        // An in-memory load never asks.
+        let loaded = load_with_usage(&path, LoadMode::InMemory, &expected, || {
+            panic!("an in-memory load counted mappings")
+        })
+        .expect("load");
+        assert!(matches!(loaded, LoadedIndex::InMemory(_)));
+        // The fallback still checks the file: a damaged one is an error value.
+        let mut bytes = std::fs::read(&path).expect("read");
+        bytes[40] ^= 1;
+        std::fs::write(&path, bytes).expect("write");
+        assert!(
+            load_with_usage(&path, LoadMode::MappedVerifiedByCaller, &expected, short).is_err()
+        );
     }
 }

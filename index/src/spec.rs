@@ -42,6 +42,120 @@ pub enum IndexSpec {
     Factory(String),
 }
 
+impl IndexSpec {
+    /// Check the spec against the collection's dimension, as the engine does when a collection
+    /// is created: zero or absurd parameters are refused with [`Error::InvalidArgument`] here,
+    /// so they never reach Faiss (whose C++ takes them as `int`, where a value above 2^31 − 1
+    /// is undefined behaviour, or sizes allocations by them). The bounds:
+    ///
+    /// - IVF `nlist` in `1..=`[`MAX_NLIST`]; PQ `m` divides the dimension.
+    /// - HNSW `m` in `2..=`[`MAX_HNSW_M`], `ef_construction` in `1..=`[`MAX_EF_CONSTRUCTION`].
+    /// - A factory string is not empty, has no NUL, and no number in it exceeds
+    ///   [`MAX_FACTORY_NUMBER`] (nor an `HNSW<m>` above [`MAX_HNSW_M`]); Faiss checks the rest
+    ///   of its grammar and reports errors as values.
+    ///
+    /// A valid spec never fails on a small segment: at build time `nlist` and
+    /// `ef_construction` are clamped to what the segment's rows allow.
+    pub fn validate(&self, dim: usize) -> Result<()> {
+        check_dim(dim)?;
+        match self {
+            IndexSpec::Auto | IndexSpec::Flat => Ok(()),
+            explicit => explicit_plan(explicit).map_or(Ok(()), |plan| plan.validate(dim)),
+        }
+    }
+}
+
+/// The largest number of IVF lists Kiln accepts: 2^20 = 1,048,576, the largest the Faiss
+/// guidelines suggest (for a billion vectors). Its coarse centroids alone take `4 · dim` MiB, and
+/// training wants 39 rows per list (40 M rows); the Auto rule never goes above 4·√(2^32) =
+/// 262,144.
+pub const MAX_NLIST: usize = 1 << 20;
+/// The largest HNSW `m` Kiln accepts: 256. The bottom layer keeps `2·m` 4-byte links per vector
+/// (2 KiB at 256, more than a 384-d vector itself), and recall stops improving well below it
+/// (the usual range is 8–64; hnswlib suggests 2–100).
+pub const MAX_HNSW_M: usize = 256;
+/// The largest HNSW `efConstruction` Kiln accepts: 65,536. Every insert examines a beam of
+/// this width, so the build costs grow with it; published recall curves saturate by 500–1,000,
+/// and 65,536 is already a few hundred times Faiss's default of 40. (Faiss keeps it in a C
+/// `int`.) At build time it is further clamped to the segment's rows: a beam wider than the
+/// graph examines nothing more.
+pub const MAX_EF_CONSTRUCTION: usize = 65_536;
+/// The largest number a factory string may contain (2^20): Faiss parses them with
+/// `std::stoi` and does `int` arithmetic on them (`2·M` links, `nlist · d` centroids).
+pub const MAX_FACTORY_NUMBER: u64 = 1 << 20;
+/// The largest dimension Faiss can take (its `d` is a C `int`).
+const MAX_DIM: usize = i32::MAX as usize;
+
+fn invalid<T>(message: String) -> Result<T> {
+    Err(Error::InvalidArgument(message))
+}
+
+fn check_dim(dim: usize) -> Result<()> {
+    if dim == 0 {
+        return invalid("dimension 0".into());
+    }
+    if dim > MAX_DIM {
+        return invalid(format!("dimension {dim} is above 2^31 − 1"));
+    }
+    Ok(())
+}
+
+fn check_nlist(nlist: usize) -> Result<()> {
+    if nlist == 0 {
+        return invalid("nlist must be at least 1".into());
+    }
+    if nlist > MAX_NLIST {
+        return invalid(format!("nlist = {nlist} is above the maximum {MAX_NLIST}"));
+    }
+    Ok(())
+}
+
+fn check_hnsw(m: usize, ef_construction: usize) -> Result<()> {
+    if !(2..=MAX_HNSW_M).contains(&m) {
+        return invalid(format!("HNSW m = {m} must be in 2..={MAX_HNSW_M}"));
+    }
+    if !(1..=MAX_EF_CONSTRUCTION).contains(&ef_construction) {
+        return invalid(format!(
+            "HNSW efConstruction = {ef_construction} must be in 1..={MAX_EF_CONSTRUCTION}"
+        ));
+    }
+    Ok(())
+}
+
+fn check_factory(s: &str) -> Result<()> {
+    if s.trim().is_empty() {
+        return invalid("empty factory string".into());
+    }
+    if s.contains('\0') {
+        return invalid(format!("factory string {s:?} contains NUL"));
+    }
+    let bytes = s.as_bytes();
+    let mut at = 0;
+    while at < bytes.len() {
+        if !bytes[at].is_ascii_digit() {
+            at += 1;
+            continue;
+        }
+        let start = at;
+        while at < bytes.len() && bytes[at].is_ascii_digit() {
+            at += 1;
+        }
+        let digits = &s[start..at];
+        let value = digits.parse::<u64>().unwrap_or(u64::MAX);
+        if value > MAX_FACTORY_NUMBER {
+            return invalid(format!(
+                "factory string {s:?}: {digits} is above the maximum {MAX_FACTORY_NUMBER}"
+            ));
+        }
+        if s[..start].ends_with("HNSW") && value > MAX_HNSW_M as u64 {
+            return invalid(format!(
+                "factory string {s:?}: HNSW m = {value} is above the maximum {MAX_HNSW_M}"
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// The kind of a built index, as stored in index files and metadata. The discriminants are
 /// part of the file format: never reuse or renumber them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -167,30 +281,34 @@ impl IndexPlan {
         }
     }
 
-    /// Check the plan's parameters against the dimension.
+    /// Check the plan's parameters against the dimension and against the bounds Kiln documents
+    /// ([`MAX_NLIST`], [`MAX_HNSW_M`], [`MAX_EF_CONSTRUCTION`], [`MAX_FACTORY_NUMBER`]); a value
+    /// outside them is refused with [`Error::InvalidArgument`] before Faiss sees it.
     pub fn validate(&self, dim: usize) -> Result<()> {
-        let bad = |m: String| Err(Error::InvalidArgument(m));
-        if dim == 0 {
-            return bad("dimension 0".into());
-        }
+        check_dim(dim)?;
         match *self {
-            IndexPlan::IvfFlat { nlist } | IndexPlan::IvfSq8 { nlist } if nlist == 0 => {
-                bad("nlist must be at least 1".into())
-            }
+            IndexPlan::Flat => Ok(()),
+            IndexPlan::IvfFlat { nlist } | IndexPlan::IvfSq8 { nlist } => check_nlist(nlist),
             IndexPlan::IvfPq { nlist, m } => {
-                if nlist == 0 {
-                    bad("nlist must be at least 1".into())
-                } else if m == 0 || !dim.is_multiple_of(m) {
-                    bad(format!("PQ m = {m} must divide the dimension {dim}"))
-                } else {
-                    Ok(())
+                check_nlist(nlist)?;
+                if m == 0 || m > dim || !dim.is_multiple_of(m) {
+                    return invalid(format!("PQ m = {m} must divide the dimension {dim}"));
                 }
+                Ok(())
             }
-            IndexPlan::Hnsw { m, ef_construction } if m < 2 || ef_construction == 0 => bad(
-                format!("HNSW needs m ≥ 2 and efConstruction ≥ 1, got {m}, {ef_construction}"),
-            ),
-            IndexPlan::Factory(ref s) if s.trim().is_empty() => bad("empty factory string".into()),
-            _ => Ok(()),
+            IndexPlan::Hnsw { m, ef_construction } => check_hnsw(m, ef_construction),
+            IndexPlan::Factory(ref s) => check_factory(s),
+        }
+    }
+
+    /// The same plan with `nlist` inverted lists (plans that are not IVF are returned as they
+    /// are).
+    pub(crate) fn with_nlist(&self, nlist: usize) -> IndexPlan {
+        match *self {
+            IndexPlan::IvfFlat { .. } => IndexPlan::IvfFlat { nlist },
+            IndexPlan::IvfSq8 { .. } => IndexPlan::IvfSq8 { nlist },
+            IndexPlan::IvfPq { m, .. } => IndexPlan::IvfPq { nlist, m },
+            ref other => other.clone(),
         }
     }
 
@@ -292,6 +410,19 @@ pub fn plan_index(
                 }
             }
         }
+        explicit => match explicit_plan(explicit) {
+            Some(plan) => plan,
+            None => return Ok(None),
+        },
+    };
+    plan.validate(dim)?;
+    Ok(Some(plan))
+}
+
+/// The plan an explicit spec asks for, as it is (`None` for `Auto` and `Flat`).
+fn explicit_plan(spec: &IndexSpec) -> Option<IndexPlan> {
+    Some(match spec {
+        IndexSpec::Auto | IndexSpec::Flat => return None,
         IndexSpec::IvfFlat { nlist } => IndexPlan::IvfFlat {
             nlist: *nlist as usize,
         },
@@ -307,15 +438,16 @@ pub fn plan_index(
             ef_construction: *ef_construction as usize,
         },
         IndexSpec::Factory(s) => IndexPlan::Factory(s.clone()),
-    };
-    plan.validate(dim)?;
-    Ok(Some(plan))
+    })
 }
 
-/// `round(4·√rows)` clamped to `[1, rows / 39]`.
+/// `round(4·√rows)` clamped to `[1, rows / 39]` (and to [`MAX_NLIST`], reached only above
+/// 68 billion rows).
 pub fn auto_nlist(rows: usize) -> usize {
     let ideal = (4.0 * (rows as f64).sqrt()).round() as usize;
-    ideal.clamp(1, (rows / MIN_TRAINING_ROWS_PER_LIST).max(1))
+    ideal
+        .clamp(1, (rows / MIN_TRAINING_ROWS_PER_LIST).max(1))
+        .min(MAX_NLIST)
 }
 
 #[cfg(test)]
@@ -467,6 +599,113 @@ mod tests {
                 ef_construction: 100
             })
         );
+    }
+
+    #[test]
+    fn absurd_build_parameters_are_refused_at_validation() {
+        let invalid = |r: Result<()>| matches!(r, Err(Error::InvalidArgument(_)));
+        let max = u32::MAX;
+        let refused = [
+            IndexSpec::IvfFlat { nlist: max },
+            IndexSpec::IvfFlat { nlist: 0 },
+            IndexSpec::IvfSq8 { nlist: max },
+            IndexSpec::IvfSq8 {
+                nlist: MAX_NLIST as u32 + 1,
+            },
+            IndexSpec::IvfPq { nlist: max, m: 8 },
+            IndexSpec::IvfPq { nlist: 16, m: max },
+            IndexSpec::IvfPq { nlist: 16, m: 0 },
+            IndexSpec::IvfPq { nlist: 16, m: 7 },
+            IndexSpec::Hnsw {
+                m: max,
+                ef_construction: 40,
+            },
+            IndexSpec::Hnsw {
+                m: 16,
+                ef_construction: max,
+            },
+            IndexSpec::Hnsw {
+                m: MAX_HNSW_M as u32 + 1,
+                ef_construction: 40,
+            },
+            IndexSpec::Hnsw {
+                m: 16,
+                ef_construction: MAX_EF_CONSTRUCTION as u32 + 1,
+            },
+            IndexSpec::Hnsw {
+                m: 1,
+                ef_construction: 40,
+            },
+            IndexSpec::Hnsw {
+                m: 16,
+                ef_construction: 0,
+            },
+            IndexSpec::Factory(String::new()),
+            IndexSpec::Factory("IVF4294967295,Flat".into()),
+            IndexSpec::Factory("IVF99999999999999999999999,Flat".into()),
+            IndexSpec::Factory("HNSW100000".into()),
+            IndexSpec::Factory("IVF64_HNSW257,Flat".into()),
+            IndexSpec::Factory("IVF8,\0Flat".into()),
+        ];
+        for spec in &refused {
+            assert!(invalid(spec.validate(64)), "{spec:?} accepted");
+            assert!(
+                matches!(
+                    plan_index(spec, 1_000_000, 64, GIB),
+                    Err(Error::InvalidArgument(_))
+                ),
+                "{spec:?} planned"
+            );
+        }
+        let accepted = [
+            IndexSpec::Auto,
+            IndexSpec::Flat,
+            IndexSpec::IvfFlat {
+                nlist: MAX_NLIST as u32,
+            },
+            IndexSpec::IvfSq8 { nlist: 1 },
+            IndexSpec::IvfPq { nlist: 16, m: 64 },
+            IndexSpec::Hnsw {
+                m: MAX_HNSW_M as u32,
+                ef_construction: MAX_EF_CONSTRUCTION as u32,
+            },
+            IndexSpec::Hnsw {
+                m: 2,
+                ef_construction: 1,
+            },
+            IndexSpec::Factory("IVF1048576_HNSW32,PQ16x4fs".into()),
+            IndexSpec::Factory("OPQ16_64,IVF4096,PQ16".into()),
+        ];
+        for spec in &accepted {
+            assert!(spec.validate(64).is_ok(), "{spec:?} refused");
+        }
+        for spec in [IndexSpec::Auto, IndexSpec::Flat] {
+            assert!(invalid(spec.validate(0)), "{spec:?} with dimension 0");
+            assert!(invalid(spec.validate(usize::MAX)), "{spec:?} dimension");
+        }
+        // The same bounds hold for plans, whose fields are usize.
+        for plan in [
+            IndexPlan::IvfFlat { nlist: usize::MAX },
+            IndexPlan::IvfPq {
+                nlist: usize::MAX,
+                m: 8,
+            },
+            IndexPlan::IvfPq {
+                nlist: 8,
+                m: usize::MAX,
+            },
+            IndexPlan::Hnsw {
+                m: usize::MAX,
+                ef_construction: 40,
+            },
+            IndexPlan::Hnsw {
+                m: 16,
+                ef_construction: usize::MAX,
+            },
+        ] {
+            assert!(invalid(plan.validate(64)), "{plan:?} accepted");
+        }
+        assert_eq!(auto_nlist(usize::MAX), MAX_NLIST);
     }
 
     #[test]

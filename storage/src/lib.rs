@@ -9,12 +9,14 @@
 //! - [`fs`]: the one seam every file operation on Kiln's own files goes through.
 //! - [`watermark`]: the durable catalog sequence number that detects a rolled-back catalog.
 //! - [`layout`]: where things live in a database directory, and startup cleanup.
+//! - [`attrs`]: typed attributes, filters, their log and columns codecs, the attribute index.
 //!
 //! This crate knows nothing of Faiss or of merge policy.
 
 #![deny(missing_docs)]
 #![deny(clippy::print_stdout)]
 
+pub mod attrs;
 pub mod bitmap;
 pub mod blob;
 pub mod catalog;

@@ -1,0 +1,645 @@
+//! [`AttrIndex`]: a sealed segment's attribute index, which turns a [`BoundFilter`] into the
+//! exact bitmap of matching rows.
+
+use std::collections::HashMap;
+use std::ops::Bound;
+
+use roaring::RoaringBitmap;
+
+use super::bound::{BoundFilter, Node};
+use super::columns::{bit_at, code_at, u64_at, ColumnParts, ColumnsReader};
+use super::error::{Error, Result};
+use super::schema::{validate, Schema};
+use super::value::{FieldType, Value};
+
+/// What the index keeps for one field.
+#[derive(Debug)]
+enum Kind {
+    /// Row numbers sorted by value (ties by row): a range is a slice found by binary search.
+    Int { values: Vec<i64>, rows: Vec<u32> },
+    /// The same for floats, sorted by `total_cmp` (no NaN).
+    Float { values: Vec<f64>, rows: Vec<u32> },
+    Bool {
+        trues: RoaringBitmap,
+        falses: RoaringBitmap,
+    },
+    /// Keyword → rows holding it.
+    Keyword(HashMap<String, RoaringBitmap>),
+    /// Keyword → rows whose list contains it.
+    List(HashMap<String, RoaringBitmap>),
+}
+
+#[derive(Debug)]
+struct FieldIndex {
+    /// Rows where the field is null.
+    nulls: RoaringBitmap,
+    kind: Kind,
+}
+
+/// The attribute index of one segment: per field, a null bitmap and
+/// - Keyword: a posting bitmap per distinct keyword;
+/// - KeywordList: a posting bitmap per distinct element;
+/// - Int, Float: the non-null rows sorted by value, for ranges by binary search;
+/// - Bool: the rows holding `true` and those holding `false`.
+///
+/// Built once per sealed segment ([`AttrIndex::from_columns`]) and immutable after, so it can be
+/// shared by every snapshot and query (`Send + Sync`). Fields the segment was written without
+/// (appended to the schema later) are null in all its rows.
+#[derive(Debug)]
+pub struct AttrIndex {
+    rows: u32,
+    fields: Vec<FieldIndex>,
+}
+
+/// A bitmap of `rows`, which are distinct but in any order.
+fn bitmap_of(rows: &[u32]) -> RoaringBitmap {
+    let mut sorted = rows.to_vec();
+    sorted.sort_unstable();
+    RoaringBitmap::from_sorted_iter(sorted.iter().copied())
+        .unwrap_or_else(|_| sorted.iter().copied().collect())
+}
+
+fn full(rows: u32) -> RoaringBitmap {
+    let mut b = RoaringBitmap::new();
+    b.insert_range(0..rows);
+    b
+}
+
+/// A field index under construction.
+enum Builder {
+    Int(Vec<(i64, u32)>),
+    Float(Vec<(f64, u32)>),
+    Bool(RoaringBitmap, RoaringBitmap),
+    Keyword(HashMap<String, RoaringBitmap>),
+    List(HashMap<String, RoaringBitmap>),
+}
+
+impl Builder {
+    fn new(ty: FieldType) -> Builder {
+        match ty {
+            FieldType::Int => Builder::Int(Vec::new()),
+            FieldType::Float => Builder::Float(Vec::new()),
+            FieldType::Bool => Builder::Bool(RoaringBitmap::new(), RoaringBitmap::new()),
+            FieldType::Keyword => Builder::Keyword(HashMap::new()),
+            FieldType::KeywordList => Builder::List(HashMap::new()),
+        }
+    }
+
+    fn post(map: &mut HashMap<String, RoaringBitmap>, key: &str, row: u32) {
+        match map.get_mut(key) {
+            Some(b) => {
+                b.insert(row);
+            }
+            None => {
+                let mut b = RoaringBitmap::new();
+                b.insert(row);
+                map.insert(key.to_owned(), b);
+            }
+        }
+    }
+
+    /// Add row `row`'s non-null, already validated value.
+    fn add(&mut self, row: u32, value: &Value) {
+        match (self, value) {
+            (Builder::Int(v), Value::Int(x)) => v.push((*x, row)),
+            (Builder::Float(v), value) => {
+                if let Some(x) = value.as_float() {
+                    v.push((x, row));
+                }
+            }
+            (Builder::Bool(t, f), Value::Bool(b)) => {
+                if *b { t } else { f }.insert(row);
+            }
+            (Builder::Keyword(m), Value::Keyword(s)) => Self::post(m, s, row),
+            (Builder::List(m), Value::KeywordList(list)) => {
+                for s in list {
+                    Self::post(m, s, row);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn finish(self) -> Kind {
+        match self {
+            Builder::Int(mut v) => {
+                v.sort_unstable();
+                Kind::Int {
+                    values: v.iter().map(|p| p.0).collect(),
+                    rows: v.iter().map(|p| p.1).collect(),
+                }
+            }
+            Builder::Float(mut v) => {
+                v.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+                Kind::Float {
+                    values: v.iter().map(|p| p.0).collect(),
+                    rows: v.iter().map(|p| p.1).collect(),
+                }
+            }
+            Builder::Bool(trues, falses) => Kind::Bool { trues, falses },
+            Builder::Keyword(m) => Kind::Keyword(m),
+            Builder::List(m) => Kind::List(m),
+        }
+    }
+}
+
+/// Postings from a dictionary-coded column: `codes_of(row)` gives a row's codes.
+fn postings(
+    dict: &[&str],
+    rows: usize,
+    nulls: &[u8],
+    mut codes_of: impl FnMut(usize, &mut dyn FnMut(u32)),
+) -> HashMap<String, RoaringBitmap> {
+    let mut lists: Vec<RoaringBitmap> = vec![RoaringBitmap::new(); dict.len()];
+    for r in 0..rows {
+        if bit_at(nulls, r) {
+            continue;
+        }
+        codes_of(r, &mut |code| {
+            if let Some(b) = lists.get_mut(code as usize) {
+                // Rows arrive in order, so this appends; a repeated element of a row's list is
+                // refused as not greater than the last, which is what we want.
+                let _ = b.try_push(r as u32);
+            }
+        });
+    }
+    dict.iter()
+        .zip(lists)
+        .filter(|(_, b)| !b.is_empty())
+        .map(|(s, b)| ((*s).to_owned(), b))
+        .collect()
+}
+
+fn field_from_parts(parts: ColumnParts<'_>, rows: usize) -> FieldIndex {
+    let mut nulls = RoaringBitmap::new();
+    let null_bits = match &parts {
+        ColumnParts::Int { nulls, .. }
+        | ColumnParts::Float { nulls, .. }
+        | ColumnParts::Bool { nulls, .. }
+        | ColumnParts::Keyword { nulls, .. }
+        | ColumnParts::List { nulls, .. } => *nulls,
+    };
+    for r in 0..rows {
+        if bit_at(null_bits, r) {
+            let _ = nulls.try_push(r as u32);
+        }
+    }
+    let present = |r: usize| !bit_at(null_bits, r);
+    let kind = match parts {
+        ColumnParts::Int { values, .. } => {
+            let mut b = Builder::Int(Vec::new());
+            for r in (0..rows).filter(|&r| present(r)) {
+                if let Some(v) = u64_at(values, r) {
+                    b.add(r as u32, &Value::Int(v as i64));
+                }
+            }
+            b.finish()
+        }
+        ColumnParts::Float { values, .. } => {
+            let mut b = Builder::Float(Vec::new());
+            for r in (0..rows).filter(|&r| present(r)) {
+                if let Some(v) = u64_at(values, r) {
+                    b.add(r as u32, &Value::Float(f64::from_bits(v)));
+                }
+            }
+            b.finish()
+        }
+        ColumnParts::Bool { bits, .. } => {
+            let (mut trues, mut falses) = (RoaringBitmap::new(), RoaringBitmap::new());
+            for r in (0..rows).filter(|&r| present(r)) {
+                let _ = if bit_at(bits, r) {
+                    &mut trues
+                } else {
+                    &mut falses
+                }
+                .try_push(r as u32);
+            }
+            Kind::Bool { trues, falses }
+        }
+        ColumnParts::Keyword {
+            dict, width, codes, ..
+        } => Kind::Keyword(postings(&dict, rows, null_bits, |r, sink| {
+            if let Some(c) = code_at(codes, r, width) {
+                sink(c);
+            }
+        })),
+        ColumnParts::List {
+            dict,
+            width,
+            row_offsets,
+            codes,
+            ..
+        } => Kind::List(postings(&dict, rows, null_bits, |r, sink| {
+            let from = u64_at(row_offsets, r).unwrap_or(0) as usize;
+            let to = u64_at(row_offsets, r + 1).unwrap_or(0) as usize;
+            for k in from..to {
+                if let Some(c) = code_at(codes, k, width) {
+                    sink(c);
+                }
+            }
+        })),
+    };
+    FieldIndex { nulls, kind }
+}
+
+impl AttrIndex {
+    /// Build the index of a verified columns section (one pass over each column).
+    pub fn from_columns<B: AsRef<[u8]>>(columns: &ColumnsReader<B>) -> AttrIndex {
+        let rows = columns.rows();
+        let fields = (0..columns.stored_fields())
+            .map(|f| match columns.column_parts(f) {
+                Some(parts) => field_from_parts(parts, rows as usize),
+                // Unreachable for a verified section; an all-null field is the safe reading.
+                None => FieldIndex {
+                    nulls: full(rows),
+                    kind: Kind::Keyword(HashMap::new()),
+                },
+            })
+            .collect();
+        AttrIndex { rows, fields }
+    }
+
+    /// Build the index of rows given as values in `schema` order (rows may be shorter than the
+    /// schema: missing fields are null), e.g. for a frozen segment not yet sealed. Errors as
+    /// [`super::encode_columns`]: a row longer than the schema, a value that does not fit its
+    /// field, more than `u32::MAX` rows.
+    pub fn from_rows<I>(schema: &Schema, rows: I) -> Result<AttrIndex>
+    where
+        I: IntoIterator,
+        I::Item: AsRef<[Value]>,
+    {
+        let fields = schema.fields();
+        let mut builders: Vec<(RoaringBitmap, Builder)> = fields
+            .iter()
+            .map(|f| (RoaringBitmap::new(), Builder::new(f.ty)))
+            .collect();
+        let mut n: u32 = 0;
+        for row in rows {
+            let values = row.as_ref();
+            if values.len() > fields.len() {
+                return Err(Error::invalid_value(
+                    "",
+                    format!(
+                        "row {n} has {} values, the schema has {} fields",
+                        values.len(),
+                        fields.len()
+                    ),
+                ));
+            }
+            if n == u32::MAX {
+                return Err(Error::invalid_value("", "more than 2^32 - 1 rows"));
+            }
+            for (i, (field, (nulls, builder))) in fields.iter().zip(&mut builders).enumerate() {
+                let value = values.get(i).unwrap_or(&Value::Null);
+                validate(field, value)?;
+                if value.is_null() {
+                    let _ = nulls.try_push(n);
+                } else {
+                    builder.add(n, value);
+                }
+            }
+            n += 1;
+        }
+        Ok(AttrIndex {
+            rows: n,
+            fields: builders
+                .into_iter()
+                .map(|(nulls, b)| FieldIndex {
+                    nulls,
+                    kind: b.finish(),
+                })
+                .collect(),
+        })
+    }
+
+    /// Rows indexed.
+    pub fn rows(&self) -> u32 {
+        self.rows
+    }
+
+    /// Approximate heap memory held, in bytes.
+    pub fn heap_bytes(&self) -> usize {
+        let map_bytes = |m: &HashMap<String, RoaringBitmap>| {
+            m.iter()
+                .map(|(k, b)| k.len() + 48 + b.serialized_size())
+                .sum::<usize>()
+        };
+        self.fields
+            .iter()
+            .map(|f| {
+                f.nulls.serialized_size()
+                    + match &f.kind {
+                        Kind::Int { values, rows } => values.len() * 8 + rows.len() * 4,
+                        Kind::Float { values, rows } => values.len() * 8 + rows.len() * 4,
+                        Kind::Bool { trues, falses } => {
+                            trues.serialized_size() + falses.serialized_size()
+                        }
+                        Kind::Keyword(m) | Kind::List(m) => map_bytes(m),
+                    }
+            })
+            .sum()
+    }
+
+    /// The rows among `0..rows` that match `filter`: exactly those `r` for which
+    /// [`BoundFilter::matches`] holds on row `r`'s values.
+    ///
+    /// `rows` is the part of the segment the caller's snapshot sees (normally
+    /// [`AttrIndex::rows`]). Rows past the indexed ones read as all-null rows, fields the index
+    /// does not have as null in every row. The caller removes deleted rows. A filter bound to a
+    /// schema that does not [extend](Schema::extends) the segment's gives no rows for leaves
+    /// whose types disagree.
+    pub fn evaluate(&self, filter: &BoundFilter, rows: u32) -> RoaringBitmap {
+        let universe = full(rows);
+        let mut out = self.eval(&filter.root, rows, &universe);
+        if rows < self.rows {
+            out.remove_range(rows..);
+        }
+        out
+    }
+
+    /// How many rows among `0..rows` match `filter`.
+    pub fn count(&self, filter: &BoundFilter, rows: u32) -> u64 {
+        self.evaluate(filter, rows).len()
+    }
+
+    fn kind(&self, field: usize) -> Option<&Kind> {
+        self.fields.get(field).map(|f| &f.kind)
+    }
+
+    /// Indexed rows where `field` is not null.
+    fn present(&self, field: usize) -> RoaringBitmap {
+        match self.fields.get(field) {
+            Some(f) => full(self.rows) - &f.nulls,
+            None => RoaringBitmap::new(),
+        }
+    }
+
+    fn int_range(&self, field: usize, lo: i64, hi: i64) -> RoaringBitmap {
+        match self.kind(field) {
+            Some(Kind::Int { values, rows }) => {
+                let s = values.partition_point(|v| *v < lo);
+                let e = values.partition_point(|v| *v <= hi);
+                bitmap_of(rows.get(s..e.max(s)).unwrap_or(&[]))
+            }
+            _ => RoaringBitmap::new(),
+        }
+    }
+
+    fn float_range(&self, field: usize, lo: &Bound<f64>, hi: &Bound<f64>) -> RoaringBitmap {
+        match self.kind(field) {
+            Some(Kind::Float { values, rows }) => {
+                // `values` is sorted by total_cmp without NaN, in which order every predicate
+                // below is monotone (-0.0 and 0.0 are neighbours and compare equal).
+                let s = match lo {
+                    Bound::Included(l) => values.partition_point(|v| v < l),
+                    Bound::Excluded(l) => values.partition_point(|v| v <= l),
+                    Bound::Unbounded => 0,
+                };
+                let e = match hi {
+                    Bound::Included(h) => values.partition_point(|v| v <= h),
+                    Bound::Excluded(h) => values.partition_point(|v| v < h),
+                    Bound::Unbounded => values.len(),
+                };
+                bitmap_of(rows.get(s..e.max(s)).unwrap_or(&[]))
+            }
+            _ => RoaringBitmap::new(),
+        }
+    }
+
+    fn postings(&self, field: usize, key: &str, list: bool) -> RoaringBitmap {
+        match (self.kind(field), list) {
+            (Some(Kind::Keyword(m)), false) | (Some(Kind::List(m)), true) => {
+                m.get(key).cloned().unwrap_or_default()
+            }
+            _ => RoaringBitmap::new(),
+        }
+    }
+
+    fn eval(&self, node: &Node, rows: u32, universe: &RoaringBitmap) -> RoaringBitmap {
+        match node {
+            Node::Const(true) => universe.clone(),
+            Node::Const(false) => RoaringBitmap::new(),
+            Node::IsNull(field) => {
+                let mut b = match self.fields.get(*field) {
+                    Some(f) => f.nulls.clone(),
+                    None => universe.clone(),
+                };
+                if rows > self.rows {
+                    b.insert_range(self.rows..rows);
+                }
+                b
+            }
+            Node::IntRange { field, lo, hi } => self.int_range(*field, *lo, *hi),
+            Node::IntNe { field, value } => {
+                if matches!(self.kind(*field), Some(Kind::Int { .. })) {
+                    self.present(*field) - self.int_range(*field, *value, *value)
+                } else {
+                    RoaringBitmap::new()
+                }
+            }
+            Node::IntIn { field, values } => values
+                .iter()
+                .map(|v| self.int_range(*field, *v, *v))
+                .fold(RoaringBitmap::new(), |a, b| a | b),
+            Node::FloatRange { field, lo, hi } => self.float_range(*field, lo, hi),
+            Node::FloatNe { field, value } => {
+                if matches!(self.kind(*field), Some(Kind::Float { .. })) {
+                    let eq = Bound::Included(*value);
+                    self.present(*field) - self.float_range(*field, &eq, &eq)
+                } else {
+                    RoaringBitmap::new()
+                }
+            }
+            Node::FloatIn { field, values } => values
+                .iter()
+                .map(|v| self.float_range(*field, &Bound::Included(*v), &Bound::Included(*v)))
+                .fold(RoaringBitmap::new(), |a, b| a | b),
+            Node::BoolEq { field, value } => match self.kind(*field) {
+                Some(Kind::Bool { trues, falses }) => if *value { trues } else { falses }.clone(),
+                _ => RoaringBitmap::new(),
+            },
+            Node::KeywordIn { field, values } => values
+                .iter()
+                .map(|v| self.postings(*field, v, false))
+                .fold(RoaringBitmap::new(), |a, b| a | b),
+            Node::KeywordNe { field, value } => {
+                if matches!(self.kind(*field), Some(Kind::Keyword(_))) {
+                    self.present(*field) - self.postings(*field, value, false)
+                } else {
+                    RoaringBitmap::new()
+                }
+            }
+            Node::Contains { field, value } => self.postings(*field, value, true),
+            Node::And(operands) => {
+                let mut iter = operands.iter();
+                let Some(first) = iter.next() else {
+                    return universe.clone();
+                };
+                let mut acc = self.eval(first, rows, universe);
+                for n in iter {
+                    if acc.is_empty() {
+                        break;
+                    }
+                    acc &= self.eval(n, rows, universe);
+                }
+                acc
+            }
+            Node::Or(operands) => {
+                let mut acc = RoaringBitmap::new();
+                for n in operands {
+                    acc |= self.eval(n, rows, universe);
+                }
+                acc
+            }
+            Node::Not(inner) => universe - self.eval(inner, rows, universe),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::attrs::{encode_columns, Filter, Payload};
+
+    fn schema() -> Schema {
+        Schema::new()
+            .with_field("folder", FieldType::Keyword)
+            .and_then(|s| s.with_field("year", FieldType::Int))
+            .and_then(|s| s.with_field("rating", FieldType::Float))
+            .and_then(|s| s.with_field("done", FieldType::Bool))
+            .and_then(|s| s.with_field("tags", FieldType::KeywordList))
+            .expect("schema")
+    }
+
+    fn rows() -> Vec<Vec<Value>> {
+        let s = schema();
+        [
+            Payload::new()
+                .set("folder", "work")
+                .set("year", 2024)
+                .set("rating", 4.5)
+                .set("done", true)
+                .set("tags", ["rust", "db"]),
+            Payload::new(),
+            Payload::new()
+                .set("folder", "home")
+                .set("year", 2019)
+                .set("rating", 2)
+                .set("done", false)
+                .set("tags", ["go"]),
+            Payload::new()
+                .set("folder", "work")
+                .set("year", 2021)
+                .set("tags", ["db", "db"]),
+            Payload::new().set("year", 2021).set("rating", -0.0),
+        ]
+        .iter()
+        .map(|p| s.check_payload(p).expect("check").into_values())
+        .collect()
+    }
+
+    fn indexes() -> Vec<AttrIndex> {
+        let s = schema();
+        let rows = rows();
+        let bytes = encode_columns(&s, &rows).expect("encode");
+        let cols = ColumnsReader::open(&bytes, &s, rows.len() as u32).expect("open");
+        vec![
+            AttrIndex::from_rows(&s, &rows).expect("from rows"),
+            AttrIndex::from_columns(&cols),
+        ]
+    }
+
+    fn hits(index: &AttrIndex, text: &str, rows: u32) -> Vec<u32> {
+        let f = schema()
+            .check_filter(&Filter::parse(text).expect("parse"))
+            .expect("bind");
+        index.evaluate(&f, rows).iter().collect()
+    }
+
+    #[test]
+    fn evaluates_examples() {
+        for index in indexes() {
+            assert_eq!(index.rows(), 5);
+            for (text, want) in [
+                ("folder = 'work'", &[0, 3][..]),
+                ("folder != 'work'", &[2]),
+                ("NOT folder = 'work'", &[1, 2, 4]),
+                ("folder IN ('home', 'work', 'x')", &[0, 2, 3]),
+                ("year >= 2020 AND year <= 2024", &[0, 3, 4]),
+                ("year = 2021", &[3, 4]),
+                ("year != 2021", &[0, 2]),
+                ("year IN (2019, 2024)", &[0, 2]),
+                ("rating >= 0", &[0, 2, 4]),
+                ("rating = 0", &[4]),
+                ("rating != 2", &[0, 4]),
+                ("rating IN (2, 4.5)", &[0, 2]),
+                ("rating < 0", &[]),
+                ("done", &[0]),
+                ("NOT done", &[1, 2, 3, 4]),
+                ("done = false", &[2]),
+                ("done != false", &[0]),
+                ("tags CONTAINS 'db'", &[0, 3]),
+                ("tags CONTAINS 'x'", &[]),
+                ("tags IS NULL", &[1, 4]),
+                ("folder IS NOT NULL AND year < 2022", &[2, 3]),
+                ("folder = 'work' OR tags CONTAINS 'go'", &[0, 2, 3]),
+                ("TRUE", &[0, 1, 2, 3, 4]),
+                ("FALSE", &[]),
+            ] {
+                assert_eq!(hits(&index, text, 5), want, "{text}");
+            }
+            assert_eq!(
+                index.count(
+                    &schema()
+                        .check_filter(&Filter::eq("folder", "work"))
+                        .expect("bind"),
+                    5
+                ),
+                2
+            );
+            assert!(index.heap_bytes() > 0);
+        }
+    }
+
+    #[test]
+    fn rows_argument_limits_and_extends() {
+        for index in indexes() {
+            assert_eq!(hits(&index, "folder = 'work'", 3), [0]);
+            assert_eq!(hits(&index, "NOT folder = 'work'", 3), [1, 2]);
+            assert_eq!(hits(&index, "year IS NULL", 3), [1]);
+            // Rows past the index read as all-null rows.
+            assert_eq!(hits(&index, "year IS NULL", 7), [1, 5, 6]);
+            assert_eq!(hits(&index, "NOT year = 2021", 7), [0, 1, 2, 5, 6]);
+            assert_eq!(hits(&index, "year = 2021", 7), [3, 4]);
+            assert_eq!(hits(&index, "TRUE", 0), Vec::<u32>::new());
+        }
+    }
+
+    #[test]
+    fn fields_added_later_are_null() {
+        let mut newer = schema();
+        newer.add_field("extra", FieldType::Int).expect("add");
+        for index in indexes() {
+            let f = |t: &str| {
+                newer
+                    .check_filter(&Filter::parse(t).expect("parse"))
+                    .expect("bind")
+            };
+            assert_eq!(index.count(&f("extra IS NULL"), 5), 5);
+            assert_eq!(index.count(&f("extra = 1"), 5), 0);
+            assert_eq!(index.count(&f("NOT extra = 1"), 5), 5);
+            assert_eq!(index.count(&f("extra != 1"), 5), 0);
+        }
+    }
+
+    #[test]
+    fn from_rows_checks_values() {
+        let s = schema();
+        assert!(AttrIndex::from_rows(&s, [vec![Value::Int(1)]]).is_err());
+        assert!(AttrIndex::from_rows(&s, [vec![Value::Null; 6]]).is_err());
+        let idx = AttrIndex::from_rows(&s, [vec![Value::Null, Value::Null, Value::Int(2)]])
+            .expect("int in a float field");
+        let f = s.check_filter(&Filter::eq("rating", 2.0)).expect("bind");
+        assert_eq!(idx.count(&f, 1), 1);
+    }
+}
