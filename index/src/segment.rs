@@ -831,7 +831,32 @@ impl fmt::Debug for MappedSegmentIndex {
 impl MappedSegmentIndex {
     /// Map the index file at `path`. `verify_body`: also check the CRC of the Faiss bytes
     /// (reads the whole file once through a read-only map).
+    ///
+    /// Refused with an [`Error::Io`] of kind `OutOfMemory` when the process is short of
+    /// mappings (as [`load`] counts them; [`load`] falls back to memory instead), since Faiss
+    /// would not notice its `mmap` failing.
     pub fn open(path: &Path, expected: &ExpectedIndex, verify_body: bool) -> Result<Self> {
+        Self::open_if_room(path, expected, verify_body, headroom::current_usage)
+    }
+
+    fn open_if_room(
+        path: &Path,
+        expected: &ExpectedIndex,
+        verify_body: bool,
+        usage: impl FnOnce() -> Option<headroom::MapUsage>,
+    ) -> Result<Self> {
+        if let Some(u) = usage().filter(|u| !headroom::may_map(u.in_use, u.limit)) {
+            let message = format!(
+                "{} of vm.max_map_count {} mappings in use: fewer than {} left for a mapped index",
+                u.in_use,
+                u.limit,
+                headroom::margin(u.limit)
+            );
+            return Err(Error::io(
+                path,
+                std::io::Error::new(std::io::ErrorKind::OutOfMemory, message),
+            ));
+        }
         Self::open_with_flags(path, expected, verify_body, ffi::IO_FLAG_MMAP_IFC)
     }
 
@@ -1018,9 +1043,14 @@ fn load_with_usage(
                 .map(LoadedIndex::InMemory)
                 .map_err(|e| e.at_path(path))
         }
-        LoadMode::Mapped => MappedSegmentIndex::open(path, expected, true).map(LoadedIndex::Mapped),
+        // The headroom was checked above.
+        LoadMode::Mapped => {
+            MappedSegmentIndex::open_with_flags(path, expected, true, ffi::IO_FLAG_MMAP_IFC)
+                .map(LoadedIndex::Mapped)
+        }
         LoadMode::MappedVerifiedByCaller => {
-            MappedSegmentIndex::open(path, expected, false).map(LoadedIndex::Mapped)
+            MappedSegmentIndex::open_with_flags(path, expected, false, ffi::IO_FLAG_MMAP_IFC)
+                .map(LoadedIndex::Mapped)
         }
     }
 }
@@ -1162,6 +1192,17 @@ mod tests {
         })
         .expect("load");
         assert!(matches!(loaded, LoadedIndex::InMemory(_)));
+        // Opening a mapped index directly is refused instead.
+        for verify in [true, false] {
+            let err = MappedSegmentIndex::open_if_room(&path, &expected, verify, short)
+                .expect_err("no room");
+            assert!(
+                matches!(&err, Error::Io { source, .. } if source.kind() == std::io::ErrorKind::OutOfMemory),
+                "{err:?}"
+            );
+            MappedSegmentIndex::open_if_room(&path, &expected, verify, plenty).expect("room");
+            MappedSegmentIndex::open_if_room(&path, &expected, verify, || None).expect("unknown");
+        }
         // The fallback still checks the file: a damaged one is an error value.
         let mut bytes = std::fs::read(&path).expect("read");
         bytes[40] ^= 1;
