@@ -7,14 +7,16 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use kiln_index::{Hit, Metric};
+use kiln_storage::attrs::{CheckedRow, Field, FieldType, Filter, Payload};
 
 use crate::core::DbCore;
 use crate::error::{Error, Result};
 use crate::events::Event;
 use crate::handle::DbHandle;
 use crate::options::{CollectionConfig, SearchOptions};
-use crate::search::{search_snapshot, FanOut};
-use crate::stats::{CollectionStats, SegmentInfo};
+use crate::search::{search_snapshot, FanOut, Selection};
+use crate::snapshot::Snapshot;
+use crate::stats::{CollectionStats, SearchExplain, SegmentInfo};
 use crate::updater::{SegmentUpdater, WriteMode};
 use crate::validate::{check_k, prepare_batch, prepare_query, prepare_vector};
 
@@ -56,16 +58,18 @@ impl Collection {
         self.updater.info.config.dim
     }
 
-    /// Insert `vector` under `id`. Fails with [`Error::DuplicateId`] if `id` is live.
+    /// Insert `vector` under `id`, every attribute null. Fails with [`Error::DuplicateId`] if
+    /// `id` is live.
     pub fn insert(&self, id: u64, vector: &[f32]) -> Result<()> {
         let v = prepare_vector(self.metric(), self.dim(), vector, Some(id))?;
-        self.write(&[id], &v, WriteMode::Insert)
+        self.write(&[id], &v, Vec::new(), WriteMode::Insert)
     }
 
-    /// Insert `vector` under `id`, replacing the live vector with that id if there is one.
+    /// Insert `vector` under `id`, replacing the live row with that id if there is one (its
+    /// attributes too: every attribute null).
     pub fn upsert(&self, id: u64, vector: &[f32]) -> Result<()> {
         let v = prepare_vector(self.metric(), self.dim(), vector, Some(id))?;
-        self.write(&[id], &v, WriteMode::Upsert)
+        self.write(&[id], &v, Vec::new(), WriteMode::Upsert)
     }
 
     /// Insert many rows at once, all or nothing. `vectors` holds `ids.len() × dim` floats,
@@ -73,18 +77,81 @@ impl Collection {
     /// twice ([`Error::DuplicateIdInBatch`]) or any vector is invalid.
     pub fn insert_batch(&self, ids: &[u64], vectors: &[f32]) -> Result<()> {
         let v = prepare_batch(self.metric(), self.dim(), ids, vectors)?;
-        self.write(ids, &v, WriteMode::Insert)
+        self.write(ids, &v, Vec::new(), WriteMode::Insert)
     }
 
     /// Insert or replace many rows at once, all or nothing. An id may appear only once.
     pub fn upsert_batch(&self, ids: &[u64], vectors: &[f32]) -> Result<()> {
         let v = prepare_batch(self.metric(), self.dim(), ids, vectors)?;
-        self.write(ids, &v, WriteMode::Upsert)
+        self.write(ids, &v, Vec::new(), WriteMode::Upsert)
+    }
+
+    /// [`insert`](Self::insert) with attributes. A field the payload does not set is null.
+    /// Fails, writing nothing, with [`Error::UnknownField`] or [`Error::FieldTypeMismatch`]
+    /// for a payload that does not fit the collection's fields, or `InvalidArgument` for a
+    /// value its field cannot hold (a NaN, an over-long keyword).
+    pub fn insert_with(&self, id: u64, vector: &[f32], payload: &Payload) -> Result<()> {
+        let v = prepare_vector(self.metric(), self.dim(), vector, Some(id))?;
+        let rows = self.check_payloads(std::slice::from_ref(payload), 1)?;
+        self.write(&[id], &v, rows, WriteMode::Insert)
+    }
+
+    /// [`upsert`](Self::upsert) with attributes: the row's attributes become `payload`'s.
+    pub fn upsert_with(&self, id: u64, vector: &[f32], payload: &Payload) -> Result<()> {
+        let v = prepare_vector(self.metric(), self.dim(), vector, Some(id))?;
+        let rows = self.check_payloads(std::slice::from_ref(payload), 1)?;
+        self.write(&[id], &v, rows, WriteMode::Upsert)
+    }
+
+    /// [`insert_batch`](Self::insert_batch) with attributes: `payloads[i]` for `ids[i]` (as
+    /// many payloads as ids, else `InvalidArgument`).
+    pub fn insert_batch_with(
+        &self,
+        ids: &[u64],
+        vectors: &[f32],
+        payloads: &[Payload],
+    ) -> Result<()> {
+        let v = prepare_batch(self.metric(), self.dim(), ids, vectors)?;
+        let rows = self.check_payloads(payloads, ids.len())?;
+        self.write(ids, &v, rows, WriteMode::Insert)
+    }
+
+    /// [`upsert_batch`](Self::upsert_batch) with attributes: `payloads[i]` for `ids[i]`.
+    pub fn upsert_batch_with(
+        &self,
+        ids: &[u64],
+        vectors: &[f32],
+        payloads: &[Payload],
+    ) -> Result<()> {
+        let v = prepare_batch(self.metric(), self.dim(), ids, vectors)?;
+        let rows = self.check_payloads(payloads, ids.len())?;
+        self.write(ids, &v, rows, WriteMode::Upsert)
+    }
+
+    /// `payloads` checked against the collection's fields; exactly `n` of them.
+    fn check_payloads(&self, payloads: &[Payload], n: usize) -> Result<Vec<CheckedRow>> {
+        if payloads.len() != n {
+            return Err(Error::invalid(format!(
+                "{} payloads for {n} ids: give one payload per id",
+                payloads.len()
+            )));
+        }
+        let snap = self.updater.snapshot();
+        payloads
+            .iter()
+            .map(|p| snap.schema.check_payload(p).map_err(Error::from))
+            .collect()
     }
 
     /// Validated rows to the updater, after backpressure; a write that froze a segment
     /// schedules its seal.
-    fn write(&self, ids: &[u64], vectors: &[f32], mode: WriteMode) -> Result<()> {
+    fn write(
+        &self,
+        ids: &[u64],
+        vectors: &[f32],
+        attrs: Vec<CheckedRow>,
+        mode: WriteMode,
+    ) -> Result<()> {
         let _span =
             tracing::debug_span!("write", collection = %self.name(), rows = ids.len(), ?mode)
                 .entered();
@@ -92,7 +159,10 @@ impl Collection {
             return self.updater.check_writable(&self.core);
         }
         self.updater.apply_backpressure(&self.core)?;
-        if self.updater.write_rows(&self.core, ids, vectors, mode)? {
+        if self
+            .updater
+            .write_rows(&self.core, ids, vectors, attrs, mode)?
+        {
             self.updater.schedule(&self.core);
         }
         Ok(())
@@ -126,6 +196,51 @@ impl Collection {
         self.updater.get(&self.core, id)
     }
 
+    /// The attributes of `id` (null fields left out), or `None` if it is not live.
+    pub fn get_payload(&self, id: u64) -> Result<Option<Payload>> {
+        self.updater.check_live()?;
+        self.updater.get_payload(&self.core, id)
+    }
+
+    /// Replace every attribute of live row `id` with `payload`'s (fields it does not set become
+    /// null); the vector stays. Returns `false`, changing nothing, if `id` is not live.
+    pub fn update_payload(&self, id: u64, payload: &Payload) -> Result<bool> {
+        let row = self.check_payloads(std::slice::from_ref(payload), 1)?;
+        let row = row.into_iter().next().unwrap_or_default();
+        self.updater.apply_backpressure(&self.core)?;
+        self.updater.update_payload(&self.core, id, row)
+    }
+
+    /// Add attribute field `name` of type `ty`; rows written before have it null. Fails with
+    /// `InvalidArgument` for a bad or taken name.
+    pub fn add_field(&self, name: &str, ty: FieldType) -> Result<()> {
+        self.updater.add_field(&self.core, name, ty)
+    }
+
+    /// The collection's attribute fields now, in order (those given at creation, then those
+    /// added by [`add_field`](Self::add_field)).
+    pub fn fields(&self) -> Vec<Field> {
+        self.updater.snapshot().schema.fields().to_vec()
+    }
+
+    /// Live rows that match `filter`.
+    pub fn count(&self, filter: &Filter) -> Result<usize> {
+        self.updater.check_live()?;
+        let snap = self.updater.snapshot();
+        let bound = snap.schema.check_filter(filter)?;
+        Ok(Selection::matching(&snap, &bound)?.count(&snap))
+    }
+
+    /// Delete every live row that matches `filter`, in one transaction (all or nothing).
+    /// Returns how many were deleted.
+    pub fn delete_where(&self, filter: &Filter) -> Result<usize> {
+        let n = self.updater.delete_where(&self.core, filter)?;
+        if n > 0 {
+            self.updater.schedule(&self.core);
+        }
+        Ok(n)
+    }
+
     /// Live rows.
     pub fn len(&self) -> usize {
         self.updater.snapshot().live_rows
@@ -137,16 +252,30 @@ impl Collection {
     }
 
     /// The `k` live vectors nearest to `query`, nearest first; ties go to the smaller id.
-    /// Returns exactly `min(k, live rows)` hits, whatever the parameters.
+    /// With [`SearchOptions::filter`], only rows that match the filter qualify. Returns exactly
+    /// `min(k, qualifying rows)` hits, whatever the parameters.
     pub fn search(&self, query: &[f32], options: &SearchOptions) -> Result<Vec<Hit>> {
         let _span =
             tracing::debug_span!("search", collection = %self.name(), k = options.k).entered();
+        Ok(self.search_one(query, options)?.hits)
+    }
+
+    /// [`search`](Self::search), and how each segment was searched: its matching rows, the
+    /// plan chosen (exact scan, index and at which parameters, index finished exactly) and the
+    /// candidates examined.
+    pub fn explain(&self, query: &[f32], options: &SearchOptions) -> Result<SearchExplain> {
+        self.search_one(query, options)
+    }
+
+    fn search_one(&self, query: &[f32], options: &SearchOptions) -> Result<SearchExplain> {
         check_k(options.k)?;
         self.updater.check_live()?;
         let q = prepare_query(self.metric(), self.dim(), query)?;
         let snap = self.updater.snapshot();
+        let selection = selection(&snap, options)?;
         let pool = FanOut::Pool(&self.core.pools.query);
-        Ok(search_snapshot(&snap, self.metric(), &q, options, pool))
+        let (hits, segments) = search_snapshot(&snap, &selection, self.metric(), &q, options, pool);
+        Ok(SearchExplain { hits, segments })
     }
 
     /// Search many queries (`queries` holds `n × dim` floats) against one snapshot; one result
@@ -168,18 +297,22 @@ impl Collection {
             .map(|q| prepare_query(self.metric(), dim, q))
             .collect::<Result<_>>()?;
         let snap = self.updater.snapshot();
+        let selection = selection(&snap, options)?;
         let metric = self.metric();
         let pool = &self.core.pools.query;
+        let one = |q: &Vec<f32>, fan_out| {
+            search_snapshot(&snap, &selection, metric, q, options, fan_out).0
+        };
         if prepared.len() <= 1 {
             return Ok(prepared
                 .iter()
-                .map(|q| search_snapshot(&snap, metric, q, options, FanOut::Pool(pool)))
+                .map(|q| one(q, FanOut::Pool(pool)))
                 .collect());
         }
         Ok(pool.install(|| {
             prepared
                 .par_iter()
-                .map(|q| search_snapshot(&snap, metric, q, options, FanOut::Caller))
+                .map(|q| one(q, FanOut::Caller))
                 .collect()
         }))
     }
@@ -242,13 +375,15 @@ impl Collection {
             .segment(kiln_storage::SegmentId(segment))
             .ok_or_else(|| Error::invalid(format!("no segment {segment:016x}")))?;
         let params = options.params();
-        let top = crate::search::search_segment(
+        let rows = crate::search::Rows::Live;
+        let (top, _) = crate::search::search_segment(
             view,
             self.metric(),
             &q,
             options.k,
             &params,
             options.exact,
+            rows,
         );
         Ok(top.into_sorted())
     }
@@ -256,5 +391,13 @@ impl Collection {
     /// Segment ids with their state, rows and deleted rows (a preview of `stats`).
     pub fn segments(&self) -> Vec<SegmentInfo> {
         self.updater.segment_infos()
+    }
+}
+
+/// The rows a search may return: all live rows, or those matching the options' filter.
+fn selection(snap: &Snapshot, options: &SearchOptions) -> Result<Selection> {
+    match &options.filter {
+        None => Ok(Selection::live()),
+        Some(f) => Selection::matching(snap, &snap.schema.check_filter(f)?),
     }
 }

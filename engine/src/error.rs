@@ -132,6 +132,28 @@ pub enum Error {
         #[source]
         source: kiln_index::Error,
     },
+    /// A payload or filter names a field the collection does not have.
+    #[error("unknown field `{name}`")]
+    UnknownField {
+        /// The name as given.
+        name: String,
+    },
+    /// A payload value, a filter literal or a filter operator does not fit the field's type.
+    #[error("field `{field}`: expected {expected}, got {got}")]
+    FieldTypeMismatch {
+        /// The field.
+        field: String,
+        /// What the field (or the operator) needs.
+        expected: String,
+        /// What was given.
+        got: String,
+    },
+    /// A filter that cannot be parsed (the reason ends with the byte position) or used.
+    #[error("invalid filter: {reason}")]
+    InvalidFilter {
+        /// What is wrong.
+        reason: String,
+    },
     /// A background job panicked. The panic was caught; the job is retried with backoff.
     #[error("background job {job} panicked: {message}")]
     Panicked {
@@ -199,6 +221,32 @@ impl From<kiln_index::Error> for Error {
         Error::Index {
             reason: e.to_string(),
             source: e,
+        }
+    }
+}
+
+impl From<kiln_storage::attrs::Error> for Error {
+    fn from(e: kiln_storage::attrs::Error) -> Self {
+        use kiln_storage::attrs::Error as A;
+        match e {
+            A::UnknownField { name } => Error::UnknownField { name },
+            A::FieldTypeMismatch {
+                field,
+                expected,
+                got,
+            } => Error::FieldTypeMismatch {
+                field,
+                expected,
+                got,
+            },
+            A::InvalidFilter { reason, .. } => Error::InvalidFilter { reason },
+            A::Corrupted { reason } => Error::Corrupted {
+                path: std::path::PathBuf::new(),
+                reason: format!("attribute data: {reason}"),
+            },
+            other => Error::InvalidArgument {
+                reason: other.to_string(),
+            },
         }
     }
 }

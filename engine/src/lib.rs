@@ -32,13 +32,17 @@ pub use db::Database;
 pub use error::{Error, Result};
 pub use events::Event;
 pub use kiln_index::{normalized, Hit, IndexSpec, Metric};
+pub use kiln_storage::attrs::{CompareOp, Field, FieldType, Filter, Payload, Value};
 pub use merge_policy::{MergeCandidate, MergeInput, MergePolicy, MergeReason};
 pub use options::{
     default_index_budget, Backpressure, CollectionConfig, DbOptions, Durability, SearchOptions,
     DEFAULT_EVENT_CAPACITY, DEFAULT_SEGMENT_BYTES, MAX_DIMENSION, MAX_SEGMENT_ROWS,
 };
 pub use search::PARALLEL_MIN_ROWS;
-pub use stats::{CollectionStats, SegmentInfo, SegmentState, SegmentStats};
+pub use stats::{
+    CollectionStats, SearchExplain, SegmentExplain, SegmentInfo, SegmentPlan, SegmentState,
+    SegmentStats,
+};
 pub use validate::{MAX_BATCH_BYTES, MAX_NAME_LEN};
 pub use verify::{Problem, VerifyReport};
 

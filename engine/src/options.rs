@@ -4,6 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use kiln_index::{IndexSpec, Metric};
+use kiln_storage::attrs::{Field, FieldType, Filter};
 use kiln_storage::{FileSystem, OsFs};
 
 use crate::merge_policy::MergePolicy;
@@ -212,6 +213,9 @@ pub struct CollectionConfig {
     pub(crate) index: IndexSpec,
     #[serde(default)]
     pub(crate) merge: Option<MergePolicy>,
+    /// Typed attribute fields at creation, in order (`Collection::add_field` appends more).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) fields: Vec<Field>,
 }
 
 impl CollectionConfig {
@@ -223,7 +227,24 @@ impl CollectionConfig {
             segment_rows: None,
             index: IndexSpec::Auto,
             merge: None,
+            fields: Vec::new(),
         }
+    }
+
+    /// Add a typed attribute field: rows may carry a value for it (`insert_with` and friends),
+    /// and searches can filter on it. Names: 1–64 ASCII letters, digits and `_`, not starting
+    /// with a digit, not a filter keyword; checked by `create_collection`.
+    pub fn field(mut self, name: impl Into<String>, ty: FieldType) -> Self {
+        self.fields.push(Field {
+            name: name.into(),
+            ty,
+        });
+        self
+    }
+
+    /// The attribute fields given at creation.
+    pub fn fields(&self) -> &[Field] {
+        &self.fields
     }
 
     /// The merge policy (default: [`MergePolicy::for_segment_rows`] of the segment size).
@@ -286,6 +307,7 @@ pub struct SearchOptions {
     pub(crate) exact: bool,
     pub(crate) nprobe: Option<usize>,
     pub(crate) ef_search: Option<usize>,
+    pub(crate) filter: Option<Filter>,
 }
 
 impl SearchOptions {
@@ -297,7 +319,16 @@ impl SearchOptions {
             exact: false,
             nprobe: None,
             ef_search: None,
+            filter: None,
         }
+    }
+
+    /// Only rows that match `filter` qualify: the search returns the `min(k, matching live
+    /// rows)` nearest of them. The filter is checked against the collection's fields when the
+    /// search runs (`UnknownField`, `FieldTypeMismatch`, `InvalidFilter`).
+    pub fn filter(mut self, filter: Filter) -> Self {
+        self.filter = Some(filter);
+        self
     }
 
     /// Search every segment exactly, ignoring indexes: results are then the exact top-k,

@@ -19,8 +19,10 @@
 use std::sync::{Arc, OnceLock};
 
 use kiln_index::RowBitmap;
+use kiln_storage::attrs::{AttrIndex, BoundFilter, ColumnsReader, Payload, RoaringBitmap, Schema};
 use kiln_storage::{DeletionBitmap, GrowingSegment, RowId, SegmentId, SegmentReader};
 
+use crate::error::{Error, Result};
 use crate::gc::FileGuard;
 use crate::indexing::AttachedIndex;
 
@@ -47,6 +49,52 @@ pub(crate) struct SealedSegment {
     /// The verified, mapped file.
     pub(crate) reader: SegmentReader,
     pub(crate) file: FileGuard,
+    /// The attribute section read into memory and indexed, on first use.
+    attrs: OnceLock<Result<Option<Arc<SegmentAttrs>>>>,
+}
+
+/// A sealed segment's attributes: the verified columns (for payloads) and the per-segment
+/// attribute index (for filters).
+#[derive(Debug)]
+pub(crate) struct SegmentAttrs {
+    pub(crate) columns: ColumnsReader<Vec<u8>>,
+    pub(crate) index: AttrIndex,
+}
+
+impl SealedSegment {
+    /// A sealed segment of `reader`'s file, collected through `file`.
+    pub(crate) fn new(reader: SegmentReader, file: FileGuard) -> Self {
+        SealedSegment {
+            reader,
+            file,
+            attrs: OnceLock::new(),
+        }
+    }
+
+    /// The segment's attributes, read and indexed on first use; `None` when its file has no
+    /// attribute section (every field of every row is null). The section is copied out of the
+    /// mapping: it is small beside the vectors, and an owned copy outlives no file.
+    pub(crate) fn attrs(&self, schema: &Schema) -> Result<Option<&Arc<SegmentAttrs>>> {
+        let loaded = self.attrs.get_or_init(|| {
+            let Some(section) = self.reader.attribute_section() else {
+                return Ok(None);
+            };
+            let rows = u32::try_from(self.reader.rows())
+                .map_err(|_| Error::invalid("segment rows exceed u32 (row numbers are u32)"))?;
+            let columns = ColumnsReader::open(section.to_vec(), schema, rows).map_err(|e| {
+                Error::Corrupted {
+                    path: self.reader.path().to_path_buf(),
+                    reason: format!("attribute section: {e}"),
+                }
+            })?;
+            let index = AttrIndex::from_columns(&columns);
+            Ok(Some(Arc::new(SegmentAttrs { columns, index })))
+        });
+        match loaded {
+            Ok(a) => Ok(a.as_ref()),
+            Err(e) => Err(e.clone()),
+        }
+    }
 }
 
 /// One segment as a snapshot sees it.
@@ -215,6 +263,66 @@ impl SegmentView {
         }
     }
 
+    /// The attributes of `row` as a payload, if this snapshot sees it live.
+    pub(crate) fn live_payload(&self, row: RowId, schema: &Schema) -> Result<Option<Payload>> {
+        if row as usize >= self.rows || self.deletes.contains(row) {
+            return Ok(None);
+        }
+        match &self.data {
+            SegmentData::Growing(g) | SegmentData::Frozen(g) => {
+                Ok(g.row_attrs(row as usize).map(|r| r.to_payload(schema)))
+            }
+            SegmentData::Sealed { segment, .. } => Ok(Some(match segment.attrs(schema)? {
+                Some(a) => a.columns.payload(row),
+                None => Payload::new(),
+            })),
+        }
+    }
+
+    /// The live rows of this view that match `filter` (bound against `schema`).
+    pub(crate) fn matching_rows(
+        &self,
+        filter: &BoundFilter,
+        schema: &Schema,
+    ) -> Result<RoaringBitmap> {
+        let rows = u32::try_from(self.rows)
+            .map_err(|_| Error::invalid("segment rows exceed u32 (row numbers are u32)"))?;
+        let mut out = match &self.data {
+            SegmentData::Growing(g) | SegmentData::Frozen(g) => {
+                let mut out = RoaringBitmap::new();
+                g.for_each_run_with(self.rows, |first, _, _, attrs| {
+                    for (i, a) in attrs.iter().enumerate() {
+                        if filter.matches(a.values()) {
+                            out.insert((first + i) as u32);
+                        }
+                    }
+                });
+                out
+            }
+            SegmentData::Sealed { segment, .. } => match segment.attrs(schema)? {
+                Some(a) => a.index.evaluate(filter, rows),
+                // No attribute section: every field of every row is null.
+                None if filter.matches(&[]) => (0..rows).collect(),
+                None => RoaringBitmap::new(),
+            },
+        };
+        for dead in self.deletes.iter() {
+            out.remove(dead);
+        }
+        Ok(out)
+    }
+
+    /// The user id of row `row`, if it exists (deleted or not).
+    pub(crate) fn row_id(&self, row: RowId) -> Option<u64> {
+        if row as usize >= self.rows {
+            return None;
+        }
+        match &self.data {
+            SegmentData::Growing(g) | SegmentData::Frozen(g) => g.row_id(row as usize),
+            SegmentData::Sealed { segment, .. } => segment.reader.ids().get(row as usize).copied(),
+        }
+    }
+
     /// The vector of `row`, if this snapshot sees it live.
     pub(crate) fn live_vector(&self, row: RowId) -> Option<Vec<f32>> {
         if row as usize >= self.rows || self.deletes.contains(row) {
@@ -229,7 +337,7 @@ impl SegmentView {
     }
 }
 
-/// A consistent view of a collection: its segments in id order.
+/// A consistent view of a collection: its segments in id order, and its attribute fields.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Snapshot {
     /// Increases by one with every published change.
@@ -238,17 +346,20 @@ pub(crate) struct Snapshot {
     pub(crate) segments: Arc<[SegmentView]>,
     /// Live rows over all segments.
     pub(crate) live_rows: usize,
+    /// The collection's attribute fields (they are only ever appended).
+    pub(crate) schema: Arc<Schema>,
 }
 
 impl Snapshot {
-    /// A snapshot of `segments` (sorted here by id).
-    pub(crate) fn new(version: u64, mut segments: Vec<SegmentView>) -> Self {
+    /// A snapshot of `segments` (sorted here by id) with fields `schema`.
+    pub(crate) fn new(version: u64, mut segments: Vec<SegmentView>, schema: Arc<Schema>) -> Self {
         segments.sort_by_key(|s| s.id);
         let live_rows = segments.iter().map(SegmentView::live_rows).sum();
         Snapshot {
             version,
             segments: segments.into(),
             live_rows,
+            schema,
         }
     }
 
@@ -347,7 +458,7 @@ mod tests {
                 DeletionBitmap::from_rows(dead),
             )
         };
-        let s = Snapshot::new(3, vec![mk(9, 4, &[0]), mk(2, 5, &[])]);
+        let s = Snapshot::new(3, vec![mk(9, 4, &[0]), mk(2, 5, &[])], Arc::default());
         assert_eq!(s.live_rows, 8);
         assert_eq!(s.total_rows(), 9);
         assert_eq!(s.segments[0].id, SegmentId(2));

@@ -91,3 +91,46 @@ pub struct SegmentInfo {
     /// Deleted rows.
     pub deleted: usize,
 }
+
+/// How one segment was searched for one query ([`Collection::explain`](crate::Collection::explain)).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SegmentExplain {
+    /// Segment id.
+    pub segment: u64,
+    /// Live rows of the segment in the query's snapshot.
+    pub live_rows: usize,
+    /// Live rows that qualify (match the filter; all live rows without one).
+    pub matching_rows: usize,
+    /// What was done.
+    pub plan: SegmentPlan,
+    /// Candidates examined: hits the index returned, plus rows scanned exactly.
+    pub candidates: usize,
+}
+
+/// The plan of one segment's search.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SegmentPlan {
+    /// No row qualifies: not searched.
+    Skipped,
+    /// Exact scan of the qualifying rows (no index, `exact`, or so few matching rows that
+    /// scanning them costs less than an index search).
+    ExactScan,
+    /// Through the index, at these parameters (widened for a selective filter).
+    Index {
+        /// IVF lists probed.
+        nprobe: Option<usize>,
+        /// HNSW beam width.
+        ef_search: Option<usize>,
+    },
+    /// The index answered short (or failed), and the segment was finished exactly.
+    IndexThenExact,
+}
+
+/// A search's hits and the plan of every segment ([`Collection::explain`](crate::Collection::explain)).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchExplain {
+    /// The hits, as `search` returns them.
+    pub hits: Vec<kiln_index::Hit>,
+    /// One entry per segment of the snapshot, in id order.
+    pub segments: Vec<SegmentExplain>,
+}

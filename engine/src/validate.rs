@@ -57,6 +57,7 @@ pub fn check_config(config: &CollectionConfig) -> Result<()> {
             ));
         }
     }
+    schema_of(config)?;
     config
         .index
         .validate(config.dim)
@@ -162,6 +163,12 @@ pub fn check_k(k: usize) -> Result<()> {
     Ok(())
 }
 
+/// The schema of a configuration's fields; `InvalidArgument` for a bad or repeated name.
+pub fn schema_of(config: &CollectionConfig) -> Result<kiln_storage::attrs::Schema> {
+    kiln_storage::attrs::Schema::try_from(config.fields.clone())
+        .map_err(|e| Error::invalid(format!("fields: {e}")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -238,3 +245,4 @@ mod tests {
             .is_empty());
     }
 }
+

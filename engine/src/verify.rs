@@ -80,7 +80,8 @@ pub(crate) fn verify(
             match meta.state {
                 SegmentState::Growing => {
                     check.report.growing_segments += 1;
-                    let rows = catalog.growing_rows(record.id, meta.id, config.dim, |_, _, _| {});
+                    let rows =
+                        catalog.growing_rows(record.id, meta.id, config.dim, |_, _, _, _| Ok(()));
                     if let Err(e) = rows {
                         check.problem(catalog.path(), e.to_string(), false);
                     }

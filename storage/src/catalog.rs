@@ -216,13 +216,17 @@ fn decode_location(bytes: &[u8]) -> Option<RowLocation> {
     })
 }
 
-/// Decode a growing row's value (user id, then `vector.len()` f32) into `vector`; `None` when
-/// the length is wrong or a component is not finite (every stored vector was checked finite).
-pub fn decode_row_value(value: &[u8], vector: &mut [f32]) -> Option<u64> {
-    if value.len() != 8 + 4 * vector.len() {
+/// Decode a growing row's value (user id, then `vector.len()` f32, then the row's attribute
+/// bytes, `attrs::encode_row`, possibly none) into `vector`; returns the id and the attribute
+/// bytes (empty: every field null). `None` when the value is shorter than id and vector or a
+/// component is not finite (every stored vector was checked finite).
+pub fn decode_row_value<'v>(value: &'v [u8], vector: &mut [f32]) -> Option<(u64, &'v [u8])> {
+    let vec_len = vector.len().checked_mul(4)?.checked_add(8)?;
+    if value.len() < vec_len {
         return None;
     }
-    let (id_bytes, vec_bytes) = value.split_at(8);
+    let (head, attrs) = value.split_at(vec_len);
+    let (id_bytes, vec_bytes) = head.split_at(8);
     let id = u64::from_le_bytes(id_bytes.try_into().ok()?);
     for (x, b) in vector.iter_mut().zip(vec_bytes.chunks_exact(4)) {
         *x = f32::from_le_bytes(b.try_into().ok()?);
@@ -230,7 +234,7 @@ pub fn decode_row_value(value: &[u8], vector: &mut [f32]) -> Option<u64> {
             return None;
         }
     }
-    Some(id)
+    Some((id, attrs))
 }
 
 /// Run every decoder of catalog values on `bytes` (fuzzing entry point): none may panic.
@@ -562,14 +566,15 @@ impl Catalog {
         }
     }
 
-    /// Every row of growing segment `seg`, in row order: `f(row, id, vector)`. Fails with
-    /// `Corrupted` if rows are not numbered 0, 1, 2, … or a value has the wrong length.
+    /// Every row of growing segment `seg`, in row order: `f(row, id, vector, attribute bytes)`
+    /// (the bytes `put_row` stored; empty for a row without attributes). Fails with `Corrupted`
+    /// if rows are not numbered 0, 1, 2, … or a value is too short.
     pub fn growing_rows(
         &self,
         coll: CollectionId,
         seg: SegmentId,
         dim: usize,
-        mut f: impl FnMut(RowId, u64, &[f32]),
+        mut f: impl FnMut(RowId, u64, &[f32], &[u8]) -> Result<()>,
     ) -> Result<()> {
         let cf = self.cf(CF_ROWS)?;
         let (start, end) = seg_rows_range(coll, seg);
@@ -593,13 +598,13 @@ impl Catalog {
                     expected.wrapping_sub(1)
                 )));
             }
-            let id = decode_row_value(&value, &mut vector).ok_or_else(|| {
+            let (id, attrs) = decode_row_value(&value, &mut vector).ok_or_else(|| {
                 self.corrupted(format!(
                     "segment {seg} row {row}: {} bytes, or a non-finite component",
                     value.len()
                 ))
             })?;
-            f(row, id, &vector);
+            f(row, id, &vector, attrs)?;
             expected = expected
                 .checked_add(1)
                 .ok_or_else(|| self.corrupted(format!("segment {seg} has too many rows")))?;
@@ -757,7 +762,8 @@ impl CatalogBatch<'_> {
         self.batch.delete_range_cf(self.cf_rows, &start, &end);
     }
 
-    /// Append a row to growing segment `seg`.
+    /// Append a row to growing segment `seg`: its user id, vector and attribute bytes
+    /// (`attrs::encode_row`; empty for a row without attributes).
     pub fn put_row(
         &mut self,
         coll: CollectionId,
@@ -765,12 +771,14 @@ impl CatalogBatch<'_> {
         row: RowId,
         id: u64,
         vector: &[f32],
+        attrs: &[u8],
     ) {
-        let mut value = Vec::with_capacity(8 + 4 * vector.len());
+        let mut value = Vec::with_capacity(8 + 4 * vector.len() + attrs.len());
         value.extend_from_slice(&id.to_le_bytes());
         for x in vector {
             value.extend_from_slice(&x.to_le_bytes());
         }
+        value.extend_from_slice(attrs);
         self.batch
             .put_cf(self.cf_rows, row_key(coll, seg, row), value);
     }
@@ -840,8 +848,8 @@ mod tests {
             b.put_collection(&rec).expect("put");
             b.put_segment(coll, &SegmentMeta::growing(SegmentId(2)))
                 .expect("put");
-            b.put_row(coll, SegmentId(2), 0, 77, &[1.0, 2.0]);
-            b.put_row(coll, SegmentId(2), 1, 78, &[3.0, 4.0]);
+            b.put_row(coll, SegmentId(2), 0, 77, &[1.0, 2.0], &[]);
+            b.put_row(coll, SegmentId(2), 1, 78, &[3.0, 4.0], &[9, 8, 7]);
             b.put_location(
                 coll,
                 77,
@@ -859,11 +867,18 @@ mod tests {
         assert_eq!(cat.segments(coll).expect("segs").len(), 1);
         assert!(cat.segments(CollectionId(4)).expect("segs").is_empty());
         let mut rows = Vec::new();
-        cat.growing_rows(coll, SegmentId(2), 2, |r, id, v| {
-            rows.push((r, id, v.to_vec()))
+        cat.growing_rows(coll, SegmentId(2), 2, |r, id, v, attrs| {
+            rows.push((r, id, v.to_vec(), attrs.to_vec()));
+            Ok(())
         })
         .expect("rows");
-        assert_eq!(rows, vec![(0, 77, vec![1.0, 2.0]), (1, 78, vec![3.0, 4.0])]);
+        assert_eq!(
+            rows,
+            vec![
+                (0, 77, vec![1.0, 2.0], vec![]),
+                (1, 78, vec![3.0, 4.0], vec![9, 8, 7])
+            ]
+        );
         assert_eq!(
             cat.tombstones(coll).expect("tombs"),
             vec![(SegmentId(2), 1)]

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use parking_lot::RwLock;
 
+use crate::attrs::CheckedRow;
 use crate::ids::SegmentId;
 
 /// Rows per chunk. A writer appending to the tail chunk excludes only readers of that chunk, and
@@ -15,6 +16,8 @@ pub const CHUNK_ROWS: usize = 1024;
 struct Chunk {
     ids: Vec<u64>,
     vectors: Vec<f32>,
+    /// Each row's attribute values in schema order (empty: every field null), one per id.
+    attrs: Vec<CheckedRow>,
 }
 
 /// An append-only segment in memory.
@@ -61,10 +64,18 @@ impl GrowingSegment {
         self.len() == 0
     }
 
-    /// Append rows. `vectors.len()` must be `ids.len() * dim` (checked by the caller, asserted in
-    /// debug builds). Only the collection's writer calls this.
+    /// Append rows without attributes (every field null). `vectors.len()` must be
+    /// `ids.len() * dim` (checked by the caller, asserted in debug builds). Only the collection's
+    /// writer calls this.
     pub fn append(&self, ids: &[u64], vectors: &[f32]) {
+        self.append_with(ids, vectors, Vec::new());
+    }
+
+    /// Append rows with their attribute values (`attrs[i]` for `ids[i]`, in schema order; a
+    /// missing or empty entry means every field null).
+    pub fn append_with(&self, ids: &[u64], vectors: &[f32], attrs: Vec<CheckedRow>) {
         debug_assert_eq!(vectors.len(), ids.len() * self.dim);
+        let mut attrs = attrs.into_iter();
         let mut len = self.len.write();
         let mut offset = 0;
         while offset < ids.len() {
@@ -76,6 +87,7 @@ impl GrowingSegment {
                         let c = Arc::new(RwLock::new(Chunk {
                             ids: Vec::with_capacity(CHUNK_ROWS),
                             vectors: Vec::with_capacity(CHUNK_ROWS * self.dim),
+                            attrs: Vec::with_capacity(CHUNK_ROWS),
                         }));
                         chunks.push(Arc::clone(&c));
                         c
@@ -91,6 +103,9 @@ impl GrowingSegment {
                     .get(offset * self.dim..(offset + take) * self.dim)
                     .unwrap_or(&[]),
             );
+            for _ in 0..take {
+                tail.attrs.push(attrs.next().unwrap_or_default());
+            }
             offset += take;
         }
         *len += ids.len();
@@ -100,6 +115,16 @@ impl GrowingSegment {
     /// order. `vectors` holds `ids.len() * dim` floats. Each run is read under its chunk's read
     /// lock.
     pub fn for_each_run(&self, limit: usize, mut f: impl FnMut(usize, &[u64], &[f32])) {
+        self.for_each_run_with(limit, |first, ids, vectors, _| f(first, ids, vectors));
+    }
+
+    /// [`for_each_run`](Self::for_each_run) with the rows' attribute values too (one entry per
+    /// id; an entry with no values means every field null).
+    pub fn for_each_run_with(
+        &self,
+        limit: usize,
+        mut f: impl FnMut(usize, &[u64], &[f32], &[CheckedRow]),
+    ) {
         let chunks: Vec<Arc<RwLock<Chunk>>> = {
             let chunks = self.chunks.read();
             chunks
@@ -119,6 +144,7 @@ impl GrowingSegment {
                 first,
                 chunk.ids.get(..n).unwrap_or(&[]),
                 chunk.vectors.get(..n * self.dim).unwrap_or(&[]),
+                chunk.attrs.get(..n).unwrap_or(&[]),
             );
         }
     }
@@ -134,6 +160,20 @@ impl GrowingSegment {
             .get(r * self.dim..(r + 1) * self.dim)?
             .to_vec();
         Some((id, v))
+    }
+
+    /// Row `row`'s user id, if it exists.
+    pub fn row_id(&self, row: usize) -> Option<u64> {
+        let chunk = Arc::clone(self.chunks.read().get(row / CHUNK_ROWS)?);
+        let id = chunk.read().ids.get(row % CHUNK_ROWS).copied();
+        id
+    }
+
+    /// Row `row`'s attribute values (empty: every field null), if it exists.
+    pub fn row_attrs(&self, row: usize) -> Option<CheckedRow> {
+        let chunk = Arc::clone(self.chunks.read().get(row / CHUNK_ROWS)?);
+        let chunk = chunk.read();
+        chunk.attrs.get(row % CHUNK_ROWS).cloned()
     }
 
     /// All ids of rows `0..limit`.
@@ -174,5 +214,37 @@ mod tests {
             ))
         );
         assert_eq!(g.row(n), None);
+    }
+
+    #[test]
+    fn attributes_travel_with_their_rows() {
+        use crate::attrs::Value;
+        let g = GrowingSegment::new(SegmentId(3), 1);
+        let n = CHUNK_ROWS + 10;
+        let ids: Vec<u64> = (0..n as u64).collect();
+        let vecs: Vec<f32> = (0..n).map(|i| i as f32).collect();
+        g.append(&ids[..3], &vecs[..3]);
+        let row = |i: usize| CheckedRow::from_checked(vec![Value::Int(i as i64)]);
+        let attrs: Vec<CheckedRow> = (3..n).map(row).collect();
+        g.append_with(&ids[3..], &vecs[3..], attrs);
+        assert_eq!(g.row_attrs(0), Some(CheckedRow::default()));
+        assert_eq!(g.row_attrs(5), Some(row(5)));
+        assert_eq!(g.row_attrs(n - 1), Some(row(n - 1)));
+        assert_eq!(g.row_attrs(n), None);
+        let mut seen = 0;
+        g.for_each_run_with(n, |first, ids, _, attrs| {
+            assert_eq!(ids.len(), attrs.len());
+            for (i, a) in attrs.iter().enumerate() {
+                let row = first + i;
+                let want = if row < 3 {
+                    vec![]
+                } else {
+                    vec![Value::Int(row as i64)]
+                };
+                assert_eq!(a.values(), &want[..]);
+                seen += 1;
+            }
+        });
+        assert_eq!(seen, n);
     }
 }

@@ -12,12 +12,17 @@
 //! 24                8             row count (u64)
 //! 32                8             segment id (u64)
 //! 40                8             feature flags (u64); a reader refuses unknown bits
-//! 48                16            reserved, 0
+//!                                 bit 0 ATTRIBUTES: the body ends with an attribute section
+//! 48                8             attribute section offset A (u64), 0 without ATTRIBUTES
+//! 56                8             attribute section length L (u64), 0 without ATTRIBUTES
 //! 64                8 * rows      id column: user id of each row (u64)
 //! ..                ..            zero padding up to the vector block
 //! V = align64(64 + 8 * rows)
 //! V                 4*dim*rows    vector block: row-major f32
-//! B = V + 4*dim*rows              (end of body)
+//! E = V + 4*dim*rows
+//! without ATTRIBUTES: B = E        (end of body)
+//! with ATTRIBUTES:    A = align8(E), zero padding [E, A), attribute section [A, A + L),
+//!                     B = A + L    (the section's own layout: kiln_storage::attrs::encode_columns)
 //! B                 8             body length (u64) = B
 //! B + 8             4             CRC32 (IEEE, crc32fast) of bytes [0, B)
 //! B + 12            4             reserved, 0
@@ -48,8 +53,14 @@ pub const OLDEST_FORMAT_VERSION: u32 = 1;
 pub const CURRENT_FORMAT_VERSION: u32 = 1;
 /// Kind 1: f32 vectors with u64 ids.
 pub const KIND_F32: u32 = 1;
-/// No feature flags are defined in v1.
-pub const KNOWN_FEATURE_FLAGS: u64 = 0;
+/// Feature flag: the body ends with an attribute section (the rows' typed attributes, column
+/// by column). Files without attributes leave it unset and are byte for byte what builds
+/// before attributes wrote; builds before attributes refuse files that set it.
+pub const FLAG_ATTRIBUTES: u64 = 1;
+/// Every feature flag this build reads.
+pub const KNOWN_FEATURE_FLAGS: u64 = FLAG_ATTRIBUTES;
+/// Alignment of the attribute section within the file.
+pub const ATTRIBUTES_ALIGN: usize = 8;
 
 /// Header length; the id column starts here.
 pub const HEADER_LEN: usize = 64;
@@ -66,8 +77,9 @@ const OFF_RESERVED0: usize = OFF_DIM + 4;
 const OFF_ROWS: usize = OFF_RESERVED0 + 4;
 const OFF_SEGMENT_ID: usize = OFF_ROWS + 8;
 const OFF_FLAGS: usize = OFF_SEGMENT_ID + 8;
-const OFF_RESERVED1: usize = OFF_FLAGS + 8;
-const _: () = assert!(OFF_RESERVED1 + 16 == HEADER_LEN);
+const OFF_ATTRS_OFFSET: usize = OFF_FLAGS + 8;
+const OFF_ATTRS_LEN: usize = OFF_ATTRS_OFFSET + 8;
+const _: () = assert!(OFF_ATTRS_LEN + 8 == HEADER_LEN);
 
 const FOFF_BODY_LEN: usize = 0;
 const FOFF_CRC: usize = FOFF_BODY_LEN + 8;
@@ -106,22 +118,35 @@ struct Layout {
     ids_start: usize,
     ids_end: usize,
     vectors_start: usize,
+    vectors_end: usize,
+    /// The attribute section's offset and length, when there is one.
+    attrs: Option<(usize, usize)>,
     body_len: usize,
     file_len: usize,
 }
 
 impl Layout {
-    /// Checked arithmetic: `None` when the sizes overflow.
-    fn new(dim: usize, rows: usize) -> Option<Layout> {
+    /// Checked arithmetic: `None` when the sizes overflow. `attrs_len` is the attribute
+    /// section's length, `None` for a file without one.
+    fn new(dim: usize, rows: usize, attrs_len: Option<usize>) -> Option<Layout> {
         let ids_end = rows.checked_mul(8)?.checked_add(HEADER_LEN)?;
         let vectors_start = ids_end.checked_next_multiple_of(VECTOR_ALIGN)?;
         let vector_bytes = rows.checked_mul(dim)?.checked_mul(4)?;
-        let body_len = vectors_start.checked_add(vector_bytes)?;
+        let vectors_end = vectors_start.checked_add(vector_bytes)?;
+        let (attrs, body_len) = match attrs_len {
+            None => (None, vectors_end),
+            Some(len) => {
+                let start = vectors_end.checked_next_multiple_of(ATTRIBUTES_ALIGN)?;
+                (Some((start, len)), start.checked_add(len)?)
+            }
+        };
         let file_len = body_len.checked_add(FOOTER_LEN)?;
         Some(Layout {
             ids_start: HEADER_LEN,
             ids_end,
             vectors_start,
+            vectors_end,
+            attrs,
             body_len,
             file_len,
         })
@@ -145,7 +170,9 @@ impl ChecksumWriter<'_> {
 
 /// Write segment `id` into `dir` with the publish recipe (temp file, fsync, rename, directory
 /// fsync). `ids[r]` is the user id of row `r`; `vectors(sink)` must call `sink` with the rows'
-/// vectors in row order, in blocks of whole rows, `ids.len() * dim` floats in all.
+/// vectors in row order, in blocks of whole rows, `ids.len() * dim` floats in all. `attributes`
+/// is the rows' attribute section (`attrs::encode_columns`), or `None` for rows without
+/// attributes (the file is then exactly what builds before attributes wrote).
 ///
 /// Returns the path and what the catalog must record. The caller commits the catalog entry only
 /// after this returns.
@@ -155,11 +182,12 @@ pub fn write_segment(
     id: SegmentId,
     dim: usize,
     ids: &[u64],
+    attributes: Option<&[u8]>,
     vectors: impl FnOnce(&mut dyn FnMut(&[f32]) -> std::io::Result<()>) -> std::io::Result<()>,
 ) -> Result<(PathBuf, SegmentFileInfo)> {
     let rows = ids.len();
     let name = segment_file_name(id);
-    let layout = Layout::new(dim, rows)
+    let layout = Layout::new(dim, rows, attributes.map(<[u8]>::len))
         .ok_or_else(|| Error::corrupted(dir.join(&name), "segment size overflows"))?;
     let dim_u32 =
         u32::try_from(dim).map_err(|_| Error::corrupted(dir.join(&name), "dimension too large"))?;
@@ -178,7 +206,12 @@ pub fn write_segment(
         header[OFF_DIM..OFF_DIM + 4].copy_from_slice(&dim_u32.to_le_bytes());
         header[OFF_ROWS..OFF_ROWS + 8].copy_from_slice(&(rows as u64).to_le_bytes());
         header[OFF_SEGMENT_ID..OFF_SEGMENT_ID + 8].copy_from_slice(&id.0.to_le_bytes());
-        header[OFF_FLAGS..OFF_FLAGS + 8].copy_from_slice(&KNOWN_FEATURE_FLAGS.to_le_bytes());
+        if let Some((start, len)) = layout.attrs {
+            header[OFF_FLAGS..OFF_FLAGS + 8].copy_from_slice(&FLAG_ATTRIBUTES.to_le_bytes());
+            header[OFF_ATTRS_OFFSET..OFF_ATTRS_OFFSET + 8]
+                .copy_from_slice(&(start as u64).to_le_bytes());
+            header[OFF_ATTRS_LEN..OFF_ATTRS_LEN + 8].copy_from_slice(&(len as u64).to_le_bytes());
+        }
         w.write(&header)?;
 
         let mut buf: Vec<u8> = Vec::with_capacity(1 << 16);
@@ -191,12 +224,16 @@ pub fn write_segment(
         }
         w.write(&vec![0u8; layout.vectors_start - layout.ids_end])?;
         vectors(&mut |block: &[f32]| w.write(bytemuck::cast_slice(block)))?;
-        if w.written != layout.body_len {
+        if w.written != layout.vectors_end {
             return Err(std::io::Error::other(format!(
                 "segment {id}: {} bytes of vectors written, expected {}",
                 w.written - layout.vectors_start,
-                layout.body_len - layout.vectors_start
+                layout.vectors_end - layout.vectors_start
             )));
+        }
+        if let (Some((start, _)), Some(section)) = (layout.attrs, attributes) {
+            w.write(&vec![0u8; start - layout.vectors_end])?;
+            w.write(section)?;
         }
         crc = w.hasher.finalize();
         let mut footer = [0u8; FOOTER_LEN];
@@ -350,23 +387,41 @@ impl SegmentReader {
         if flags & !KNOWN_FEATURE_FLAGS != 0 {
             return Err(format!("unknown feature flags {flags:#x}"));
         }
-        if read_u32(body, OFF_RESERVED0) != Some(0)
-            || body.get(OFF_RESERVED1..OFF_RESERVED1 + 16) != Some(&[0u8; 16][..])
-        {
+        if read_u32(body, OFF_RESERVED0) != Some(0) {
             return Err("reserved header field is not zero".into());
         }
+        let attrs_offset = read_u64(body, OFF_ATTRS_OFFSET).ok_or("short header")?;
+        let attrs_len = read_u64(body, OFF_ATTRS_LEN).ok_or("short header")?;
+        let attrs_len = if flags & FLAG_ATTRIBUTES != 0 {
+            Some(usize::try_from(attrs_len).map_err(|_| "attribute section too large")?)
+        } else if attrs_offset != 0 || attrs_len != 0 {
+            return Err("attribute section fields set without the ATTRIBUTES flag".into());
+        } else {
+            None
+        };
         let rows = usize::try_from(rows).map_err(|_| "row count too large")?;
-        let layout = Layout::new(dim, rows).ok_or("section sizes overflow")?;
+        let layout = Layout::new(dim, rows, attrs_len).ok_or("section sizes overflow")?;
         if layout.file_len != len {
             return Err(format!(
                 "{rows} rows of dimension {dim} need {} bytes, file has {len}",
                 layout.file_len
             ));
         }
+        if let Some((start, _)) = layout.attrs {
+            if attrs_offset != start as u64 {
+                return Err(format!(
+                    "attribute section at {attrs_offset}, the layout puts it at {start}"
+                ));
+            }
+        }
         let padding = body
             .get(layout.ids_end..layout.vectors_start)
             .ok_or("short padding")?;
-        if padding.iter().any(|&b| b != 0) {
+        let attrs_padding = match layout.attrs {
+            Some((start, _)) => body.get(layout.vectors_end..start).ok_or("short padding")?,
+            None => &[],
+        };
+        if padding.iter().chain(attrs_padding).any(|&b| b != 0) {
             return Err("padding is not zero".into());
         }
         let reader = SegmentReader {
@@ -395,8 +450,15 @@ impl SegmentReader {
 
     fn vector_bytes(&self) -> &[u8] {
         self.bytes
-            .get(self.layout.vectors_start..self.layout.body_len)
+            .get(self.layout.vectors_start..self.layout.vectors_end)
             .unwrap_or(&[])
+    }
+
+    /// The attribute section (`attrs::ColumnsReader` reads it), or `None` when the file has
+    /// none (its rows have no attributes: every field is null).
+    pub fn attribute_section(&self) -> Option<&[u8]> {
+        let (start, len) = self.layout.attrs?;
+        self.bytes.get(start..start.checked_add(len)?)
     }
 
     /// The segment's id.
@@ -463,10 +525,66 @@ mod tests {
         rows: usize,
         dim: usize,
     ) -> (PathBuf, SegmentFileInfo, Vec<u64>, Vec<f32>) {
+        write_with(dir, rows, dim, None)
+    }
+
+    fn write_with(
+        dir: &Path,
+        rows: usize,
+        dim: usize,
+        attrs: Option<&[u8]>,
+    ) -> (PathBuf, SegmentFileInfo, Vec<u64>, Vec<f32>) {
         let (ids, vecs) = sample(rows, dim);
-        let (path, info) =
-            write_segment(&OsFs, dir, SegmentId(42), dim, &ids, |sink| sink(&vecs)).expect("write");
+        let (path, info) = write_segment(&OsFs, dir, SegmentId(42), dim, &ids, attrs, |sink| {
+            sink(&vecs)
+        })
+        .expect("write");
         (path, info, ids, vecs)
+    }
+
+    #[test]
+    fn attribute_section_round_trips_after_the_vectors() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for &(rows, dim, section_len) in
+            &[(0usize, 3usize, 0usize), (1, 1, 5), (5, 3, 17), (9, 7, 64)]
+        {
+            let section: Vec<u8> = (0..section_len).map(|i| (i * 31 + 7) as u8).collect();
+            let (path, info, ids, vecs) = write_with(dir.path(), rows, dim, Some(&section));
+            let r = SegmentReader::open(&OsFs, &path, SegmentId(42), dim, &info).expect("open");
+            assert_eq!(r.ids(), &ids[..]);
+            assert_eq!(r.vectors(), &vecs[..]);
+            assert_eq!(r.attribute_section(), Some(&section[..]));
+            let bytes = std::fs::read(&path).expect("read");
+            let flags = u64::from_le_bytes(bytes[OFF_FLAGS..OFF_FLAGS + 8].try_into().expect("8"));
+            assert_eq!(flags, FLAG_ATTRIBUTES);
+            let start = usize::try_from(read_u64(&bytes, OFF_ATTRS_OFFSET).expect("offset"))
+                .expect("usize");
+            assert_eq!(start % ATTRIBUTES_ALIGN, 0);
+            assert_eq!(&bytes[start..start + section_len], &section[..]);
+        }
+        // Without attributes the file is what builds before attributes wrote: no flag, zeros.
+        let (path, info, _, _) = write(dir.path(), 4, 3);
+        let r = SegmentReader::open(&OsFs, &path, SegmentId(42), 3, &info).expect("open");
+        assert_eq!(r.attribute_section(), None);
+        let bytes = std::fs::read(&path).expect("read");
+        assert!(bytes[OFF_FLAGS..HEADER_LEN].iter().all(|&b| b == 0));
+    }
+
+    #[test]
+    fn every_single_bit_flip_of_a_file_with_attributes_is_detected() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (path, info, _, _) = write_with(dir.path(), 3, 2, Some(b"some attribute bytes"));
+        let good = std::fs::read(&path).expect("read");
+        for byte in 0..good.len() {
+            for bit in 0..8 {
+                let mut bad = good.clone();
+                bad[byte] ^= 1 << bit;
+                std::fs::write(&path, &bad).expect("write");
+                let err = SegmentReader::open(&OsFs, &path, SegmentId(42), 2, &info)
+                    .expect_err("a flipped bit must be detected");
+                assert!(matches!(err, Error::Corrupted { .. }), "{err}");
+            }
+        }
     }
 
     #[test]
@@ -485,12 +603,18 @@ mod tests {
 
     #[test]
     fn layout_offsets() {
-        let l = Layout::new(3, 5).expect("layout");
+        let l = Layout::new(3, 5, None).expect("layout");
         assert_eq!(l.ids_end, 64 + 40);
         assert_eq!(l.vectors_start, 128);
         assert_eq!(l.body_len, 128 + 60);
         assert_eq!(l.file_len, 128 + 60 + 24);
-        assert!(Layout::new(usize::MAX / 2, usize::MAX / 2).is_none());
+        assert!(Layout::new(usize::MAX / 2, usize::MAX / 2, None).is_none());
+        // 188 bytes of header, ids and vectors; the section starts 8-aligned at 192.
+        let l = Layout::new(3, 5, Some(10)).expect("layout");
+        assert_eq!(l.vectors_end, 188);
+        assert_eq!(l.attrs, Some((192, 10)));
+        assert_eq!(l.body_len, 202);
+        assert!(Layout::new(3, 5, Some(usize::MAX)).is_none());
     }
 
     #[test]

@@ -96,10 +96,16 @@ impl Model {
 
     /// Exact top-k with Kiln's ordering: distance ([`f32::total_cmp`]), then id.
     pub fn search(&self, query: &[f32], k: usize) -> Vec<Hit> {
+        self.search_where(query, k, |_| true)
+    }
+
+    /// Exact top-k among the ids `keep` accepts.
+    pub fn search_where(&self, query: &[f32], k: usize, keep: impl Fn(u64) -> bool) -> Vec<Hit> {
         let q = self.stored(query);
         let mut all: Vec<Hit> = self
             .rows
             .iter()
+            .filter(|(&id, _)| keep(id))
             .map(|(&id, v)| Hit {
                 id,
                 distance: self.metric.distance(&q, v),

@@ -19,6 +19,7 @@ use std::time::{Duration, Instant};
 use tracing::{info, warn};
 
 use kiln_index::SegmentIndex;
+use kiln_storage::attrs::{encode_columns, CheckedRow};
 use kiln_storage::catalog::{IndexRecord, SegmentMeta};
 use kiln_storage::segment::write_segment;
 use kiln_storage::{CatalogBatch, CollectionId, DeletionBitmap, RowId, RowLocation, SegmentId};
@@ -30,7 +31,7 @@ use crate::gc::FileGuard;
 use crate::indexing::{merge_indexes, persist_index, plan_for, AttachedIndex};
 use crate::jobs::build::{attached, build_attached};
 use crate::jobs::{Change, JobBoard, JobCtx};
-use crate::snapshot::{SealedSegment, SegmentData, SegmentView, Snapshot};
+use crate::snapshot::{SealedSegment, SegmentAttrs, SegmentData, SegmentView, Snapshot};
 
 /// Merge sealed segments.
 #[derive(Debug)]
@@ -91,7 +92,7 @@ impl MergeJob {
                 return Err(e.into());
             }
         };
-        let merged = Arc::new(SealedSegment { reader, file });
+        let merged = Arc::new(SealedSegment::new(reader, file));
         let index = if ctx.stop.is_set() {
             None
         } else {
@@ -121,28 +122,60 @@ impl MergeJob {
     ) -> Result<Option<(std::path::PathBuf, SegmentFileInfo)>> {
         let dim = ctx.coll.config.dim;
         let fs = ctx.core.options.fs.as_ref();
-        let written = write_segment(fs, &ctx.coll.dir, out_id, dim, out_ids, |sink| {
-            for (input, first, count) in runs(copied) {
-                let block = self
-                    .inputs
-                    .get(input)
-                    .and_then(SegmentView::sealed)
-                    .and_then(|s| {
-                        let from = first as usize * dim;
-                        s.reader.vectors().get(from..from + count * dim)
-                    })
-                    .ok_or_else(|| std::io::Error::other("merge input row out of range"))?;
-                sink(block)?;
-                if ctx.stop.is_set() {
-                    return Err(std::io::Error::other("cancelled"));
+        let section = self.attribute_section(copied)?;
+        let written = write_segment(
+            fs,
+            &ctx.coll.dir,
+            out_id,
+            dim,
+            out_ids,
+            section.as_deref(),
+            |sink| {
+                for (input, first, count) in runs(copied) {
+                    let block = self
+                        .inputs
+                        .get(input)
+                        .and_then(SegmentView::sealed)
+                        .and_then(|s| {
+                            let from = first as usize * dim;
+                            s.reader.vectors().get(from..from + count * dim)
+                        })
+                        .ok_or_else(|| std::io::Error::other("merge input row out of range"))?;
+                    sink(block)?;
+                    if ctx.stop.is_set() {
+                        return Err(std::io::Error::other("cancelled"));
+                    }
                 }
-            }
-            Ok(())
-        });
+                Ok(())
+            },
+        );
         if ctx.stop.is_set() {
             return Ok(None);
         }
         written.map(Some).map_err(|e| ctx.core.poison_if_fatal(e))
+    }
+
+    /// The copied rows' attribute section, or `None` when no input has one.
+    fn attribute_section(&self, copied: &[(usize, RowId)]) -> Result<Option<Vec<u8>>> {
+        let schema = &self.snap.schema;
+        let attrs: Vec<Option<&Arc<SegmentAttrs>>> = self
+            .inputs
+            .iter()
+            .map(|v| match v.sealed() {
+                Some(s) => s.attrs(schema),
+                None => Ok(None),
+            })
+            .collect::<Result<_>>()?;
+        if attrs.iter().all(Option::is_none) {
+            return Ok(None);
+        }
+        let rows = copied
+            .iter()
+            .map(|&(i, r)| match attrs.get(i).copied().flatten() {
+                Some(a) => a.columns.row(r),
+                None => CheckedRow::default(),
+            });
+        Ok(Some(encode_columns(schema, rows)?))
     }
 
     /// The merged segment's index: list concatenation when every input has an IVF index of

@@ -412,7 +412,11 @@ mod tests {
     #[test]
     fn a_claim_validates_against_the_current_snapshot_and_releases_on_drop() {
         let board = Arc::new(JobBoard::default());
-        let snap = Arc::new(Snapshot::new(1, vec![frozen(1), growing(2)]));
+        let snap = Arc::new(Snapshot::new(
+            1,
+            vec![frozen(1), growing(2)],
+            Arc::default(),
+        ));
         let s = || Arc::clone(&snap);
         // The active segment is not frozen: nothing to seal.
         assert!(board
@@ -432,7 +436,7 @@ mod tests {
         assert_eq!(board.running(), Running::default());
         // Once the segment is no longer frozen in the current snapshot, it cannot be claimed
         // for a seal again.
-        let later = Arc::new(Snapshot::new(2, vec![growing(2)]));
+        let later = Arc::new(Snapshot::new(2, vec![growing(2)], Arc::default()));
         assert!(board
             .claim(JobKey::Seal(SegmentId(1)), Backoff::Ignore, || later)
             .is_none());
@@ -441,7 +445,11 @@ mod tests {
     #[test]
     fn failures_back_off_and_stale_retries_are_pruned() {
         let board = Arc::new(JobBoard::default());
-        let snap = Arc::new(Snapshot::new(1, vec![frozen(1), growing(2)]));
+        let snap = Arc::new(Snapshot::new(
+            1,
+            vec![frozen(1), growing(2)],
+            Arc::default(),
+        ));
         let s = || Arc::clone(&snap);
         let key = JobKey::Seal(SegmentId(1));
         for attempt in 1..=3 {
@@ -458,7 +466,7 @@ mod tests {
         assert!(board.failing_seal(3, &snap).is_some());
         // The segment went (merged away, dropped): the entry no longer counts, and pruning
         // removes it.
-        let gone = Snapshot::new(2, vec![growing(2)]);
+        let gone = Snapshot::new(2, vec![growing(2)], Arc::default());
         assert!(board.persistent_failure(1, &gone).is_none());
         assert!(board.failing_seal(1, &gone).is_none());
         board.prune(&gone);
@@ -468,7 +476,7 @@ mod tests {
     #[test]
     fn success_and_cancellation_clear_the_retry_entry() {
         let board = Arc::new(JobBoard::default());
-        let snap = Arc::new(Snapshot::new(1, vec![frozen(1)]));
+        let snap = Arc::new(Snapshot::new(1, vec![frozen(1)], Arc::default()));
         let s = || Arc::clone(&snap);
         let key = JobKey::Seal(SegmentId(1));
         for end in [Ok(JobEnd::Done), Ok(JobEnd::Cancelled)] {
@@ -487,7 +495,7 @@ mod tests {
 
     #[test]
     fn merge_keys_apply_only_while_every_input_is_sealed() {
-        let snap = Snapshot::new(1, vec![frozen(1), growing(2)]);
+        let snap = Snapshot::new(1, vec![frozen(1), growing(2)], Arc::default());
         assert!(!JobKey::Merge(vec![SegmentId(1)]).applies_to(&snap));
         assert!(!JobKey::Merge(vec![]).applies_to(&snap));
         assert!(!JobKey::Build(SegmentId(1)).applies_to(&snap));

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use tracing::debug;
 
+use kiln_storage::attrs::{encode_columns, CheckedRow, Schema};
 use kiln_storage::catalog::SegmentMeta;
 use kiln_storage::segment::write_segment;
 use kiln_storage::SegmentReader;
@@ -23,6 +24,8 @@ use crate::snapshot::{SealedSegment, SegmentData, SegmentView, Snapshot};
 #[derive(Debug)]
 pub(crate) struct SealJob {
     segment: Arc<GrowingSegment>,
+    /// The collection's fields: the attribute section is written with them.
+    schema: Arc<Schema>,
 }
 
 impl SealJob {
@@ -31,9 +34,22 @@ impl SealJob {
         match &snap.segment(id)?.data {
             SegmentData::Frozen(g) => Some(SealJob {
                 segment: Arc::clone(g),
+                schema: Arc::clone(&snap.schema),
             }),
             _ => None,
         }
+    }
+
+    /// The rows' attribute section, or `None` when no row has an attribute (the file is then
+    /// exactly what builds before attributes wrote).
+    fn attribute_section(&self, rows: usize) -> Result<Option<Vec<u8>>> {
+        let mut attrs: Vec<CheckedRow> = Vec::with_capacity(rows);
+        self.segment
+            .for_each_run_with(rows, |_, _, _, a| attrs.extend(a.iter().cloned()));
+        if attrs.iter().all(CheckedRow::is_all_null) {
+            return Ok(None);
+        }
+        Ok(Some(encode_columns(&self.schema, &attrs)?))
     }
 
     /// Write and verify the segment file. Its rows are all there: a frozen segment takes no
@@ -49,17 +65,27 @@ impl SealJob {
         }
         let rows = g.len();
         let ids = g.ids(rows);
+        let section = self.attribute_section(rows)?;
         fs.create_dir_all(&coll.dir)
             .map_err(|e| Error::from(kiln_storage::Error::io(&coll.dir, e)))?;
-        let written = write_segment(fs, &coll.dir, g.id(), coll.config.dim, &ids, |sink| {
-            let mut result = Ok(());
-            g.for_each_run(rows, |_, _, vectors| {
-                if result.is_ok() {
-                    result = sink(vectors);
-                }
-            });
-            result
-        });
+        let dim = coll.config.dim;
+        let written = write_segment(
+            fs,
+            &coll.dir,
+            g.id(),
+            dim,
+            &ids,
+            section.as_deref(),
+            |sink| {
+                let mut result = Ok(());
+                g.for_each_run(rows, |_, _, vectors| {
+                    if result.is_ok() {
+                        result = sink(vectors);
+                    }
+                });
+                result
+            },
+        );
         let (path, info) = written.map_err(|e| ctx.core.poison_if_fatal(e))?;
         let file = FileGuard::new(Arc::clone(&ctx.core.options.fs), path.clone());
         let reader = match SegmentReader::open(fs, &path, g.id(), coll.config.dim, &info) {
@@ -74,7 +100,7 @@ impl SealJob {
             id: g.id(),
             rows,
             info,
-            segment: Arc::new(SealedSegment { reader, file }),
+            segment: Arc::new(SealedSegment::new(reader, file)),
             collectable: true,
         }))
     }

@@ -1,23 +1,44 @@
-//! One segment's part of a query (the `collect_segment` step): through its index, or exactly.
+//! One segment's part of a query (the `collect_segment` step): through its index, or exactly,
+//! with or without a filter.
 //!
-//! The contract every segment keeps: it returns exactly `min(k, live rows)` hits. An index may
-//! return fewer (Faiss's HNSW stops when its beam runs dry; an IVF probe may hold too few
-//! rows); such a short answer is finished with an exact scan of the segment, as is a search
-//! whose index fails.
+//! The contract every segment keeps: it returns exactly `min(k, qualifying rows)` hits, where
+//! a qualifying row is live and matches the query's filter (if any). An index may return fewer
+//! (Faiss's HNSW stops when its beam runs dry; an IVF probe may hold too few rows; a selective
+//! filter makes both worse); such a short answer is finished with an exact scan of the
+//! qualifying rows, as is a search whose index fails.
 //!
 //! ```text
-//! sealed, indexed, not exact ──► index search with the deletion bitmap as Faiss selector
-//!                                   └─ fewer than min(k, live) hits, or an error ──► exact scan
-//! growing, frozen, sealed without index, or exact ──► exact scan (contiguous memory / mapping)
+//! no filter:
+//!   sealed, indexed, not exact ─► index search, deleted rows excluded inside Faiss
+//!   otherwise                  ─► exact scan of the live rows
+//! filter (matching live rows M, an exact bitmap from the segment's attribute index):
+//!   M empty                                        ─► nothing
+//!   exact, no index, or |M| ≤ the rows the index
+//!     search would examine anyway                  ─► exact scan of M only
+//!   otherwise                                      ─► index search with "not in M" as the Faiss
+//!                                                     selector and nprobe / efSearch widened
+//!                                                     by 1/√selectivity resp. k/selectivity
+//! either way: fewer than min(k, |M|) hits from the index, or an error ─► exact scan of M
 //! ```
 
-use kiln_index::{scan_block, Hit, Metric, SearchParams, TopK};
+use kiln_index::{scan_block, Hit, IndexKind, Metric, Neighbor, RowBitmap, SearchParams, TopK};
+use kiln_storage::attrs::RoaringBitmap;
 use kiln_storage::RowId;
 use tracing::{debug, warn};
 
 use crate::snapshot::{SegmentData, SegmentView};
+use crate::stats::{SegmentExplain, SegmentPlan};
 
-/// The top `k` of one segment for `query`.
+/// Which rows of a segment qualify.
+#[derive(Clone, Copy)]
+pub(crate) enum Rows<'a> {
+    /// Every live row (no filter).
+    Live,
+    /// Exactly these rows (live rows matching the filter).
+    Only(&'a RoaringBitmap),
+}
+
+/// The top `k` of one segment for `query` among `rows`, and how it was found.
 pub(crate) fn search_segment(
     view: &SegmentView,
     metric: Metric,
@@ -25,56 +46,162 @@ pub(crate) fn search_segment(
     k: usize,
     params: &SearchParams,
     exact: bool,
-) -> TopK {
-    let k = k.min(view.live_rows());
+    rows: Rows<'_>,
+) -> (TopK, SegmentExplain) {
+    let qualifying = match rows {
+        Rows::Live => view.live_rows(),
+        Rows::Only(m) => m.len() as usize,
+    };
+    let k = k.min(qualifying);
+    let mut explain = SegmentExplain {
+        segment: view.id.0,
+        live_rows: view.live_rows(),
+        matching_rows: qualifying,
+        plan: SegmentPlan::Skipped,
+        candidates: 0,
+    };
     if k == 0 {
-        return TopK::new(0);
+        return (TopK::new(0), explain);
     }
-    if !exact {
-        if let Some(top) = search_index(view, query, k, params) {
-            return top;
+    let use_index = !exact
+        && view.index().is_some()
+        && match rows {
+            Rows::Live => true,
+            Rows::Only(_) => qualifying > index_work(view, params, k, qualifying),
+        };
+    if use_index {
+        let widened = widen(view, params, k, qualifying);
+        match search_index(view, query, k, &widened, rows) {
+            Ok((top, found)) if found >= k => {
+                explain.plan = SegmentPlan::Index {
+                    nprobe: widened.nprobe,
+                    ef_search: widened.ef_search,
+                };
+                explain.candidates = found;
+                return (top, explain);
+            }
+            Ok((_, found)) => {
+                debug!(segment = %view.id, found, k, "short answer from the index; answering exactly");
+                explain.candidates = found;
+            }
+            Err(()) => {}
         }
+        explain.plan = SegmentPlan::IndexThenExact;
+    } else {
+        explain.plan = SegmentPlan::ExactScan;
     }
-    search_exact(view, metric, query, k)
+    explain.candidates += qualifying;
+    let top = match rows {
+        Rows::Live => search_exact(view, metric, query, k),
+        Rows::Only(m) => scan_rows(view, metric, query, k, m),
+    };
+    (top, explain)
 }
 
-/// Through the segment's index; `None` when it has none, fails, or returns fewer than `k`
-/// live hits (the caller then answers exactly).
+/// Rows (distance computations, roughly) an index search of `view` would examine at `params`
+/// for `qualifying` matching rows: an exact scan of at most that many rows costs no more.
+/// IVF: the centroids plus the probed lists; HNSW: the beam times the links examined per
+/// visited node (32 is Kiln's and Faiss's usual M); a flat index: every row.
+fn index_work(view: &SegmentView, params: &SearchParams, k: usize, qualifying: usize) -> usize {
+    let Some(index) = view.index() else {
+        return usize::MAX;
+    };
+    let info = index.index().info();
+    let p = widen(view, params, k, qualifying);
+    match (info.kind, info.nlist) {
+        (_, Some(nlist)) => {
+            let nprobe = p.nprobe.unwrap_or(1).min(nlist);
+            nlist.saturating_add(nprobe.saturating_mul(info.rows) / nlist.max(1))
+        }
+        (IndexKind::Hnsw, None) => p.ef_search.unwrap_or(k).saturating_mul(32),
+        _ => info.rows,
+    }
+}
+
+/// The search parameters for a filtered search among `qualifying` of the segment's live rows:
+/// the index's defaults (or the caller's), widened as the selectivity `s` falls, since only
+/// a fraction `s` of what the index examines can qualify: IVF probes `nprobe / √s` lists (the
+/// matching neighbours lie farther out), HNSW keeps a beam of `max(ef, k / s)`.
+fn widen(view: &SegmentView, params: &SearchParams, k: usize, qualifying: usize) -> SearchParams {
+    let Some(index) = view.index() else {
+        return *params;
+    };
+    let defaults = index.index().default_params();
+    let base = SearchParams {
+        nprobe: params.nprobe.or(defaults.nprobe),
+        ef_search: params.ef_search.or(defaults.ef_search),
+    };
+    let live = view.live_rows().max(1);
+    if qualifying >= live {
+        return base;
+    }
+    let s = (qualifying.max(1) as f64 / live as f64).clamp(1e-9, 1.0);
+    let nlist = index.index().info().nlist.unwrap_or(usize::MAX);
+    SearchParams {
+        nprobe: base
+            .nprobe
+            .map(|p| ((p as f64 / s.sqrt()).ceil() as usize).clamp(p, nlist)),
+        ef_search: base
+            .ef_search
+            .map(|e| e.max(((k as f64 / s).ceil() as usize).min(view.rows))),
+    }
+}
+
+/// Through the segment's index among `rows`; the hits and how many there were (`Err` when the
+/// index failed; the caller answers exactly).
 fn search_index(
     view: &SegmentView,
     query: &[f32],
     k: usize,
     params: &SearchParams,
-) -> Option<TopK> {
-    let (index, segment) = (view.index()?, view.sealed()?);
-    let exclude = (!view.deletes.is_empty()).then(|| view.exclude());
+    rows: Rows<'_>,
+) -> Result<(TopK, usize), ()> {
+    let (Some(index), Some(segment)) = (view.index(), view.sealed()) else {
+        return Err(());
+    };
+    let filtered;
+    let exclude = match rows {
+        Rows::Live => (!view.deletes.is_empty()).then(|| view.exclude()),
+        Rows::Only(m) => {
+            filtered = not_in(m, view.rows);
+            Some(&filtered)
+        }
+    };
     let found = match index.index().search(query, k, params, exclude) {
         Ok(mut results) => results.pop().unwrap_or_default(),
         Err(e) => {
             warn!(segment = %view.id, error = %e, "index search failed; answering exactly");
-            return None;
+            return Err(());
         }
     };
     let ids = segment.reader.ids();
+    let qualifies = |n: &Neighbor| match rows {
+        Rows::Live => (n.row as usize) < view.rows && !view.deletes.contains(n.row),
+        Rows::Only(m) => m.contains(n.row),
+    };
     let mut top = TopK::new(k);
     let mut n = 0;
-    for hit in found {
-        let row = hit.row as usize;
-        if row < view.rows && !view.deletes.contains(hit.row) {
-            if let Some(&id) = ids.get(row) {
-                top.push(Hit {
-                    id,
-                    distance: hit.distance,
-                });
-                n += 1;
-            }
+    for hit in found.iter().filter(|h| qualifies(h)) {
+        if let Some(&id) = ids.get(hit.row as usize) {
+            top.push(Hit {
+                id,
+                distance: hit.distance,
+            });
+            n += 1;
         }
     }
-    if n < k {
-        debug!(segment = %view.id, found = n, k, "short answer from the index; answering exactly");
-        return None;
+    Ok((top, n))
+}
+
+/// The rows of `0..rows` not in `m`, as the dense bitmap Faiss's selector reads.
+fn not_in(m: &RoaringBitmap, rows: usize) -> RowBitmap {
+    let mut bytes = vec![0xFFu8; rows.div_ceil(8)];
+    for r in m.iter() {
+        if let Some(b) = bytes.get_mut(r as usize / 8) {
+            *b &= !(1 << (r % 8));
+        }
     }
-    Some(top)
+    RowBitmap::from_bytes(bytes)
 }
 
 /// The exact top `k` of the segment's live rows.
@@ -95,6 +222,37 @@ pub(crate) fn search_exact(view: &SegmentView, metric: Metric, query: &[f32], k:
             let ids = r.ids().get(..view.rows).unwrap_or(&[]);
             let vectors = r.vectors().get(..view.rows * dim).unwrap_or(&[]);
             scan_block(metric, query, vectors, ids, 0, deleted, &mut top);
+        }
+    }
+    top
+}
+
+/// The exact top `k` of the rows in `m` (rows this view sees).
+fn scan_rows(
+    view: &SegmentView,
+    metric: Metric,
+    query: &[f32],
+    k: usize,
+    m: &RoaringBitmap,
+) -> TopK {
+    let mut top = TopK::new(k);
+    match &view.data {
+        SegmentData::Growing(g) | SegmentData::Frozen(g) => {
+            let outside = |row: usize| !m.contains(row as u32);
+            g.for_each_run(view.rows, |first, ids, vectors| {
+                scan_block(metric, query, vectors, ids, first, outside, &mut top);
+            })
+        }
+        SegmentData::Sealed { segment, .. } => {
+            let r = &segment.reader;
+            for row in m.iter().take_while(|&row| (row as usize) < view.rows) {
+                if let (Some(v), Some(&id)) = (r.vector(row as usize), r.ids().get(row as usize)) {
+                    let distance = metric.distance(query, v);
+                    if top.threshold().is_none_or(|t| distance <= t) {
+                        top.push(Hit { id, distance });
+                    }
+                }
+            }
         }
     }
     top

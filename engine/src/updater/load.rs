@@ -10,6 +10,7 @@ use parking_lot::{Mutex, RwLock};
 use rayon::prelude::*;
 use tracing::warn;
 
+use kiln_storage::attrs::{decode_row, CheckedRow, Schema};
 use kiln_storage::catalog::{CollectionRecord, SegmentMeta, SegmentState};
 use kiln_storage::segment::segment_file_name;
 use kiln_storage::{DeletionBitmap, GrowingSegment, RowId, SegmentId, SegmentReader};
@@ -40,6 +41,10 @@ impl SegmentUpdater {
                 record.name, record.dim, config.dim
             )));
         }
+        let schema = Arc::new(
+            crate::validate::schema_of(&config)
+                .map_err(|e| corrupted(format!("collection {}: {e}", record.name)))?,
+        );
         let dir = core.layout.collection_dir(record.id);
         let templates = load_templates(core, &dir, &config, &catalog.templates(record.id)?);
         let metas = catalog.segments(record.id)?;
@@ -58,7 +63,7 @@ impl SegmentUpdater {
         let loaded: Vec<Result<SegmentData>> = core.pools.query.install(|| {
             metas
                 .par_iter()
-                .map(|meta| load_segment(core, &info, &record, meta))
+                .map(|meta| load_segment(core, &info, &schema, &record, meta))
                 .collect()
         });
         let mut views = Vec::with_capacity(metas.len());
@@ -94,7 +99,7 @@ impl SegmentUpdater {
         Ok(SegmentUpdater {
             info,
             state: Mutex::new(WriterState { record, active }),
-            published: RwLock::new(Arc::new(Snapshot::new(1, views))),
+            published: RwLock::new(Arc::new(Snapshot::new(1, views, schema))),
             board: Arc::default(),
             templates,
             stop: StopSignal::default(),
@@ -108,6 +113,7 @@ impl SegmentUpdater {
 fn load_segment(
     core: &DbCore,
     info: &CollectionInfo,
+    schema: &Schema,
     record: &CollectionRecord,
     meta: &SegmentMeta,
 ) -> Result<SegmentData> {
@@ -117,12 +123,24 @@ fn load_segment(
             let g = GrowingSegment::new(meta.id, dim);
             let mut ids = Vec::new();
             let mut vectors = Vec::new();
-            core.catalog
-                .growing_rows(record.id, meta.id, dim, |_, id, v| {
-                    ids.push(id);
-                    vectors.extend_from_slice(v);
-                })?;
-            g.append(&ids, &vectors);
+            let mut attrs = Vec::new();
+            let catalog = &core.catalog;
+            catalog.growing_rows(record.id, meta.id, dim, |row, id, v, bytes| {
+                ids.push(id);
+                vectors.extend_from_slice(v);
+                attrs.push(if bytes.is_empty() {
+                    CheckedRow::default()
+                } else {
+                    decode_row(bytes, schema).map_err(|e| {
+                        kiln_storage::Error::corrupted(
+                            catalog.path(),
+                            format!("segment {} row {row}: attributes: {e}", meta.id),
+                        )
+                    })?
+                });
+                Ok(())
+            })?;
+            g.append_with(&ids, &vectors, attrs);
             let g = Arc::new(g);
             Ok(if meta.id == record.active_segment {
                 SegmentData::Growing(g)
@@ -139,10 +157,10 @@ fn load_segment(
                 .as_ref()
                 .and_then(|r| load_index(core, &info.dir, &info.config, &reader, r));
             Ok(SegmentData::Sealed {
-                segment: Arc::new(SealedSegment {
+                segment: Arc::new(SealedSegment::new(
                     reader,
-                    file: FileGuard::new(Arc::clone(fs), path),
-                }),
+                    FileGuard::new(Arc::clone(fs), path),
+                )),
                 index,
             })
         }

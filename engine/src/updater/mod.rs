@@ -24,6 +24,7 @@ use std::sync::Arc;
 
 use parking_lot::{Mutex, MutexGuard, RwLock};
 
+use kiln_storage::attrs::{FieldType, Payload, Schema};
 use kiln_storage::catalog::CollectionRecord;
 use kiln_storage::GrowingSegment;
 
@@ -72,9 +73,20 @@ impl SegmentUpdater {
 
     /// Replace the published snapshot with one of `segments`. The new snapshot is built before
     /// and the old one dropped after the swap, so readers hold the lock only to clone an `Arc`.
-    fn publish(&self, _writer: &mut Writer<'_>, segments: Vec<SegmentView>) {
+    fn publish(&self, writer: &mut Writer<'_>, segments: Vec<SegmentView>) {
+        let schema = Arc::clone(&self.published.read().schema);
+        self.publish_with(writer, segments, schema);
+    }
+
+    /// `publish`, with the collection's fields changed to `schema`.
+    fn publish_with(
+        &self,
+        _writer: &mut Writer<'_>,
+        segments: Vec<SegmentView>,
+        schema: Arc<Schema>,
+    ) {
         let version = self.published.read().version + 1;
-        let next = Arc::new(Snapshot::new(version, segments));
+        let next = Arc::new(Snapshot::new(version, segments, schema));
         let old = std::mem::replace(&mut *self.published.write(), next);
         drop(old);
         self.board.notify();
@@ -157,6 +169,47 @@ impl SegmentUpdater {
         }
         let _w = self.lock_writer();
         lookup()
+    }
+
+    /// The attributes of `id` as a payload, or `None` if it is not live (same consistency as
+    /// `get`).
+    pub(crate) fn get_payload(&self, core: &DbCore, id: u64) -> Result<Option<Payload>> {
+        let lookup = || -> Result<Option<Payload>> {
+            let snap = self.snapshot();
+            let Some(loc) = core.catalog.location(self.info.id, id)? else {
+                return Ok(None);
+            };
+            match snap.segment(loc.segment) {
+                Some(s) => s.live_payload(loc.row, &snap.schema),
+                None => Ok(None),
+            }
+        };
+        if let Some(p) = lookup()? {
+            return Ok(Some(p));
+        }
+        let _w = self.lock_writer();
+        lookup()
+    }
+
+    /// Append field `name` of type `ty`: one catalog commit of the collection record, then a
+    /// snapshot with the new fields. Rows written before have it null.
+    pub(crate) fn add_field(&self, core: &DbCore, name: &str, ty: FieldType) -> Result<()> {
+        let mut w = self.lock_writer();
+        self.check_writable(core)?;
+        let current = self.snapshot();
+        let mut schema = Schema::clone(&current.schema);
+        schema.add_field(name, ty)?;
+        let mut config = self.info.config.clone();
+        config.fields = schema.fields().to_vec();
+        let mut record = w.0.record.clone();
+        record.config =
+            serde_json::to_string(&config).map_err(|e| Error::invalid(e.to_string()))?;
+        let mut batch = core.catalog.batch()?;
+        batch.put_collection(&record)?;
+        core.commit(batch, None, true)?;
+        w.0.record = record;
+        self.publish_with(&mut w, current.segments.to_vec(), Arc::new(schema));
+        Ok(())
     }
 
     /// Whether a sealed segment of `rows` rows should get an index.

@@ -17,6 +17,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
+use kiln_storage::attrs::{encode_row, CheckedRow, Filter};
 use kiln_storage::catalog::SegmentMeta;
 use kiln_storage::{DeletionBitmap, GrowingSegment, RowId, RowLocation, SegmentId};
 
@@ -78,17 +79,55 @@ struct Piece {
 }
 
 impl SegmentUpdater {
-    /// Insert or upsert rows (validated by the caller): one catalog batch, then publish.
+    /// Insert or upsert rows (validated by the caller), with their attributes (`attrs[i]` for
+    /// `ids[i]`; empty: every field of every row null): one catalog batch, then publish.
+    /// Returns whether the write froze a segment.
     pub(crate) fn write_rows(
         &self,
         core: &DbCore,
         ids: &[u64],
         vectors: &[f32],
+        attrs: Vec<CheckedRow>,
+        mode: WriteMode,
+    ) -> Result<bool> {
+        let mut w = self.lock_writer();
+        self.check_writable(core)?;
+        self.write_locked(core, &mut w, ids, vectors, attrs, mode)
+    }
+
+    /// Replace the attributes of live row `id`, keeping its vector: an upsert of the same
+    /// vector, under one writer lock. Returns whether `id` was live.
+    pub(crate) fn update_payload(&self, core: &DbCore, id: u64, row: CheckedRow) -> Result<bool> {
+        let mut w = self.lock_writer();
+        self.check_writable(core)?;
+        let Some(loc) = core.catalog.location(self.info.id, id)? else {
+            return Ok(false);
+        };
+        // Under the writer lock the id map and the published snapshot agree.
+        let Some(vector) = self
+            .snapshot()
+            .segment(loc.segment)
+            .and_then(|s| s.live_vector(loc.row))
+        else {
+            return Err(Error::Internal {
+                reason: format!("id {id}: the id map and the snapshot disagree"),
+            });
+        };
+        self.write_locked(core, &mut w, &[id], &vector, vec![row], WriteMode::Upsert)?;
+        Ok(true)
+    }
+
+    /// `write_rows` with the writer lock held.
+    fn write_locked(
+        &self,
+        core: &DbCore,
+        w: &mut Writer<'_>,
+        ids: &[u64],
+        vectors: &[f32],
+        attrs: Vec<CheckedRow>,
         mode: WriteMode,
     ) -> Result<bool> {
         let dim = self.info.config.dim;
-        let mut w = self.lock_writer();
-        self.check_writable(core)?;
         let old = core.catalog.locations(self.info.id, ids)?;
         if mode == WriteMode::Insert {
             if let Some((id, _)) = ids.iter().zip(&old).find(|(_, l)| l.is_some()) {
@@ -121,7 +160,12 @@ impl SegmentUpdater {
                     return Err(Error::invalid("batch shape changed while writing"));
                 };
                 let coll = self.info.id;
-                batch.put_row(coll, p.segment.id(), row, id, v);
+                let bytes = attrs
+                    .get(i)
+                    .filter(|a| !a.is_all_null())
+                    .map(encode_row)
+                    .unwrap_or_default();
+                batch.put_row(coll, p.segment.id(), row, id, v, &bytes);
                 let segment = p.segment.id();
                 batch.put_location(coll, id, RowLocation { segment, row });
                 if let Some(Some(loc)) = old.get(i) {
@@ -143,15 +187,18 @@ impl SegmentUpdater {
         fail::fail_point!("write::after_commit");
 
         // Committed: apply in memory and publish.
+        let mut attrs = attrs.into_iter();
         for p in &pieces {
             let vs = vectors.get(p.start * dim..(p.start + p.count) * dim);
-            p.segment.append(
+            let rows: Vec<CheckedRow> = attrs.by_ref().take(p.count).collect();
+            p.segment.append_with(
                 ids.get(p.start..p.start + p.count).unwrap_or(&[]),
                 vs.unwrap_or(&[]),
+                rows,
             );
         }
         let froze = !new_growing.is_empty();
-        self.publish_write(&mut w, &dead, &new_growing);
+        self.publish_write(w, &dead, &new_growing);
         if let Some(g) = new_growing.last() {
             w.0.active = Arc::clone(g);
             w.0.record = record;
@@ -202,6 +249,27 @@ impl SegmentUpdater {
     pub(crate) fn delete_ids(&self, core: &DbCore, ids: &[u64]) -> Result<usize> {
         let mut w = self.lock_writer();
         self.check_writable(core)?;
+        self.delete_locked(core, &mut w, ids)
+    }
+
+    /// Delete every live row that matches `filter` in one transaction: the rows are chosen and
+    /// deleted under one writer lock, so no write in between can add or move a matching row.
+    /// Returns how many were deleted.
+    pub(crate) fn delete_where(&self, core: &DbCore, filter: &Filter) -> Result<usize> {
+        let mut w = self.lock_writer();
+        self.check_writable(core)?;
+        let snap = self.snapshot();
+        let bound = snap.schema.check_filter(filter)?;
+        let mut ids = Vec::new();
+        for v in snap.segments.iter() {
+            let rows = v.matching_rows(&bound, &snap.schema)?;
+            ids.extend(rows.iter().filter_map(|r| v.row_id(r)));
+        }
+        self.delete_locked(core, &mut w, &ids)
+    }
+
+    /// `delete_ids` with the writer lock held.
+    fn delete_locked(&self, core: &DbCore, w: &mut Writer<'_>, ids: &[u64]) -> Result<usize> {
         let mut seen = HashSet::with_capacity(ids.len());
         let unique: Vec<u64> = ids.iter().copied().filter(|id| seen.insert(*id)).collect();
         let locs = core.catalog.locations(self.info.id, &unique)?;
@@ -222,7 +290,7 @@ impl SegmentUpdater {
         fail::fail_point!("delete::before_commit");
         core.commit(batch, None, Self::sync_writes(core))?;
         fail::fail_point!("delete::after_commit");
-        self.publish_write(&mut w, &dead, &[]);
+        self.publish_write(w, &dead, &[]);
         Ok(count)
     }
 
