@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 
 use kiln_index::{load, ExpectedIndex, IndexKind, LoadMode};
 use kiln_storage::blob::verify_blob;
+use kiln_storage::attrs::{decode_row, ColumnsReader, Schema};
 use kiln_storage::catalog::{SegmentMeta, SegmentState};
 use kiln_storage::segment::segment_file_name;
 use kiln_storage::{SegmentFileInfo, SegmentReader};
@@ -76,17 +77,31 @@ pub(crate) fn verify(
                 continue;
             }
         };
+        let schema = match crate::validate::schema_of(&config) {
+            Ok(s) => s,
+            Err(e) => {
+                check.problem(catalog.path(), format!("fields: {e}"), false);
+                continue;
+            }
+        };
         for meta in catalog.segments(record.id)? {
             match meta.state {
                 SegmentState::Growing => {
                     check.report.growing_segments += 1;
-                    let rows =
-                        catalog.growing_rows(record.id, meta.id, config.dim, |_, _, _, _| Ok(()));
+                    let rows = catalog.growing_rows(record.id, meta.id, config.dim, |row, _, _, a| {
+                        if !a.is_empty() {
+                            decode_row(a, &schema).map_err(|e| {
+                                let reason = format!("segment {} row {row}: attributes: {e}", meta.id);
+                                kiln_storage::Error::corrupted(catalog.path(), reason)
+                            })?;
+                        }
+                        Ok(())
+                    });
                     if let Err(e) = rows {
                         check.problem(catalog.path(), e.to_string(), false);
                     }
                 }
-                SegmentState::Sealed(info) => check.sealed(&config, &meta, &info),
+                SegmentState::Sealed(info) => check.sealed(&config, &schema, &meta, &info),
             }
         }
         for t in catalog.templates(record.id)? {
@@ -120,7 +135,13 @@ impl Checker<'_> {
 
     /// A sealed segment's file against its record, then its index file (if any) against its
     /// record, its segment and Faiss's loader.
-    fn sealed(&mut self, config: &CollectionConfig, meta: &SegmentMeta, info: &SegmentFileInfo) {
+    fn sealed(
+        &mut self,
+        config: &CollectionConfig,
+        schema: &Schema,
+        meta: &SegmentMeta,
+        info: &SegmentFileInfo,
+    ) {
         self.report.segments += 1;
         let path = self.dir.join(segment_file_name(meta.id));
         let reader = match SegmentReader::open(self.fs, &path, meta.id, config.dim, info) {
@@ -133,6 +154,12 @@ impl Checker<'_> {
                 None
             }
         };
+        if let Some(section) = reader.as_ref().and_then(SegmentReader::attribute_section) {
+            let rows = u32::try_from(info.rows).unwrap_or(u32::MAX);
+            if let Err(e) = ColumnsReader::open(section, schema, rows) {
+                self.problem(&path, format!("attribute section: {e}"), false);
+            }
+        }
         let Some(index) = &meta.index else { return };
         self.report.indexes += 1;
         let path = self.dir.join(&index.blob.file);

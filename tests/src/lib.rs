@@ -280,10 +280,14 @@ pub mod crash {
             }
         }
 
-        /// The collection's configuration.
+        /// The collection's configuration: every profile has attribute fields, so that the
+        /// crash tests also check that attributes are never lost or mixed between rows.
         pub fn config(self) -> kiln::CollectionConfig {
             let base = kiln::CollectionConfig::new(DIM, kiln::Metric::L2)
-                .segment_rows(self.segment_rows());
+                .segment_rows(self.segment_rows())
+                .field("id", kiln::FieldType::Int)
+                .field("tag", kiln::FieldType::Keyword)
+                .field("sum", kiln::FieldType::Float);
             match self {
                 Profile::Small | Profile::Indexed => base,
                 Profile::Failpoints => base
@@ -347,6 +351,20 @@ pub mod crash {
         }
     }
 
+    /// The attributes every write of the crash workloads gives row `id` with vector `v`: its
+    /// own id (so that attributes moved to another row show), a tag and the vector's sum (so
+    /// that attributes paired with another version of the row show). Rows whose first
+    /// component is negative carry no `tag`.
+    pub fn payload_of(id: u64, v: &[f32]) -> kiln::Payload {
+        let mut p = kiln::Payload::new()
+            .set("id", id as i64)
+            .set("sum", v.iter().map(|&x| f64::from(x)).sum::<f64>());
+        if v.first().is_some_and(|&x| x >= 0.0) {
+            p = p.set("tag", format!("t{}", id % 5));
+        }
+        p
+    }
+
     /// Does the database hold exactly `model` (collection [`COLLECTION`])? `Err` describes the
     /// first difference.
     pub fn verify_state(
@@ -371,6 +389,23 @@ pub mod crash {
                     model.rows.get(&id)
                 ));
             }
+            let payload = coll
+                .get_payload(id)
+                .map_err(|e| format!("get_payload {id}: {e}"))?;
+            let want = model.rows.get(&id).map(|v| payload_of(id, v));
+            if payload != want {
+                return Err(format!("id {id}: payload {payload:?} vs model {want:?}"));
+            }
+        }
+        let tag = kiln::Filter::eq("tag", "t0");
+        let tagged = model
+            .rows
+            .iter()
+            .filter(|(&id, v)| id % 5 == 0 && v.first().is_some_and(|&x| x >= 0.0))
+            .count();
+        let count = coll.count(&tag).map_err(|e| format!("count: {e}"))?;
+        if count != tagged {
+            return Err(format!("count(tag = 't0') {count} vs model {tagged}"));
         }
         for q in [[0.5f32; DIM], [-1.0; DIM]] {
             let got = coll
@@ -428,8 +463,15 @@ pub mod crash {
 
     pub fn apply_op(c: &Collection, op: &Op) -> kiln::Result<()> {
         match op {
-            Op::Upsert(id, v) => c.upsert(*id, v),
-            Op::UpsertBatch(ids, flat) => c.upsert_batch(ids, flat),
+            Op::Upsert(id, v) => c.upsert_with(*id, v, &payload_of(*id, v)),
+            Op::UpsertBatch(ids, flat) => {
+                let payloads: Vec<kiln::Payload> = ids
+                    .iter()
+                    .zip(flat.chunks_exact(DIM))
+                    .map(|(id, v)| payload_of(*id, v))
+                    .collect();
+                c.upsert_batch_with(ids, flat, &payloads)
+            }
             Op::DeleteBatch(ids) => c.delete_batch(ids).map(|_| ()),
             Op::Flush => c.flush(),
         }

@@ -312,3 +312,90 @@ fn open_without_create_if_missing() {
     let db = Database::open_with(&missing, opts()).expect("open existing");
     assert_eq!(db.list_collections().expect("list"), vec!["c".to_string()]);
 }
+
+/// Bad payloads, bad filters and bad fields: each has its error and changes nothing (rows,
+/// payloads, fields).
+#[test]
+fn bad_payloads_filters_and_fields() {
+    use kiln::{FieldType, Filter, Payload};
+    let dir = TempDir::new("bad-attrs");
+    let db = Database::open(dir.path()).expect("open");
+    let c = db
+        .create_collection(
+            "c",
+            CollectionConfig::new(3, Metric::L2)
+                .field("folder", FieldType::Keyword)
+                .field("year", FieldType::Int)
+                .field("rating", FieldType::Float)
+                .field("tags", FieldType::KeywordList),
+        )
+        .expect("create");
+    let good = Payload::new().set("folder", "work").set("year", 2024);
+    c.insert_with(1, &[1.0, 0.0, 0.0], &good).expect("insert");
+    let observe = |c: &kiln::Collection| {
+        (
+            state(c),
+            c.get_payload(1).expect("payload"),
+            c.fields(),
+            c.count(&Filter::is_not_null("folder")).expect("count"),
+        )
+    };
+    let before = observe(&c);
+    let v = [0.0, 1.0, 0.0];
+    let unknown = |r: kiln::Result<()>| matches!(r, Err(Error::UnknownField { .. }));
+    let mismatch = |r: kiln::Result<()>| matches!(r, Err(Error::FieldTypeMismatch { .. }));
+    assert!(unknown(c.insert_with(2, &v, &Payload::new().set("nope", 1))));
+    assert!(mismatch(c.insert_with(2, &v, &Payload::new().set("year", "2024"))));
+    assert!(mismatch(c.insert_with(2, &v, &Payload::new().set("year", 2024.5))));
+    assert!(mismatch(c.insert_with(2, &v, &Payload::new().set("tags", "one"))));
+    assert!(matches!(
+        c.insert_with(2, &v, &Payload::new().set("rating", f64::NAN)),
+        Err(Error::InvalidArgument { .. })
+    ));
+    // One bad payload fails the whole batch; a payload count that is not the id count too.
+    let batch = [good.clone(), Payload::new().set("year", true)];
+    assert!(mismatch(c.insert_batch_with(&[2, 3], &[0.5; 6], &batch)));
+    assert!(matches!(
+        c.upsert_batch_with(&[2, 3], &[0.5; 6], &[good.clone()]),
+        Err(Error::InvalidArgument { .. })
+    ));
+    assert!(unknown(
+        c.update_payload(1, &Payload::new().set("nope", 1)).map(|_| ())
+    ));
+    // Filters: unknown fields, operators that do not fit the type, parse errors with a position.
+    let q = SearchOptions::new(3);
+    let search = |f: Filter| c.search(&v, &q.clone().filter(f)).map(|_| ());
+    assert!(unknown(search(Filter::eq("nope", 1))));
+    assert!(mismatch(search(Filter::gt("folder", 3))));
+    assert!(mismatch(search(Filter::contains("folder", "x"))));
+    assert!(mismatch(search(Filter::eq("tags", "x"))));
+    assert!(unknown(c.count(&Filter::is_null("nope")).map(|_| ())));
+    assert!(unknown(c.delete_where(&Filter::eq("nope", 1)).map(|_| ())));
+    for text in ["year >=", "folder = \"work\"", "(year > 1", "year > 1 AND", "= 3", ""] {
+        let e = Filter::parse(text).map_err(Error::from);
+        match e {
+            Err(Error::InvalidFilter { reason }) => {
+                assert!(reason.contains("at byte") || text.is_empty(), "{text:?}: {reason}")
+            }
+            other => panic!("{text:?}: {other:?}"),
+        }
+    }
+    // Fields: a bad name, a name taken, a reserved word.
+    for name in ["", "has space", "folder", "AND", "1st"] {
+        assert!(
+            matches!(c.add_field(name, FieldType::Int), Err(Error::InvalidArgument { .. })),
+            "{name:?}"
+        );
+    }
+    assert!(matches!(
+        db.create_collection(
+            "d",
+            CollectionConfig::new(3, Metric::L2)
+                .field("x", FieldType::Int)
+                .field("x", FieldType::Bool)
+        ),
+        Err(Error::InvalidArgument { .. })
+    ));
+    assert_eq!(observe(&c), before);
+    assert_eq!(db.list_collections().expect("list"), vec!["c".to_string()]);
+}
