@@ -20,15 +20,20 @@
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use parking_lot::{Mutex, MutexGuard};
+use parking_lot::{Mutex, MutexGuard, RwLock, RwLockReadGuard};
+use rocksdb::checkpoint::Checkpoint;
 use rocksdb::{
-    BlockBasedOptions, ColumnFamily, ColumnFamilyDescriptor, DBCompressionType, DBRecoveryMode,
-    Direction, IteratorMode, Options, ReadOptions, WriteBatch, WriteOptions, DB,
+    BlockBasedOptions, BottommostLevelCompaction, ColumnFamily, ColumnFamilyDescriptor,
+    CompactOptions, DBCompressionType, DBRecoveryMode, Direction, IteratorMode, LogLevel, Options,
+    ReadOptions, WriteBatch, WriteOptions, DB,
 };
 
 use crate::blob::BlobInfo;
 use crate::error::{Error, Result};
+use crate::fs::{FileLock, FileSystem, OsFs};
 use crate::ids::{CollectionId, RowId, RowLocation, SegmentId};
 use crate::segment::SegmentFileInfo;
 
@@ -134,17 +139,189 @@ pub struct TemplateRecord {
 }
 
 /// The catalog of one database directory.
+///
+/// Opened either as the **primary** ([`Catalog::open`]: the one writer, under `<root>/LOCK`) or
+/// as a **follower** ([`Catalog::open_follower`]: a read-only RocksDB secondary instance that
+/// any number of processes may open while the primary writes). A follower's state changes only
+/// inside [`Catalog::catch_up`]; every write method of a follower returns
+/// [`Error::ReadOnly`] without reaching RocksDB.
 pub struct Catalog {
-    db: DB,
+    db: Db,
     path: PathBuf,
     next_id: Mutex<u64>,
 }
 
+/// The RocksDB instance behind a catalog.
+enum Db {
+    /// The writer's.
+    Primary(DB),
+    /// A secondary instance, replaceable by a fresh one (see [`Catalog::catch_up`]).
+    Follower(Follower),
+}
+
+struct Follower {
+    // Fields drop in order: RocksDB closes before the scratch directory is removed.
+    db: RwLock<DB>,
+    /// Held through a catch-up, which it serialises.
+    state: Mutex<FollowerState>,
+    scratch: FollowerScratch,
+}
+
+struct FollowerState {
+    /// The generation of the instance: its secondary directory is `g<generation>` in the
+    /// scratch directory.
+    generation: u64,
+    /// The primary's MANIFEST up to which the instance is known to have applied every edit,
+    /// with no edit since then; `None` when unknown (the next catch-up opens afresh).
+    mark: Option<ManifestMark>,
+}
+
+/// A read handle on the catalog's RocksDB instance.
+enum DbRef<'a> {
+    Primary(&'a DB),
+    Follower(RwLockReadGuard<'a, DB>),
+}
+
+impl std::ops::Deref for DbRef<'_> {
+    type Target = DB;
+    fn deref(&self) -> &DB {
+        match self {
+            DbRef::Primary(db) => db,
+            DbRef::Follower(guard) => guard,
+        }
+    }
+}
+
 impl std::fmt::Debug for Catalog {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let scratch = match &self.db {
+            Db::Primary(_) => None,
+            Db::Follower(f) => Some(&f.scratch.dir),
+        };
         f.debug_struct("Catalog")
             .field("path", &self.path)
+            .field("follower", &scratch)
             .finish_non_exhaustive()
+    }
+}
+
+/// The name prefix of follower scratch directories: `kiln-follower-<pid>-<n>-<nanos>`.
+const SCRATCH_PREFIX: &str = "kiln-follower-";
+/// The file in a scratch directory its follower holds an exclusive lock on while it is open.
+const SCRATCH_OWNER: &str = "OWNER";
+/// A scratch directory younger than this is never swept, even if unlocked: its follower may be
+/// between creating it and locking it.
+const SCRATCH_SWEEP_MIN_AGE: Duration = Duration::from_secs(60);
+/// How often a consistent follower instance is attempted before giving up (see
+/// [`open_consistent`]), and the longest pause between attempts.
+const OPEN_ATTEMPTS: u32 = 20;
+const OPEN_MAX_PAUSE: Duration = Duration::from_millis(250);
+
+/// A follower's private directory, where RocksDB's secondary instance keeps its info log.
+/// Removed when the follower closes; [`sweep_scratch_dirs`] removes those of followers that
+/// died without closing.
+struct FollowerScratch {
+    dir: PathBuf,
+    _owner: Box<dyn FileLock>,
+}
+
+impl Drop for FollowerScratch {
+    fn drop(&mut self) {
+        // The lock is released after the directory is gone (field order), so a sweeper never
+        // sees an unlocked directory of a live follower.
+        if let Err(e) = std::fs::remove_dir_all(&self.dir) {
+            tracing::warn!(dir = %self.dir.display(), error = %e,
+                "could not remove a follower's scratch directory");
+        }
+    }
+}
+
+impl FollowerScratch {
+    /// Create a fresh, locked scratch directory under `parent`.
+    ///
+    /// The directory holds only RocksDB's info log (RocksDB's file, outside the
+    /// [`FileSystem`] seam like the catalog directory itself); the lock is taken through
+    /// [`OsFs`] because the directory is not in the database and must be the real file system
+    /// for RocksDB to use it.
+    fn create(parent: &Path) -> Result<FollowerScratch> {
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+        sweep_scratch_dirs(parent);
+        let nanos = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        let mut last = None;
+        for _ in 0..16 {
+            let n = NEXT.fetch_add(1, Ordering::Relaxed);
+            let dir = parent.join(format!(
+                "{SCRATCH_PREFIX}{}-{n}-{nanos}",
+                std::process::id()
+            ));
+            match std::fs::create_dir(&dir) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    last = Some(Error::io(&dir, e));
+                    continue;
+                }
+                Err(e) => return Err(Error::io(&dir, e)),
+            }
+            let owner = dir.join(SCRATCH_OWNER);
+            let lock = match OsFs.try_lock(&owner) {
+                Ok(Some(lock)) => lock,
+                Ok(None) => {
+                    last = Some(Error::Locked { path: owner });
+                    continue;
+                }
+                Err(e) => {
+                    let _ = std::fs::remove_dir_all(&dir);
+                    return Err(Error::io(&owner, e));
+                }
+            };
+            return Ok(FollowerScratch { dir, _owner: lock });
+        }
+        Err(last.unwrap_or_else(|| {
+            Error::io(
+                parent,
+                std::io::Error::other("no fresh follower scratch directory name"),
+            )
+        }))
+    }
+}
+
+/// Remove the scratch directories under `parent` left by followers that died without closing:
+/// those whose `OWNER` lock nobody holds, and that are older than a minute (a follower may be
+/// between creating its directory and locking it). Best effort: errors are ignored. Called by
+/// every follower open; the engine need not call it.
+pub fn sweep_scratch_dirs(parent: &Path) {
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else {
+            continue;
+        };
+        if !name.starts_with(SCRATCH_PREFIX) || !entry.file_type().is_ok_and(|t| t.is_dir()) {
+            continue;
+        }
+        let dir = entry.path();
+        let old_enough = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age >= SCRATCH_SWEEP_MIN_AGE);
+        if !old_enough {
+            continue;
+        }
+        let owner = dir.join(SCRATCH_OWNER);
+        if !owner.exists() {
+            continue;
+        }
+        if let Ok(Some(_lock)) = OsFs.try_lock(&owner) {
+            tracing::info!(dir = %dir.display(), "removing the scratch directory of a dead follower");
+            let _ = std::fs::remove_dir_all(&dir);
+        }
     }
 }
 
@@ -256,60 +433,329 @@ fn encode_location(loc: RowLocation) -> [u8; 12] {
     v
 }
 
+/// Options of the catalog's RocksDB instance shared by the primary and followers.
+fn db_options() -> Options {
+    let mut opts = Options::default();
+    opts.set_paranoid_checks(true);
+    opts.set_wal_recovery_mode(DBRecoveryMode::TolerateCorruptedTailRecords);
+    opts.set_compression_type(DBCompressionType::None);
+    opts
+}
+
+/// The column families with their options (the same for the primary and followers: the
+/// comparator and table format, with the id map's bloom filter, must match to read).
+fn cf_descriptors() -> Vec<ColumnFamilyDescriptor> {
+    let mut rows = Options::default();
+    rows.set_compression_type(DBCompressionType::None);
+    rows.set_write_buffer_size(ROWS_MEMTABLE_BYTES);
+    rows.set_max_write_buffer_number(3);
+
+    let mut idmap = Options::default();
+    idmap.set_compression_type(DBCompressionType::None);
+    let mut table = BlockBasedOptions::default();
+    table.set_bloom_filter(10.0, false);
+    idmap.set_block_based_table_factory(&table);
+    idmap.set_write_buffer_size(64 << 20);
+
+    let mut small = Options::default();
+    small.set_compression_type(DBCompressionType::None);
+
+    vec![
+        ColumnFamilyDescriptor::new(CF_CATALOG, small.clone()),
+        ColumnFamilyDescriptor::new(CF_ROWS, rows),
+        ColumnFamilyDescriptor::new(CF_IDMAP, idmap),
+        ColumnFamilyDescriptor::new(CF_TOMBSTONES, small),
+    ]
+}
+
+/// Which MANIFEST `CURRENT` names in the catalog directory `dir`, and its length: it changes
+/// with every edit the primary appends (flushes, compactions, file deletions follow them) and
+/// when it starts a new MANIFEST. `None` if it cannot be read (a switch in progress).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct ManifestMark {
+    name: String,
+    len: u64,
+}
+
+fn manifest_mark(dir: &Path) -> Option<ManifestMark> {
+    let current = std::fs::read_to_string(dir.join("CURRENT")).ok()?;
+    let name = current.trim().to_string();
+    let len = std::fs::metadata(dir.join(&name)).ok()?.len();
+    Some(ManifestMark { name, len })
+}
+
+/// Open a secondary instance of the catalog in `primary`, with its own files (the info log) in
+/// `dir` (created).
+fn open_secondary(primary: &Path, dir: &Path) -> std::result::Result<DB, rocksdb::Error> {
+    let mut opts = db_options();
+    // Keep every table file open: the primary deletes table files a compaction replaced, and a
+    // follower that has not caught up yet still reads them.
+    opts.set_max_open_files(-1);
+    opts.set_log_level(LogLevel::Warn);
+    opts.set_keep_log_file_num(1);
+    opts.set_max_log_file_size(1 << 20);
+    DB::open_cf_descriptors_as_secondary(&opts, primary, dir, cf_descriptors())
+}
+
+/// Open a secondary instance that is consistent: one during whose opening the primary's
+/// MANIFEST did not change. Then no table or log file the instance needed can have been
+/// deleted under it (the primary deletes files only after the MANIFEST edit that makes them
+/// obsolete), and the instance holds the primary's state as of some moment during the open:
+/// every batch committed before the call, each whole.
+///
+/// RocksDB's secondary does not guarantee that by itself: when a table file named by the
+/// MANIFEST is gone, it installs the last "point in time" whose files all exist while still
+/// applying later log numbers, and so can show a state with batches missing from some column
+/// families (seen in `tests/follower_atomic.rs`). Retries with growing pauses while the
+/// MANIFEST keeps changing or files vanish under the opening; [`Error::FollowerBusy`] after
+/// [`OPEN_ATTEMPTS`]. Any other failure to open is returned at once.
+fn open_consistent(primary: &Path, dir: &Path) -> Result<(DB, ManifestMark)> {
+    let mut pause = Duration::from_millis(1);
+    let mut last = String::new();
+    for attempt in 1..=OPEN_ATTEMPTS {
+        if attempt > 1 {
+            std::thread::sleep(pause);
+            pause = (pause * 2).min(OPEN_MAX_PAUSE);
+        }
+        let _ = std::fs::remove_dir_all(dir);
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        let Some(before) = manifest_mark(primary) else {
+            last = "CURRENT or the MANIFEST it names could not be read".into();
+            continue;
+        };
+        let db = match open_secondary(primary, dir) {
+            Ok(db) => db,
+            // A table or log file deleted between the MANIFEST read and its opening.
+            Err(e)
+                if e.kind() == rocksdb::ErrorKind::IOError
+                    && e.as_ref().contains("No such file") =>
+            {
+                tracing::debug!(error = %e, attempt, "opening a follower failed");
+                last = e.into_string();
+                continue;
+            }
+            Err(e) => {
+                let _ = std::fs::remove_dir_all(dir);
+                return Err(Error::catalog(primary, e));
+            }
+        };
+        if manifest_mark(primary).as_ref() == Some(&before) {
+            return Ok((db, before));
+        }
+        tracing::debug!(attempt, "the MANIFEST changed while a follower opened");
+        last = "the MANIFEST changed during the opening".into();
+    }
+    let _ = std::fs::remove_dir_all(dir);
+    Err(Error::FollowerBusy {
+        path: primary.to_path_buf(),
+        attempts: OPEN_ATTEMPTS,
+        last,
+    })
+}
+
 impl Catalog {
     /// Open or create the catalog in `path`, with the recovery options of RELIABILITY.md recipe 2:
     /// paranoid checks, and a WAL recovery mode that tolerates only a torn last record.
     pub fn open(path: &Path) -> Result<Catalog> {
-        let mut opts = Options::default();
+        let mut opts = db_options();
         opts.create_if_missing(true);
         opts.create_missing_column_families(true);
-        opts.set_paranoid_checks(true);
-        opts.set_wal_recovery_mode(DBRecoveryMode::TolerateCorruptedTailRecords);
-        opts.set_compression_type(DBCompressionType::None);
         opts.set_max_total_wal_size(4 * ROWS_MEMTABLE_BYTES as u64);
         opts.set_keep_log_file_num(2);
         opts.set_max_log_file_size(8 << 20);
         opts.set_max_background_jobs(2);
-
-        let mut rows = Options::default();
-        rows.set_compression_type(DBCompressionType::None);
-        rows.set_write_buffer_size(ROWS_MEMTABLE_BYTES);
-        rows.set_max_write_buffer_number(3);
-
-        let mut idmap = Options::default();
-        idmap.set_compression_type(DBCompressionType::None);
-        let mut table = BlockBasedOptions::default();
-        table.set_bloom_filter(10.0, false);
-        idmap.set_block_based_table_factory(&table);
-        idmap.set_write_buffer_size(64 << 20);
-
-        let mut small = Options::default();
-        small.set_compression_type(DBCompressionType::None);
-
-        let cfs = vec![
-            ColumnFamilyDescriptor::new(CF_CATALOG, small.clone()),
-            ColumnFamilyDescriptor::new(CF_ROWS, rows),
-            ColumnFamilyDescriptor::new(CF_IDMAP, idmap),
-            ColumnFamilyDescriptor::new(CF_TOMBSTONES, small),
-        ];
-        let db = DB::open_cf_descriptors(&opts, path, cfs).map_err(|e| Error::catalog(path, e))?;
+        let db = DB::open_cf_descriptors(&opts, path, cf_descriptors())
+            .map_err(|e| Error::catalog(path, e))?;
         let catalog = Catalog {
-            db,
+            db: Db::Primary(db),
             path: path.to_path_buf(),
             next_id: Mutex::new(1),
         };
         catalog.check_version()?;
-        let next = match catalog.get_meta(KEY_NEXT_ID)? {
+        *catalog.next_id.lock() = catalog.read_next_id()?;
+        Ok(catalog)
+    }
+
+    /// Open the catalog in `primary` (a database's `<root>/catalog`) read-only, as a follower
+    /// of the process that writes it (or of nobody: a closed database opens the same way).
+    ///
+    /// The follower is a RocksDB secondary instance. It sees the state of the catalog at open:
+    /// everything the primary had written to its SST files **and to its write-ahead log**,
+    /// synced or not (RocksDB writes each batch to the log with one `write(2)` before it
+    /// acknowledges it, and the follower replays the log into its own memtables), so the
+    /// growing rows of the writer are visible. After that it moves only when
+    /// [`Catalog::catch_up`] is called. A `WriteBatch` is all or nothing to it, and no batch
+    /// is missing below the newest it shows. Fails with [`Error::FollowerBusy`] when the
+    /// primary changed its MANIFEST (flushed or compacted) during every attempt to open, which
+    /// takes a flush or compaction every few milliseconds for a few seconds.
+    ///
+    /// RocksDB needs a directory of the follower's own for its info log: a private directory
+    /// is created in [`std::env::temp_dir`] and removed when the catalog is dropped (see
+    /// [`Catalog::open_follower_in`] to choose the parent). Nothing is written to the
+    /// database directory, which may be read-only to the follower's process.
+    ///
+    /// **Locks.** A follower takes no lock in the database directory: not `<root>/LOCK` (an
+    /// exclusive lock there would make a writer that starts later fail with `Locked`; a shared
+    /// one would too, since the writer's lock is exclusive) and not RocksDB's `LOCK`. The
+    /// writer therefore never waits for readers and keeps deleting files it no longer needs:
+    /// RocksDB's table and log files (the follower opens every table file of its version
+    /// eagerly, `max_open_files = -1`, and keeps each log file it reads open, so those stay
+    /// readable after the primary unlinks them), and Kiln's segment and derived files (after a
+    /// merge or a drop, or at a restarting writer's startup cleanup). On Linux an open or
+    /// mapped file survives its unlink, so a reader loses only files it has not opened yet; it
+    /// must treat a missing file named by its catalog state as "my state is stale": call
+    /// [`Catalog::catch_up`] and load again. The alternative, readers registering what they
+    /// use so the writer defers deletions, would make a reader that stalls or dies hold disk
+    /// space in the writer's directory; it is not done.
+    pub fn open_follower(primary: &Path) -> Result<Catalog> {
+        Self::open_follower_in(primary, &std::env::temp_dir())
+    }
+
+    /// [`Catalog::open_follower`] with the follower's private directory created under
+    /// `scratch_parent` (created if missing) instead of the system's temporary directory.
+    /// Directories there left by followers that died without closing are removed (see
+    /// [`sweep_scratch_dirs`]).
+    pub fn open_follower_in(primary: &Path, scratch_parent: &Path) -> Result<Catalog> {
+        // rust-rocksdb creates the directory it opens, even for a secondary: check first that
+        // there is a catalog, so that a follower of a wrong path creates nothing there.
+        let current = primary.join("CURRENT");
+        match std::fs::metadata(&current) {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(Error::io(
+                    primary,
+                    std::io::Error::new(
+                        std::io::ErrorKind::NotFound,
+                        "no catalog to follow here (no CURRENT file)",
+                    ),
+                ))
+            }
+            Err(e) => return Err(Error::io(&current, e)),
+        }
+        let scratch = FollowerScratch::create(scratch_parent)?;
+        let (db, mark) = open_consistent(primary, &scratch.dir.join("g0"))?;
+        let catalog = Catalog {
+            db: Db::Follower(Follower {
+                db: RwLock::new(db),
+                state: Mutex::new(FollowerState {
+                    generation: 0,
+                    mark: Some(mark),
+                }),
+                scratch,
+            }),
+            path: primary.to_path_buf(),
+            next_id: Mutex::new(1),
+        };
+        catalog.check_version()?;
+        *catalog.next_id.lock() = catalog.read_next_id()?;
+        Ok(catalog)
+    }
+
+    /// Whether this catalog is a read-only follower.
+    pub fn is_follower(&self) -> bool {
+        matches!(self.db, Db::Follower(_))
+    }
+
+    /// A follower: move to the primary's latest state (everything it has written to its SST
+    /// files and write-ahead log, as [`Catalog::open_follower`] describes). Returns whether
+    /// the state moved, i.e. the latest sequence number changed; `false` means there was
+    /// nothing new. On the primary, which is always current, it returns `Ok(false)`.
+    ///
+    /// After it returns `Ok`, every batch the primary had committed (acknowledged or not)
+    /// before the call started is visible, whole, and so is every earlier batch.
+    ///
+    /// How: if the primary's MANIFEST has not changed since the follower's state was last
+    /// known consistent, only its log can have grown, and RocksDB's catch-up tails it (cheap:
+    /// the new batches are read once). Otherwise (the primary flushed, compacted, or
+    /// restarted) a fresh secondary instance is opened and swapped in, one during whose
+    /// opening the MANIFEST did not change, and which replays the primary's live log again
+    /// (its cost is that replay: up to the primary's unflushed log); RocksDB's own catch-up
+    /// over MANIFEST edits
+    /// is not used for that, since it can show states with batches missing from some column
+    /// families when the primary has deleted files the edits name. Reads wait for the swap
+    /// only, never for the opening.
+    ///
+    /// An error leaves the follower at a whole state (the previous one, or one caught up
+    /// from the log while the MANIFEST changed, which a second pass completes); the next call
+    /// opens afresh. The error to expect is [`Error::FollowerBusy`]: the primary changed its
+    /// MANIFEST during every attempt to open (a flush or compaction every few milliseconds);
+    /// try again later.
+    ///
+    /// Reads on other threads during the call see whole batches, but a sequence of reads
+    /// spanning the call can mix the old and the new state: serialise `catch_up` against reads
+    /// that must agree with each other (RocksDB's secondary has no snapshots).
+    pub fn catch_up(&self) -> Result<bool> {
+        let Db::Follower(follower) = &self.db else {
+            return Ok(false);
+        };
+        let mut state = follower.state.lock();
+        let before = self.latest_sequence();
+        let mark = manifest_mark(&self.path);
+        if mark.is_some() && mark == state.mark {
+            let tailed = follower.db.read_recursive().try_catch_up_with_primary();
+            match tailed {
+                Ok(()) if manifest_mark(&self.path) == mark => {
+                    drop(state);
+                    *self.next_id.lock() = self.read_next_id()?;
+                    return Ok(self.latest_sequence() != before);
+                }
+                Ok(()) => {
+                    // A flush finished during the pass, and its log may have been deleted
+                    // before the pass listed the logs: a second pass reads the flush's edit.
+                    state.mark = None;
+                    let _ = follower.db.read_recursive().try_catch_up_with_primary();
+                }
+                Err(e) => {
+                    tracing::debug!(error = %e, "follower catch-up failed; opening afresh");
+                    state.mark = None;
+                }
+            }
+        }
+        let next = state.generation + 1;
+        let (db, mark) =
+            open_consistent(&self.path, &follower.scratch.dir.join(format!("g{next}")))?;
+        let old = std::mem::replace(&mut *follower.db.write(), db);
+        drop(old);
+        let _ =
+            std::fs::remove_dir_all(follower.scratch.dir.join(format!("g{}", state.generation)));
+        state.generation = next;
+        state.mark = Some(mark);
+        drop(state);
+        *self.next_id.lock() = self.read_next_id()?;
+        Ok(self.latest_sequence() != before)
+    }
+
+    /// The instance to write with: the primary's; [`Error::ReadOnly`] on a follower.
+    fn primary(&self, operation: &'static str) -> Result<&DB> {
+        match &self.db {
+            Db::Primary(db) => Ok(db),
+            Db::Follower(_) => Err(Error::ReadOnly {
+                path: self.path.clone(),
+                operation,
+            }),
+        }
+    }
+
+    /// The instance to read from.
+    fn db(&self) -> DbRef<'_> {
+        match &self.db {
+            Db::Primary(db) => DbRef::Primary(db),
+            // Recursive: a reader's callback may read again while a catch-up waits to swap.
+            Db::Follower(f) => DbRef::Follower(f.db.read_recursive()),
+        }
+    }
+
+    fn read_next_id(&self) -> Result<u64> {
+        let next = match self.get_meta(KEY_NEXT_ID)? {
             Some(bytes) => u64::from_le_bytes(
                 bytes
                     .as_slice()
                     .try_into()
-                    .map_err(|_| catalog.corrupted("next-id record is not 8 bytes"))?,
+                    .map_err(|_| self.corrupted("next-id record is not 8 bytes"))?,
             ),
             None => 1,
         };
-        *catalog.next_id.lock() = next.max(1);
-        Ok(catalog)
+        Ok(next.max(1))
     }
 
     fn check_version(&self) -> Result<()> {
@@ -331,10 +777,13 @@ impl Catalog {
                 }
                 Ok(())
             }
+            // A follower of a primary that has not written its version yet (it does so right
+            // after creating the catalog, before anything else) sees an empty catalog.
+            None if self.is_follower() => Ok(()),
             None => {
                 let mut batch = WriteBatch::default();
                 batch.put_cf(
-                    self.cf(CF_CATALOG)?,
+                    self.cf(self.primary("write the format version")?, CF_CATALOG)?,
                     KEY_VERSION,
                     CATALOG_FORMAT_VERSION.to_le_bytes(),
                 );
@@ -347,23 +796,22 @@ impl Catalog {
         Error::corrupted(&self.path, reason)
     }
 
-    fn cf(&self, name: &str) -> Result<&ColumnFamily> {
-        self.db
-            .cf_handle(name)
+    fn cf<'d>(&self, db: &'d DB, name: &str) -> Result<&'d ColumnFamily> {
+        db.cf_handle(name)
             .ok_or_else(|| self.corrupted(format!("column family {name} is missing")))
     }
 
     fn get_meta(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
-        self.db
-            .get_cf(self.cf(CF_CATALOG)?, key)
+        let db = self.db();
+        db.get_cf(self.cf(&db, CF_CATALOG)?, key)
             .map_err(|e| Error::catalog(&self.path, e))
     }
 
     fn write(&self, batch: WriteBatch, sync: bool) -> Result<()> {
+        let db = self.primary("commit")?;
         let mut wo = WriteOptions::default();
         wo.set_sync(sync);
-        self.db
-            .write_opt(batch, &wo)
+        db.write_opt(batch, &wo)
             .map_err(|e| Error::catalog(&self.path, e))
     }
 
@@ -372,15 +820,16 @@ impl Catalog {
         &self.path
     }
 
-    /// A new empty batch.
+    /// A new empty batch. [`Error::ReadOnly`] on a follower.
     pub fn batch(&self) -> Result<CatalogBatch<'_>> {
+        let db = self.primary("write batch")?;
         Ok(CatalogBatch {
             batch: WriteBatch::default(),
             catalog: self,
-            cf_catalog: self.cf(CF_CATALOG)?,
-            cf_rows: self.cf(CF_ROWS)?,
-            cf_idmap: self.cf(CF_IDMAP)?,
-            cf_tombstones: self.cf(CF_TOMBSTONES)?,
+            cf_catalog: self.cf(db, CF_CATALOG)?,
+            cf_rows: self.cf(db, CF_ROWS)?,
+            cf_idmap: self.cf(db, CF_IDMAP)?,
+            cf_tombstones: self.cf(db, CF_TOMBSTONES)?,
         })
     }
 
@@ -403,7 +852,7 @@ impl Catalog {
         }
     }
 
-    /// Reserve `n` fresh ids now, committing the advanced counter at once (without sync), for
+    /// Reserve `n` fresh ids now ([`Error::ReadOnly`] on a follower), committing the advanced counter at once (without sync), for
     /// work that names files long before its catalog commit (merges). Ids reserved but never
     /// used are skipped, never reused. A crash that loses the reservation loses nothing else:
     /// files named with those ids are unreferenced and removed on the next open.
@@ -414,14 +863,18 @@ impl Catalog {
         Ok(ids)
     }
 
-    /// The sequence number of the latest write RocksDB knows of.
+    /// The sequence number of the latest write RocksDB knows of. On a follower: of the latest
+    /// write it has caught up to.
     pub fn latest_sequence(&self) -> u64 {
-        self.db.latest_sequence_number()
+        self.db().latest_sequence_number()
     }
 
     /// A sequence number that is durable: every write up to it has been fsynced.
+    /// [`Error::ReadOnly`] on a follower.
     pub fn durable_sequence(&self) -> Result<u64> {
-        let seq = self.db.latest_sequence_number();
+        let seq = self
+            .primary("durable sequence (log sync)")?
+            .latest_sequence_number();
         self.sync_wal()?;
         Ok(seq)
     }
@@ -430,30 +883,73 @@ impl Catalog {
     /// stop RocksDB's background work. Returns a durable sequence number. Nothing may write to
     /// the catalog afterwards.
     pub fn quiesce(&self) -> Result<u64> {
-        for name in [CF_CATALOG, CF_ROWS, CF_IDMAP, CF_TOMBSTONES] {
-            self.db
-                .flush_cf(self.cf(name)?)
-                .map_err(|e| Error::catalog(&self.path, e))?;
-        }
+        let db = self.primary("quiesce")?;
+        self.flush()?;
         let seq = self.durable_sequence()?;
-        self.db.cancel_all_background_work(true);
+        db.cancel_all_background_work(true);
         Ok(seq)
     }
 
-    /// Make every committed write durable (fsync the log).
+    /// Flush every memtable to a table file (the primary then starts a new log file and
+    /// deletes the old one). [`Error::ReadOnly`] on a follower.
+    pub fn flush(&self) -> Result<()> {
+        let db = self.primary("flush")?;
+        for name in [CF_CATALOG, CF_ROWS, CF_IDMAP, CF_TOMBSTONES] {
+            db.flush_cf(self.cf(db, name)?)
+                .map_err(|e| Error::catalog(&self.path, e))?;
+        }
+        Ok(())
+    }
+
+    /// Compact every column family completely: every table file is rewritten and the old ones
+    /// are deleted. Maintenance and tests; [`Error::ReadOnly`] on a follower.
+    pub fn compact(&self) -> Result<()> {
+        let db = self.primary("compact")?;
+        let mut opts = CompactOptions::default();
+        opts.set_bottommost_level_compaction(BottommostLevelCompaction::Force);
+        for name in [CF_CATALOG, CF_ROWS, CF_IDMAP, CF_TOMBSTONES] {
+            db.compact_range_cf_opt(self.cf(db, name)?, None::<&[u8]>, None::<&[u8]>, &opts);
+        }
+        Ok(())
+    }
+
+    /// Write a consistent copy of the catalog to the new directory `dest` (which must not
+    /// exist; its parent must) with RocksDB's checkpoint: the memtables are flushed first,
+    /// table files are hard-linked where the file system allows (copied otherwise), the live
+    /// log files are copied up to their current length, and everything written is synced
+    /// before `dest` appears (RocksDB builds it as `dest.tmp` and renames it). Syncing the
+    /// directory holding `dest` is the caller's (see [`crate::checkpoint`]).
+    ///
+    /// The copy holds every batch committed before the call, and possibly some committed
+    /// during it; each batch whole or not at all. Returns the primary's latest sequence number
+    /// at the call: every write acknowledged before the call is at or below it, so the copy
+    /// opens at that sequence or above. [`Error::ReadOnly`] on a follower (a secondary cannot
+    /// flush; a reader wanting a copy asks the writer).
+    pub fn checkpoint(&self, dest: &Path) -> Result<u64> {
+        let db = self.primary("checkpoint")?;
+        let seq = db.latest_sequence_number();
+        let checkpoint = Checkpoint::new(db).map_err(|e| Error::catalog(&self.path, e))?;
+        checkpoint
+            .create_checkpoint(dest)
+            .map_err(|e| Error::catalog(dest, e))?;
+        Ok(seq)
+    }
+
+    /// Make every committed write durable (fsync the log). [`Error::ReadOnly`] on a follower.
     pub fn sync_wal(&self) -> Result<()> {
-        self.db
+        self.primary("log sync")?
             .flush_wal(true)
             .map_err(|e| Error::catalog(&self.path, e))
     }
 
     /// All collections.
     pub fn collections(&self) -> Result<Vec<CollectionRecord>> {
-        let cf = self.cf(CF_CATALOG)?;
+        let db = self.db();
+        let cf = self.cf(&db, CF_CATALOG)?;
         let mut ro = ReadOptions::default();
         ro.set_iterate_upper_bound(vec![PREFIX_COLLECTION + 1]);
         let mut out = Vec::new();
-        for item in self.db.iterator_cf_opt(
+        for item in db.iterator_cf_opt(
             cf,
             ro,
             IteratorMode::From(&[PREFIX_COLLECTION], Direction::Forward),
@@ -484,7 +980,8 @@ impl Catalog {
 
     /// The segments of `coll`, in id order.
     pub fn segments(&self, coll: CollectionId) -> Result<Vec<SegmentMeta>> {
-        let cf = self.cf(CF_CATALOG)?;
+        let db = self.db();
+        let cf = self.cf(&db, CF_CATALOG)?;
         let (start, end) = coll_range(coll);
         let mut lower = vec![PREFIX_SEGMENT];
         lower.extend_from_slice(&start);
@@ -493,10 +990,7 @@ impl Catalog {
         let mut ro = ReadOptions::default();
         ro.set_iterate_upper_bound(upper);
         let mut out = Vec::new();
-        for item in self
-            .db
-            .iterator_cf_opt(cf, ro, IteratorMode::From(&lower, Direction::Forward))
-        {
+        for item in db.iterator_cf_opt(cf, ro, IteratorMode::From(&lower, Direction::Forward)) {
             let (key, value) = item.map_err(|e| Error::catalog(&self.path, e))?;
             let meta: SegmentMeta = serde_json::from_slice(&value)
                 .map_err(|e| self.corrupted(format!("segment record: {e}")))?;
@@ -510,7 +1004,8 @@ impl Catalog {
 
     /// The trained templates of `coll`, in id order.
     pub fn templates(&self, coll: CollectionId) -> Result<Vec<TemplateRecord>> {
-        let cf = self.cf(CF_CATALOG)?;
+        let db = self.db();
+        let cf = self.cf(&db, CF_CATALOG)?;
         let (start, end) = coll_range(coll);
         let mut lower = vec![PREFIX_TEMPLATE];
         lower.extend_from_slice(&start);
@@ -519,10 +1014,7 @@ impl Catalog {
         let mut ro = ReadOptions::default();
         ro.set_iterate_upper_bound(upper);
         let mut out = Vec::new();
-        for item in self
-            .db
-            .iterator_cf_opt(cf, ro, IteratorMode::From(&lower, Direction::Forward))
-        {
+        for item in db.iterator_cf_opt(cf, ro, IteratorMode::From(&lower, Direction::Forward)) {
             let (key, value) = item.map_err(|e| Error::catalog(&self.path, e))?;
             let t: TemplateRecord = serde_json::from_slice(&value)
                 .map_err(|e| self.corrupted(format!("template record: {e}")))?;
@@ -536,9 +1028,10 @@ impl Catalog {
 
     /// Where the live rows of `ids` are, in the order given.
     pub fn locations(&self, coll: CollectionId, ids: &[u64]) -> Result<Vec<Option<RowLocation>>> {
-        let cf = self.cf(CF_IDMAP)?;
+        let db = self.db();
+        let cf = self.cf(&db, CF_IDMAP)?;
         let keys: Vec<[u8; 16]> = ids.iter().map(|&id| idmap_key(coll, id)).collect();
-        let results = self.db.batched_multi_get_cf(cf, &keys, false);
+        let results = db.batched_multi_get_cf(cf, &keys, false);
         let mut out = Vec::with_capacity(ids.len());
         for (r, id) in results.into_iter().zip(ids) {
             match r.map_err(|e| Error::catalog(&self.path, e))? {
@@ -554,9 +1047,9 @@ impl Catalog {
 
     /// Where the live row of `id` is.
     pub fn location(&self, coll: CollectionId, id: u64) -> Result<Option<RowLocation>> {
-        let v = self
-            .db
-            .get_pinned_cf(self.cf(CF_IDMAP)?, idmap_key(coll, id))
+        let db = self.db();
+        let v = db
+            .get_pinned_cf(self.cf(&db, CF_IDMAP)?, idmap_key(coll, id))
             .map_err(|e| Error::catalog(&self.path, e))?;
         match v {
             None => Ok(None),
@@ -576,16 +1069,14 @@ impl Catalog {
         dim: usize,
         mut f: impl FnMut(RowId, u64, &[f32], &[u8]) -> Result<()>,
     ) -> Result<()> {
-        let cf = self.cf(CF_ROWS)?;
+        let db = self.db();
+        let cf = self.cf(&db, CF_ROWS)?;
         let (start, end) = seg_rows_range(coll, seg);
         let mut ro = ReadOptions::default();
         ro.set_iterate_upper_bound(end);
         let mut expected: RowId = 0;
         let mut vector = vec![0f32; dim];
-        for item in self
-            .db
-            .iterator_cf_opt(cf, ro, IteratorMode::From(&start, Direction::Forward))
-        {
+        for item in db.iterator_cf_opt(cf, ro, IteratorMode::From(&start, Direction::Forward)) {
             let (key, value) = item.map_err(|e| Error::catalog(&self.path, e))?;
             let row = be_u32(&key, 16)
                 .filter(|_| key.len() == 20)
@@ -614,15 +1105,13 @@ impl Catalog {
 
     /// All tombstones of `coll` as `(segment, row)`, in order.
     pub fn tombstones(&self, coll: CollectionId) -> Result<Vec<(SegmentId, RowId)>> {
-        let cf = self.cf(CF_TOMBSTONES)?;
+        let db = self.db();
+        let cf = self.cf(&db, CF_TOMBSTONES)?;
         let (start, end) = coll_range(coll);
         let mut ro = ReadOptions::default();
         ro.set_iterate_upper_bound(end);
         let mut out = Vec::new();
-        for item in self
-            .db
-            .iterator_cf_opt(cf, ro, IteratorMode::From(&start, Direction::Forward))
-        {
+        for item in db.iterator_cf_opt(cf, ro, IteratorMode::From(&start, Direction::Forward)) {
             let (key, _) = item.map_err(|e| Error::catalog(&self.path, e))?;
             match (key.len(), be_u64(&key, 8), be_u32(&key, 16)) {
                 (20, Some(seg), Some(row)) => out.push((SegmentId(seg), row)),
@@ -826,6 +1315,23 @@ mod tests {
         assert!(&row_key(CollectionId(1), SegmentId(2), u32::MAX)[..] < e.as_slice());
         let (s, e) = coll_range(CollectionId(u64::MAX));
         assert!(s < e);
+    }
+
+    /// The premise of a follower's cheap catch-up: plain writes leave the MANIFEST as it is;
+    /// a flush (after which the primary may delete a log file) changes it.
+    #[test]
+    fn the_manifest_mark_moves_with_flushes_not_with_writes() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let cat = Catalog::open(dir.path()).expect("open");
+        let before = manifest_mark(dir.path()).expect("mark");
+        let mut b = cat.batch().expect("batch");
+        b.put_row(CollectionId(1), SegmentId(2), 0, 7, &[1.0]);
+        cat.commit(b, true).expect("commit");
+        assert_eq!(manifest_mark(dir.path()), Some(before.clone()));
+        cat.flush().expect("flush");
+        let after = manifest_mark(dir.path()).expect("mark");
+        assert_ne!(after, before);
+        assert_eq!(manifest_mark(&dir.path().join("missing")), None);
     }
 
     #[test]

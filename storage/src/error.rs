@@ -62,6 +62,27 @@ pub enum Error {
         /// The lock file.
         path: PathBuf,
     },
+    /// A write (or another operation only the writer may do) was asked of a read-only catalog:
+    /// a follower opened with [`crate::Catalog::open_follower`]. Nothing reached RocksDB.
+    #[error("{operation} refused: the catalog in {} is open read-only (a follower)", path.display())]
+    ReadOnly {
+        /// The catalog directory the follower reads.
+        path: PathBuf,
+        /// The refused operation.
+        operation: &'static str,
+    },
+    /// A follower could not reach a consistent state of the writer's catalog: the writer
+    /// changed the catalog's MANIFEST (a flush, a compaction, a restart) during every attempt.
+    /// Transient: the follower keeps a whole state; try again later.
+    #[error("the catalog in {} changed during each of {attempts} attempts to follow it (last: {last}); try again", path.display())]
+    FollowerBusy {
+        /// The catalog directory.
+        path: PathBuf,
+        /// How many attempts were made.
+        attempts: u32,
+        /// What went wrong the last time.
+        last: String,
+    },
     /// The catalog (RocksDB) reported an error that is not corruption.
     #[error("catalog error in {}: {message}", path.display())]
     Catalog {

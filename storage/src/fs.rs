@@ -52,6 +52,38 @@ pub trait FileSystem: Send + Sync + fmt::Debug + 'static {
     fn list_dir(&self, path: &Path) -> io::Result<Vec<DirEntry>>;
     /// Take an exclusive lock on `path` (creating it), or `Ok(None)` if someone else holds it.
     fn try_lock(&self, path: &Path) -> io::Result<Option<Box<dyn FileLock>>>;
+
+    /// Make `dst` (which must not exist) a new name of the existing file `src`: a hard link.
+    /// Fails when the file system cannot (`EXDEV` across file systems, `EPERM`, `EMLINK`,
+    /// `ENOTSUP`); callers fall back to [`FileSystem::copy_file`]. Not durable until the
+    /// directory of `dst` is synced.
+    ///
+    /// The default implementation returns [`io::ErrorKind::Unsupported`], so a file system
+    /// without links (or a test double written before this method) makes callers copy.
+    fn hard_link(&self, src: &Path, dst: &Path) -> io::Result<()> {
+        let _ = (src, dst);
+        Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            "this file system does not make hard links",
+        ))
+    }
+
+    /// Copy the file `src` to `dst` (created or truncated) and fsync `dst`; returns the bytes
+    /// copied. Not durable under its name until the directory of `dst` is synced. An error may
+    /// come from the final fsync, after which the kernel may have dropped dirty pages: callers
+    /// never sync that file again, they remove it (and may copy afresh into a new file).
+    ///
+    /// The default implementation goes through this trait's own [`FileSystem::map`],
+    /// [`FileSystem::create`], [`WritableFile::flush`] and [`WritableFile::sync_all`], so a
+    /// fault-injecting or crash-simulating implementation sees (and can break) every step.
+    fn copy_file(&self, src: &Path, dst: &Path) -> io::Result<u64> {
+        let bytes = self.map(src)?;
+        let mut out = self.create(dst)?;
+        out.write_all(&bytes)?;
+        out.flush()?;
+        out.sync_all()?;
+        Ok(bytes.len() as u64)
+    }
 }
 
 /// One directory entry.
@@ -243,6 +275,23 @@ impl FileSystem for OsFs {
             Err(std::fs::TryLockError::WouldBlock) => Ok(None),
             Err(std::fs::TryLockError::Error(e)) => Err(e),
         }
+    }
+
+    fn hard_link(&self, src: &Path, dst: &Path) -> io::Result<()> {
+        std::fs::hard_link(src, dst)
+    }
+
+    fn copy_file(&self, src: &Path, dst: &Path) -> io::Result<u64> {
+        let mut from = File::open(src)?;
+        let mut to = OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(dst)?;
+        // `io::copy` between two files uses copy_file_range(2) where the kernel has it.
+        let n = io::copy(&mut from, &mut to)?;
+        to.sync_all()?;
+        Ok(n)
     }
 }
 

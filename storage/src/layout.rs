@@ -8,15 +8,28 @@
 //! <root>/collections/c<id>/<id, 16 hex>.idx            index files (derived data)
 //! <root>/collections/c<id>/<id, 16 hex>.tpl            trained IVF templates (derived data)
 //! ```
+//!
+//! # Many processes on one directory
+//!
+//! One writer holds `<root>/LOCK` (an exclusive `flock`, taken without waiting: a second writer
+//! gets `Locked` at once). Readers (catalog followers, [`crate::Catalog::open_follower`]) take
+//! **no lock**: any lock of theirs on that file would make a writer starting later fail, and a
+//! lock elsewhere would only help if the writer consulted it before deleting files, which would
+//! let a stalled or dead reader pin disk space in the writer's directory. So the writer deletes
+//! files as if alone (merges, drops, [`remove_leftovers`] at a restart). A reader keeps what it
+//! has open or mapped (on Linux an unlinked file lives on while open); a file its catalog state
+//! names but that is gone when it first opens it means that state is stale: catch up and load
+//! again. Readers never write in the database directory, which may be read-only to them.
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use crate::blob::is_blob_file_name;
+use crate::catalog::{Catalog, SegmentState};
 use crate::error::{Error, Result};
 use crate::fs::{FileSystem, TEMP_SUFFIX};
 use crate::ids::CollectionId;
-use crate::segment::parse_segment_file_name;
+use crate::segment::{parse_segment_file_name, segment_file_name};
 
 /// Paths of one database directory.
 #[derive(Debug, Clone)]
@@ -35,7 +48,8 @@ impl DbLayout {
         &self.root
     }
 
-    /// The lock file.
+    /// The lock file, held exclusively by the one writer; readers do not lock (see the
+    /// [module documentation](crate::layout)).
     pub fn lock_path(&self) -> PathBuf {
         self.root.join("LOCK")
     }
@@ -68,6 +82,28 @@ fn parse_collection_dir(name: &str) -> Option<CollectionId> {
 fn is_kiln_file(name: &str) -> bool {
     let base = name.strip_suffix(TEMP_SUFFIX).unwrap_or(name);
     parse_segment_file_name(base).is_some() || is_blob_file_name(base)
+}
+
+/// The files of the database that `catalog` refers to, by collection: every sealed segment's
+/// file, every index file and every template file (names inside the collection's directory).
+/// What startup cleanup must keep and what a checkpoint must carry over.
+pub fn referenced_files(catalog: &Catalog) -> Result<HashMap<CollectionId, HashSet<String>>> {
+    let mut referenced: HashMap<CollectionId, HashSet<String>> = HashMap::new();
+    for c in catalog.collections()? {
+        let files = referenced.entry(c.id).or_default();
+        for s in catalog.segments(c.id)? {
+            if let SegmentState::Sealed(_) = s.state {
+                files.insert(segment_file_name(s.id));
+            }
+            if let Some(index) = s.index {
+                files.insert(index.blob.file);
+            }
+        }
+        for t in catalog.templates(c.id)? {
+            files.insert(t.blob.file);
+        }
+    }
+    Ok(referenced)
 }
 
 /// What [`remove_leftovers`] removed.

@@ -20,6 +20,7 @@ pub mod attrs;
 pub mod bitmap;
 pub mod blob;
 pub mod catalog;
+pub mod checkpoint;
 pub mod error;
 pub mod fs;
 pub mod growing;
