@@ -1,4 +1,5 @@
-//! The small commands: create, search, get, delete, stats, verify, compact, list, drop.
+//! The small commands: create, add-field, search, get, delete, count, stats, verify, compact,
+//! list, drop.
 
 use std::io::{IsTerminal, Read};
 use std::path::Path;
@@ -7,9 +8,10 @@ use std::time::Instant;
 
 use kiln::{
     Collection, CollectionConfig, CollectionStats, Database, DbOptions, Error, IndexSpec, Metric,
-    SearchOptions, SegmentState,
+    SearchExplain, SearchOptions, SegmentPlan, SegmentState,
 };
 
+use crate::attrs::{self, FieldSpec};
 use crate::error::{CliError, Context, EXIT_VERDICT};
 use crate::table::{self, Table};
 use crate::vecfile::{parse_floats, VecFile};
@@ -134,17 +136,42 @@ pub fn create(a: &CreateArgs) -> CliResult {
     if let Some(rows) = a.segment_rows {
         config = config.segment_rows(rows);
     }
+    for f in &a.fields {
+        config = config.field(&f.name, f.ty);
+    }
     let c = db
         .create_collection(&a.collection, config)
         .context(|| format!("cannot create collection {}", a.collection))?;
     println!(
-        "created collection {} in {}: dimension {}, metric {}, segments of {} rows, index {}",
+        "created collection {} in {}: dimension {}, metric {}, segments of {} rows, index {}, \
+         fields: {}",
         c.name(),
         a.dir.display(),
         c.dim(),
         metric_name(c.config().metric()),
         table::count(c.config().effective_segment_rows()),
         index_name(c.config().index_spec()),
+        attrs::fields_line(&c.fields()),
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `kiln add-field`.
+pub fn add_field(dir: &Path, name: &str, field: &FieldSpec) -> CliResult {
+    let db = open_existing(dir, DbOptions::new())?;
+    let c = open_collection(&db, name)?;
+    c.add_field(&field.name, field.ty).context(|| {
+        format!(
+            "cannot add field {} {} to collection {name}",
+            field.name,
+            attrs::type_name(field.ty)
+        )
+    })?;
+    println!(
+        "added field {} ({}) to {name}; rows written before have it null. fields: {}",
+        field.name,
+        attrs::type_name(field.ty),
+        attrs::fields_line(&c.fields())
     );
     Ok(ExitCode::SUCCESS)
 }
@@ -214,9 +241,28 @@ pub fn search(a: &SearchArgs) -> CliResult {
     if let Some(ef) = a.ef {
         opts = opts.ef_search(ef);
     }
+    let filter = match &a.filter {
+        Some(text) => Some(attrs::parse_filter("--filter", text)?),
+        None => None,
+    };
+    if let Some(f) = &filter {
+        opts = opts.filter(f.clone());
+    }
+    let failed = |e| match &a.filter {
+        Some(text) => attrs::filter_error(&c, "--filter", text, || "search failed".into(), e),
+        None => CliError::new("search failed", e),
+    };
     let t = Instant::now();
-    let hits = c.search(&q, &opts).context(|| "search failed".into())?;
+    let explain = if a.explain {
+        c.explain(&q, &opts).map_err(failed)?
+    } else {
+        SearchExplain {
+            hits: c.search(&q, &opts).map_err(failed)?,
+            segments: Vec::new(),
+        }
+    };
     let took = t.elapsed();
+    let hits = &explain.hits;
     let mut t = Table::new(&["rank", "id", "distance"]);
     for (i, h) in hits.iter().enumerate() {
         t.row(vec![
@@ -226,17 +272,72 @@ pub fn search(a: &SearchArgs) -> CliResult {
         ]);
     }
     t.print();
+    let rows = match &filter {
+        None => format!("{} live rows", table::count_usize(c.len())),
+        Some(f) => {
+            let matching = if a.explain {
+                explain.segments.iter().map(|s| s.matching_rows).sum()
+            } else {
+                c.count(f).map_err(failed)?
+            };
+            format!(
+                "the {} of {} live rows that match the filter",
+                table::count_usize(matching),
+                table::count_usize(c.len())
+            )
+        }
+    };
     println!(
-        "{} hits from {} live rows in {} ({} search)",
+        "{} hits from {rows} in {} ({} search)",
         hits.len(),
-        table::count_usize(c.len()),
         table::duration(took),
         if a.exact { "exact" } else { "default" }
     );
+    if a.explain {
+        println!();
+        explain_table(&explain).print();
+    }
     Ok(ExitCode::SUCCESS)
 }
 
-/// `kiln get`: the vector on one line, comma-separated (which `kiln search` reads back).
+/// The plan of one segment, as `kiln search --explain` prints it.
+pub fn plan_name(plan: &SegmentPlan) -> String {
+    match plan {
+        SegmentPlan::Skipped => "skipped (nothing matches)".into(),
+        SegmentPlan::ExactScan => "exact scan".into(),
+        SegmentPlan::Index { nprobe, ef_search } => {
+            let mut s = String::from("index");
+            if let Some(n) = nprobe {
+                s.push_str(&format!(", nprobe {n}"));
+            }
+            if let Some(ef) = ef_search {
+                s.push_str(&format!(", ef {ef}"));
+            }
+            s
+        }
+        SegmentPlan::IndexThenExact => "index, finished exactly".into(),
+    }
+}
+
+/// The per-segment plan of `kiln search --explain`.
+pub fn explain_table(e: &SearchExplain) -> Table {
+    let mut t = Table::new(&["segment", "live rows", "matching", "plan", "candidates"])
+        .text_column(0)
+        .text_column(3);
+    for s in &e.segments {
+        t.row(vec![
+            table::segment_id(s.segment),
+            table::count_usize(s.live_rows),
+            table::count_usize(s.matching_rows),
+            plan_name(&s.plan),
+            table::count_usize(s.candidates),
+        ]);
+    }
+    t
+}
+
+/// `kiln get`: the vector on one line, comma-separated (which `kiln search` reads back), then
+/// the attributes as one JSON object, fields in schema order, if the row has any.
 pub fn get(dir: &Path, name: &str, id: u64) -> CliResult {
     let db = open_existing(dir, DbOptions::new())?;
     let c = open_collection(&db, name)?;
@@ -244,6 +345,12 @@ pub fn get(dir: &Path, name: &str, id: u64) -> CliResult {
         Some(v) => {
             let text: Vec<String> = v.iter().map(|x| x.to_string()).collect();
             println!("{}", text.join(","));
+            let payload = c
+                .get_payload(id)
+                .context(|| format!("cannot read the attributes of id {id}"))?;
+            if let Some(p) = payload.filter(|p| !p.is_empty()) {
+                println!("{}", attrs::payload_json(&p, &c.fields()));
+            }
             Ok(ExitCode::SUCCESS)
         }
         None => Err(CliError::new(
@@ -271,6 +378,46 @@ pub fn delete(dir: &Path, name: &str, ids: &[u64]) -> CliResult {
         unique.len() - n,
         table::count_usize(c.len())
     );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `kiln delete --where`.
+pub fn delete_where(dir: &Path, name: &str, text: &str) -> CliResult {
+    let filter = attrs::parse_filter("--where", text)?;
+    let db = open_existing(dir, DbOptions::new())?;
+    let c = open_collection(&db, name)?;
+    let n = c.delete_where(&filter).map_err(|e| {
+        attrs::filter_error(
+            &c,
+            "--where",
+            text,
+            || format!("cannot delete from collection {name}"),
+            e,
+        )
+    })?;
+    println!(
+        "deleted {} rows that match the filter from {name}; {} live rows left",
+        table::count_usize(n),
+        table::count_usize(c.len())
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `kiln count`: the number of live rows (that match the filter), alone on a line.
+pub fn count(dir: &Path, name: &str, text: Option<&str>) -> CliResult {
+    let filter = match text {
+        Some(t) => Some(attrs::parse_filter("--filter", t)?),
+        None => None,
+    };
+    let db = open_existing(dir, DbOptions::new())?;
+    let c = open_collection(&db, name)?;
+    let n = match (&filter, text) {
+        (Some(f), Some(t)) => c.count(f).map_err(|e| {
+            attrs::filter_error(&c, "--filter", t, || format!("cannot count {name}"), e)
+        })?,
+        _ => c.len(),
+    };
+    println!("{n}");
     Ok(ExitCode::SUCCESS)
 }
 
@@ -358,6 +505,7 @@ pub fn print_collection(c: &Collection) {
         index_name(c.config().index_spec()),
         table::count(c.config().effective_segment_rows()),
     );
+    println!("fields:     {}", attrs::fields_line(&c.fields()));
     println!(
         "segments:   {} ({} sealed), {}",
         s.segments.len(),

@@ -1,11 +1,16 @@
-//! `kiln import`: stream a vector file into a collection in batches, Buffered, then flush so
-//! every row is durable, then follow the background work until the collection is indexed.
+//! `kiln import`: stream a vector file (and, with `--attrs`, a JSON-lines file of attributes
+//! beside it) into a collection in batches, Buffered, then flush so every row is durable, then
+//! follow the background work until the collection is indexed.
+//!
+//! The attributes file is checked whole before anything is written, so that a bad line or a
+//! line count that does not match the vectors leaves the collection unchanged.
 
 use std::process::ExitCode;
 use std::time::Instant;
 
 use kiln::{DbOptions, Durability};
 
+use crate::attrs::AttrLines;
 use crate::commands::{open_collection, open_existing};
 use crate::error::{CliError, Context};
 use crate::progress;
@@ -41,11 +46,45 @@ pub fn run(a: &ImportArgs) -> CliResult {
         ));
     }
 
+    let fields = c.fields();
+    let mut attrs = match &a.attrs {
+        None => None,
+        Some(path) => {
+            let lines = AttrLines::check(path, &fields, rows)?;
+            // Line i belongs to vector row i: the file has a line per imported vector, or (when
+            // --limit imports a prefix) a line per vector of the whole file.
+            if lines != rows && !(rows < file.rows() && lines == file.rows()) {
+                let vectors = if rows < file.rows() {
+                    format!(
+                        "the import takes {} of the {} vectors in {} (give {} or {} lines)",
+                        table::count(rows),
+                        table::count(file.rows()),
+                        a.file.display(),
+                        table::count(rows),
+                        table::count(file.rows())
+                    )
+                } else {
+                    format!(
+                        "{} has {} vectors: give one line per vector",
+                        a.file.display(),
+                        table::count(rows)
+                    )
+                };
+                return Err(CliError::new(
+                    format!("cannot import attributes from {}", path.display()),
+                    format!("it has {} lines, but {vectors}", table::count(lines)),
+                ));
+            }
+            Some(AttrLines::open(path)?)
+        }
+    };
+
     let bar = progress::import_bar(rows);
     let start = Instant::now();
     let mut done = 0u64;
     let mut vectors = Vec::new();
     let mut ids = Vec::new();
+    let mut payloads = Vec::new();
     let mut failure = None;
     while done < rows {
         let want = (rows - done).min(a.batch) as usize;
@@ -60,7 +99,18 @@ pub fn run(a: &ImportArgs) -> CliResult {
         };
         ids.clear();
         ids.extend((0..n as u64).map(|i| a.start_id + done + i));
-        let written = if a.upsert {
+        let written = if let Some(lines) = &mut attrs {
+            payloads.clear();
+            if let Err(e) = read_payloads(lines, &fields, n, &mut payloads) {
+                failure = Some(e);
+                break;
+            }
+            if a.upsert {
+                c.upsert_batch_with(&ids, &vectors, &payloads)
+            } else {
+                c.insert_batch_with(&ids, &vectors, &payloads)
+            }
+        } else if a.upsert {
             c.upsert_batch(&ids, &vectors)
         } else {
             c.insert_batch(&ids, &vectors)
@@ -99,8 +149,13 @@ pub fn run(a: &ImportArgs) -> CliResult {
     }
     flushed.context(|| format!("cannot flush collection {}", c.name()))?;
     println!(
-        "imported {} rows into {} in {} ({} rows/s), ids {}..{}; durable",
+        "imported {} rows{} into {} in {} ({} rows/s), ids {}..{}; durable",
         table::count(done),
+        if attrs.is_some() {
+            " with attributes"
+        } else {
+            ""
+        },
         c.name(),
         table::duration(took),
         table::rate(done as f64 / took.as_secs_f64().max(1e-9)),
@@ -132,4 +187,20 @@ pub fn run(a: &ImportArgs) -> CliResult {
         s.merges_done
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// The payloads of the next `n` lines of `lines`.
+fn read_payloads(
+    lines: &mut AttrLines,
+    fields: &[kiln::Field],
+    n: usize,
+    out: &mut Vec<kiln::Payload>,
+) -> Result<(), CliError> {
+    for _ in 0..n {
+        match lines.next_payload(fields)? {
+            Some(p) => out.push(p),
+            None => return Err(lines.ended_early()),
+        }
+    }
+    Ok(())
 }

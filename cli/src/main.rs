@@ -5,6 +5,7 @@
 //! `kiln: error: <what>: <cause>`, with exit code 2 (`verify` exits 1 when it found problems,
 //! `get` exits 1 when the id is not live).
 
+mod attrs;
 mod bench;
 mod commands;
 mod demo;
@@ -44,7 +45,10 @@ enum Command {
     Import(ImportArgs),
     /// Search the k nearest neighbours of a vector.
     Search(SearchArgs),
-    /// Print the stored vector of an id (comma-separated; exit code 1 if it is not live).
+    /// Print an id's stored vector (comma-separated) and its attributes (a JSON object).
+    ///
+    /// The attributes line, fields in schema order, is left out when the row has none. Exit code
+    /// 1 if the id is not live.
     Get {
         /// Database directory.
         dir: PathBuf,
@@ -53,15 +57,38 @@ enum Command {
         /// The id.
         id: u64,
     },
-    /// Delete ids.
+    /// Delete ids, or every row that matches a filter (--where).
     Delete {
         /// Database directory.
         dir: PathBuf,
         /// Collection name.
         collection: String,
         /// Ids to delete.
-        #[arg(required = true)]
+        #[arg(required_unless_present = "where_", conflicts_with = "where_")]
         ids: Vec<u64>,
+        /// Delete every live row that matches this filter, in one transaction.
+        #[arg(long = "where", value_name = "FILTER")]
+        where_: Option<String>,
+    },
+    /// Count the live rows (that match --filter).
+    Count {
+        /// Database directory.
+        dir: PathBuf,
+        /// Collection name.
+        collection: String,
+        /// Count only the rows that match this filter.
+        #[arg(long, value_name = "FILTER")]
+        filter: Option<String>,
+    },
+    /// Add an attribute field to a collection; rows written before have it null.
+    AddField {
+        /// Database directory.
+        dir: PathBuf,
+        /// Collection name.
+        collection: String,
+        /// The field: NAME:TYPE, TYPE one of keyword, int, float, bool, keyword-list.
+        #[arg(value_name = "NAME:TYPE", value_parser = attrs::parse_field_spec)]
+        field: attrs::FieldSpec,
     },
     /// Show a collection's rows, background work and segments (every collection if none given).
     Stats {
@@ -122,6 +149,10 @@ struct CreateArgs {
     /// hnsw:M, hnsw:M:EF_CONSTRUCTION (default 40) or factory:FAISS_STRING.
     #[arg(long, default_value = "auto", value_parser = commands::parse_index)]
     index: kiln::IndexSpec,
+    /// An attribute field, NAME:TYPE with TYPE one of keyword, int, float, bool, keyword-list
+    /// (repeat for more fields; `kiln add-field` adds fields later).
+    #[arg(long = "field", value_name = "NAME:TYPE", value_parser = attrs::parse_field_spec)]
+    fields: Vec<attrs::FieldSpec>,
 }
 
 /// Arguments of `kiln import`.
@@ -148,6 +179,10 @@ struct ImportArgs {
     /// Return once the rows are durable, without waiting for background indexing.
     #[arg(long)]
     no_wait: bool,
+    /// Attributes from a JSON-lines file: line i is a JSON object (field -> value) for row i
+    /// of the vector file; null or a missing key is null. One line per imported vector.
+    #[arg(long, value_name = "FILE")]
+    attrs: Option<PathBuf>,
 }
 
 /// Arguments of `kiln search`.
@@ -181,6 +216,12 @@ struct SearchArgs {
     /// Search every segment exactly, ignoring indexes.
     #[arg(long)]
     exact: bool,
+    /// Only rows that match this filter qualify, e.g. "folder = 'work' AND year >= 2020".
+    #[arg(long, value_name = "FILTER")]
+    filter: Option<String>,
+    /// Also print how each segment was searched: live and matching rows, plan, candidates.
+    #[arg(long)]
+    explain: bool,
 }
 
 /// Arguments of `kiln bench`.
@@ -250,7 +291,21 @@ fn main() -> ExitCode {
             dir,
             collection,
             ids,
-        } => commands::delete(&dir, &collection, &ids),
+            where_,
+        } => match where_ {
+            Some(filter) => commands::delete_where(&dir, &collection, &filter),
+            None => commands::delete(&dir, &collection, &ids),
+        },
+        Command::Count {
+            dir,
+            collection,
+            filter,
+        } => commands::count(&dir, &collection, filter.as_deref()),
+        Command::AddField {
+            dir,
+            collection,
+            field,
+        } => commands::add_field(&dir, &collection, &field),
         Command::Stats { dir, collection } => commands::stats(&dir, collection.as_deref()),
         Command::Verify { dir } => commands::verify(&dir),
         Command::Compact { dir, collection } => commands::compact(&dir, &collection),

@@ -1,7 +1,8 @@
 //! End-to-end tests of the `kiln` command-line tool, through the built binary: create, import
 //! (.fvecs, .bvecs, .npy), search, get, delete, stats, verify on a good and on a corrupted
-//! directory, compact, bench, demo, and bad input, which must give one `kiln: error:` line and a
-//! non-zero exit code, never a panic.
+//! directory, compact, bench, demo, attributes (fields, `import --attrs`, filtered search and
+//! `--explain`, count, `delete --where`, add-field), and bad input, which must give one
+//! `kiln: error:` line and a non-zero exit code, never a panic.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -634,4 +635,647 @@ fn a_locked_database_is_reported_plainly() {
     assert!(line.contains("locked"), "{line}");
     drop(held);
     ok(&["stats", s(&db)]);
+}
+
+/// The attributes of row `i` in the attribute tests: `folder` (missing every 7th row), `year`
+/// (null every 11th), `score`, `done`, `tags`; every 50th row has none at all.
+fn row_attrs(i: usize) -> serde_json::Value {
+    use serde_json::{json, Map, Value};
+    if i.is_multiple_of(50) {
+        return json!({});
+    }
+    let mut m = Map::new();
+    if !i.is_multiple_of(7) {
+        m.insert("folder".into(), json!(["work", "home", "misc"][i % 3]));
+    }
+    let year = if i.is_multiple_of(11) {
+        Value::Null
+    } else {
+        json!(2000 + (i * 7) % 25)
+    };
+    m.insert("year".into(), year);
+    m.insert("score".into(), json!((i % 100) as f64 / 4.0));
+    m.insert("done".into(), json!(i.is_multiple_of(2)));
+    m.insert("tags".into(), json!([format!("t{}", i % 5), "all"]));
+    Value::Object(m)
+}
+
+/// `row_attrs` of rows `0..n`, one JSON object a line.
+fn attrs_lines(n: usize) -> String {
+    (0..n).map(|i| format!("{}\n", row_attrs(i))).collect()
+}
+
+/// `folder = 'work' AND year >= 2010 AND NOT done` on a payload (missing is null, and a
+/// comparison on a null is false).
+fn work_since_2010_not_done(p: &serde_json::Value) -> bool {
+    p["folder"] == "work"
+        && p["year"].as_i64().is_some_and(|y| y >= 2010)
+        && p["done"] != serde_json::Value::Bool(true)
+}
+
+const WORK_FILTER: &str = "folder = 'work' AND year >= 2010 AND NOT done";
+
+/// `kiln get` output: the vector and, if printed, the payload (nulls dropped, as the engine
+/// drops them).
+fn get_row(db: &Path, coll: &str, id: u64) -> (Vec<f32>, Option<serde_json::Value>) {
+    let out = ok(&["get", s(db), coll, &id.to_string()]);
+    let mut lines = out.lines();
+    let v = lines
+        .next()
+        .expect("vector line")
+        .split(',')
+        .map(|x| x.parse().expect("float"))
+        .collect();
+    let p = lines
+        .next()
+        .map(|l| serde_json::from_str(l).expect("payload is JSON"));
+    assert!(lines.next().is_none(), "{out}");
+    (v, p)
+}
+
+/// A JSON object without its null members.
+fn without_nulls(v: &serde_json::Value) -> serde_json::Value {
+    let mut m = v.as_object().expect("object").clone();
+    m.retain(|_, x| !x.is_null());
+    serde_json::Value::Object(m)
+}
+
+/// The `(segment, live rows, matching rows)` rows of a `search --explain` plan table.
+fn plan_rows(stdout: &str) -> Vec<(String, usize, usize, String)> {
+    stdout
+        .lines()
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            if f.len() < 5 || f[0].len() != 16 || !f[0].chars().all(|c| c.is_ascii_hexdigit()) {
+                return None;
+            }
+            Some((
+                f[0].to_string(),
+                f[1].replace(',', "").parse().ok()?,
+                f[2].replace(',', "").parse().ok()?,
+                f[3..f.len() - 1].join(" "),
+            ))
+        })
+        .collect()
+}
+
+const FIELDS: [&str; 10] = [
+    "--field",
+    "folder:keyword",
+    "--field",
+    "year:int",
+    "--field",
+    "score:float",
+    "--field",
+    "done:bool",
+    "--field",
+    "tags:keyword-list",
+];
+
+fn create_with_fields(db: &Path, extra: &[&str]) -> String {
+    let mut args = vec![
+        "create",
+        s(db),
+        "docs",
+        "--dim",
+        "16",
+        "--metric",
+        "l2",
+        "--segment-rows",
+        "1024",
+    ];
+    args.extend_from_slice(extra);
+    args.extend_from_slice(&FIELDS);
+    ok(&args)
+}
+
+#[test]
+fn attributes_import_filter_count_get_delete_and_add_field() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let db = tmp.path().join("db");
+    let out = create_with_fields(&db, &["--index", "ivf-flat:16"]);
+    assert!(
+        out.contains("fields: folder keyword, year int, score float, done bool, tags keyword-list"),
+        "{out}"
+    );
+    let data = Rng(42).vectors(ROWS, DIM);
+    let row = |i: usize| &data[i * DIM..(i + 1) * DIM];
+    let file = write(tmp.path(), "base.fvecs", &fvecs(DIM, &data));
+    let attrs = write(tmp.path(), "rows.jsonl", attrs_lines(ROWS).as_bytes());
+    let out = ok(&["import", s(&db), "docs", s(&file), "--attrs", s(&attrs)]);
+    assert!(out.contains("imported 3,000 rows with attributes"), "{out}");
+
+    let out = ok(&["stats", s(&db), "docs"]);
+    assert!(
+        out.contains(
+            "fields:     folder keyword, year int, score float, done bool, tags keyword-list"
+        ),
+        "{out}"
+    );
+
+    // count, with and without a filter.
+    assert_eq!(ok(&["count", s(&db), "docs"]).trim(), "3000");
+    let want = (0..ROWS)
+        .filter(|&i| work_since_2010_not_done(&row_attrs(i)))
+        .count();
+    assert!(want > 20, "the test filter should match a few rows: {want}");
+    let got = ok(&["count", s(&db), "docs", "--filter", WORK_FILTER]);
+    assert_eq!(got.trim(), want.to_string());
+    let nulls = (0..ROWS)
+        .filter(|&i| row_attrs(i)["year"].is_null())
+        .count();
+    let got = ok(&["count", s(&db), "docs", "--filter", "year IS NULL"]);
+    assert_eq!(got.trim(), nulls.to_string());
+    let got = ok(&["count", s(&db), "docs", "--filter", "tags CONTAINS 't3'"]);
+    let t3 = (0..ROWS)
+        .filter(|&i| !i.is_multiple_of(50) && i % 5 == 3)
+        .count();
+    assert_eq!(got.trim(), t3.to_string());
+
+    // get prints the payload after the vector, in schema order; nothing for a row without one.
+    let out = ok(&["get", s(&db), "docs", "1234"]);
+    assert_eq!(
+        out.lines().nth(1),
+        Some(r#"{"folder":"home","year":2013,"score":8.5,"done":true,"tags":["t4","all"]}"#),
+        "{out}"
+    );
+    for id in [1usize, 77, 121, 1234, 2999] {
+        let (v, p) = get_row(&db, "docs", id as u64);
+        assert_eq!(v, row(id));
+        assert_eq!(p, Some(without_nulls(&row_attrs(id))), "id {id}");
+    }
+    let (v, p) = get_row(&db, "docs", 100);
+    assert_eq!((v.as_slice(), p), (row(100), None));
+
+    // A filtered search returns only matching rows; exact, it is the exact filtered top-k.
+    let q = csv(row(1234));
+    let out = ok(&[
+        "search",
+        s(&db),
+        "docs",
+        "--vector",
+        &q,
+        "-k",
+        "15",
+        "--filter",
+        WORK_FILTER,
+    ]);
+    let h = hits(&out);
+    assert_eq!(h.len(), 15, "{out}");
+    assert!(
+        out.contains(&format!(
+            "hits from the {want} of 3,000 live rows that match the filter"
+        )),
+        "{out}"
+    );
+    for (_, id, _) in &h {
+        let (_, p) = get_row(&db, "docs", *id);
+        let p = p.unwrap_or_else(|| panic!("hit {id} has no payload"));
+        assert!(work_since_2010_not_done(&p), "hit {id}: {p}");
+    }
+    let l2 = |a: &[f32], b: &[f32]| a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum::<f32>();
+    let mut exact: Vec<(f32, usize)> = (0..ROWS)
+        .filter(|&i| work_since_2010_not_done(&row_attrs(i)))
+        .map(|i| (l2(row(i), row(1234)), i))
+        .collect();
+    exact.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let out = ok(&[
+        "search",
+        s(&db),
+        "docs",
+        "--vector",
+        &q,
+        "-k",
+        "10",
+        "--filter",
+        WORK_FILTER,
+        "--exact",
+    ]);
+    let got: Vec<u64> = hits(&out).iter().map(|h| h.1).collect();
+    let want_ids: Vec<u64> = exact.iter().take(10).map(|e| e.1 as u64).collect();
+    assert_eq!(got, want_ids, "{out}");
+
+    // --explain adds the per-segment plan; its matching rows add up to the count.
+    let out = ok(&[
+        "search",
+        s(&db),
+        "docs",
+        "--id",
+        "1234",
+        "--filter",
+        WORK_FILTER,
+        "--explain",
+    ]);
+    assert!(
+        out.contains("live rows") && out.contains("matching") && out.contains("plan"),
+        "{out}"
+    );
+    let plans = plan_rows(&out);
+    assert!(!plans.is_empty(), "{out}");
+    assert_eq!(plans.iter().map(|p| p.1).sum::<usize>(), ROWS, "{out}");
+    assert_eq!(plans.iter().map(|p| p.2).sum::<usize>(), want, "{out}");
+    assert!(
+        plans.iter().all(|p| p.3.starts_with("exact scan")
+            || p.3.starts_with("index")
+            || p.3.starts_with("skipped")),
+        "{out}"
+    );
+    // A filter nothing matches: no hits, no error.
+    let out = ok(&[
+        "search",
+        s(&db),
+        "docs",
+        "--id",
+        "1",
+        "--filter",
+        "year > 3000",
+    ]);
+    assert!(hits(&out).is_empty(), "{out}");
+    assert!(out.contains("0 hits from the 0 of 3,000"), "{out}");
+
+    // delete --where deletes exactly the matching rows.
+    let done = (0..ROWS)
+        .filter(|&i| row_attrs(i)["done"] == serde_json::Value::Bool(true))
+        .count();
+    let out = ok(&["delete", s(&db), "docs", "--where", "done"]);
+    assert!(
+        out.contains(&format!("deleted {} rows that match", table_count(done))),
+        "{out}"
+    );
+    assert_eq!(
+        ok(&["count", s(&db), "docs"]).trim(),
+        (ROWS - done).to_string()
+    );
+    assert_eq!(
+        ok(&["count", s(&db), "docs", "--filter", "done"]).trim(),
+        "0"
+    );
+    err(&["get", s(&db), "docs", "1234"], 1);
+    let (_, p) = get_row(&db, "docs", 1233);
+    assert_eq!(p, Some(without_nulls(&row_attrs(1233))));
+
+    // add-field: old rows have it null; new rows can set it.
+    let out = ok(&["add-field", s(&db), "docs", "lang:keyword"]);
+    assert!(out.contains("added field lang (keyword)"), "{out}");
+    let out = ok(&["stats", s(&db), "docs"]);
+    assert!(out.contains("tags keyword-list, lang keyword"), "{out}");
+    let left = ROWS - done;
+    let got = ok(&["count", s(&db), "docs", "--filter", "lang IS NULL"]);
+    assert_eq!(got.trim(), left.to_string());
+    let more = Rng(9).vectors(5, DIM);
+    let file = write(tmp.path(), "more.fvecs", &fvecs(DIM, &more));
+    let lines = "{\"lang\":\"en\",\"year\":1999}\n{\"lang\":\"de\"}\n{}\n{\"lang\":null}\n\
+                 {\"lang\":\"en\",\"tags\":[]}\n";
+    let attrs = write(tmp.path(), "more.jsonl", lines.as_bytes());
+    ok(&[
+        "import",
+        s(&db),
+        "docs",
+        s(&file),
+        "--attrs",
+        s(&attrs),
+        "--start-id",
+        "10000",
+    ]);
+    let got = ok(&["count", s(&db), "docs", "--filter", "lang = 'en'"]);
+    assert_eq!(got.trim(), "2");
+    let out = ok(&["get", s(&db), "docs", "10000"]);
+    assert_eq!(
+        out.lines().nth(1),
+        Some(r#"{"year":1999,"lang":"en"}"#),
+        "{out}"
+    );
+    let out = ok(&["get", s(&db), "docs", "10004"]);
+    assert_eq!(
+        out.lines().nth(1),
+        Some(r#"{"tags":[],"lang":"en"}"#),
+        "{out}"
+    );
+    assert_eq!(ok(&["get", s(&db), "docs", "10002"]).lines().count(), 1);
+}
+
+/// `n` with thousands separators, as the tool prints counts.
+fn table_count(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[test]
+fn import_attrs_respects_limit_start_id_and_upsert() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let db = tmp.path().join("db");
+    create_with_fields(&db, &[]);
+    let data = Rng(5).vectors(40, DIM);
+    let file = write(tmp.path(), "v.fvecs", &fvecs(DIM, &data));
+    // --limit takes a prefix: the attributes file may have a line per imported vector or a
+    // line per vector of the whole file.
+    let whole = write(tmp.path(), "whole.jsonl", attrs_lines(40).as_bytes());
+    let prefix = write(tmp.path(), "prefix.jsonl", attrs_lines(10).as_bytes());
+    let out = ok(&[
+        "import",
+        s(&db),
+        "docs",
+        s(&file),
+        "--attrs",
+        s(&whole),
+        "--limit",
+        "10",
+        "--start-id",
+        "500",
+        "--batch",
+        "3",
+    ]);
+    assert!(out.contains("imported 10 rows with attributes"), "{out}");
+    assert!(out.contains("ids 500..510"), "{out}");
+    let (_, p) = get_row(&db, "docs", 507);
+    assert_eq!(p, Some(without_nulls(&row_attrs(7))));
+    // --upsert replaces the rows and their attributes.
+    let other: String = (0..10)
+        .map(|i| format!("{{\"year\":{}}}\n", 3000 + i))
+        .collect();
+    let other = write(tmp.path(), "other.jsonl", other.as_bytes());
+    ok(&[
+        "import",
+        s(&db),
+        "docs",
+        s(&file),
+        "--attrs",
+        s(&other),
+        "--limit",
+        "10",
+        "--start-id",
+        "500",
+        "--upsert",
+    ]);
+    let (_, p) = get_row(&db, "docs", 507);
+    assert_eq!(p, Some(serde_json::json!({"year": 3007})));
+    ok(&[
+        "import",
+        s(&db),
+        "docs",
+        s(&file),
+        "--attrs",
+        s(&prefix),
+        "--limit",
+        "10",
+    ]);
+    assert_eq!(ok(&["count", s(&db), "docs"]).trim(), "20");
+    assert_eq!(
+        ok(&["count", s(&db), "docs", "--filter", "year >= 3000"]).trim(),
+        "10"
+    );
+    // Without --attrs, rows have no attributes.
+    ok(&[
+        "import",
+        s(&db),
+        "docs",
+        s(&file),
+        "--start-id",
+        "1000",
+        "--limit",
+        "1",
+    ]);
+    assert_eq!(ok(&["get", s(&db), "docs", "1000"]).lines().count(), 1);
+}
+
+#[test]
+fn bad_attribute_input_gives_one_error_line_and_changes_nothing() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let t = tmp.path();
+    let db = t.join("db");
+    create_with_fields(&db, &[]);
+    let data = Rng(11).vectors(200, DIM);
+    let file = write(t, "v.fvecs", &fvecs(DIM, &data));
+    let first = write(t, "first.jsonl", attrs_lines(100).as_bytes());
+    ok(&[
+        "import",
+        s(&db),
+        "docs",
+        s(&file),
+        "--attrs",
+        s(&first),
+        "--limit",
+        "100",
+    ]);
+    let before = |db: &Path| {
+        (
+            ok(&["count", s(db), "docs"]),
+            ok(&["count", s(db), "docs", "--filter", "year >= 2010"]),
+            ok(&["get", s(db), "docs", "42"]),
+            ok(&["list", s(db)]),
+        )
+    };
+    let snapshot = before(&db);
+
+    // Filters: an unknown field, a type mismatch, a parse error with its position.
+    for cmd in [
+        &["search", s(&db), "docs", "--id", "1", "--filter"][..],
+        &["count", s(&db), "docs", "--filter"][..],
+        &["delete", s(&db), "docs", "--where"][..],
+    ] {
+        let run = |text: &str| {
+            let mut args = cmd.to_vec();
+            args.push(text);
+            err(&args, 2)
+        };
+        let line = run("color = 'red'");
+        assert!(
+            line.contains("unknown field `color`") && line.contains("folder keyword"),
+            "{line}"
+        );
+        let line = run("year = 'x'");
+        assert!(line.contains("field `year`"), "{line}");
+        let line = run("tags > 3");
+        assert!(line.contains("field `tags`"), "{line}");
+        let line = run("year >> 2010");
+        assert!(line.contains("at byte 6"), "{line}");
+        assert!(line.contains("year >> 2010"), "{line}");
+        run("(year = 1");
+        run("");
+    }
+
+    // JSON lines: a type mismatch, an unknown field, bad JSON, a non-object, an empty line,
+    // a bad list element; every error names the line.
+    let mut lines: Vec<String> = (0..100)
+        .map(|i| row_attrs(i).to_string())
+        .collect::<Vec<_>>();
+    let cases = [
+        (41, r#"{"year": 2.5}"#, "line 42: field `year` is int"),
+        (41, r#"{"year": "2020"}"#, "line 42: field `year` is int"),
+        (7, r#"{"done": "yes"}"#, "line 8: field `done` is bool"),
+        (0, r#"{"color": "red"}"#, "line 1: unknown field \"color\""),
+        (99, r#"{"year": 3"#, "line 100: invalid JSON"),
+        (5, r#"[1, 2]"#, "line 6: expected a JSON object"),
+        (5, "", "line 6: the line is empty"),
+        (
+            9,
+            r#"{"tags": ["a", 7]}"#,
+            "line 10: field `tags` is keyword-list",
+        ),
+        (
+            9,
+            r#"{"tags": "a"}"#,
+            "line 10: field `tags` is keyword-list",
+        ),
+    ];
+    for (i, (at, text, want)) in cases.iter().enumerate() {
+        let saved = std::mem::replace(&mut lines[*at], text.to_string());
+        let path = write(
+            t,
+            &format!("bad{i}.jsonl"),
+            (lines.join("\n") + "\n").as_bytes(),
+        );
+        lines[*at] = saved;
+        let line = err(
+            &[
+                "import",
+                s(&db),
+                "docs",
+                s(&file),
+                "--attrs",
+                s(&path),
+                "--limit",
+                "100",
+                "--start-id",
+                "1000",
+            ],
+            2,
+        );
+        assert!(line.contains(want), "{want}: {line}");
+        assert!(line.contains(&format!("bad{i}.jsonl")), "{line}");
+    }
+    // Line counts that do not match the vectors.
+    let short = write(t, "short.jsonl", attrs_lines(199).as_bytes());
+    let line = err(
+        &[
+            "import",
+            s(&db),
+            "docs",
+            s(&file),
+            "--attrs",
+            s(&short),
+            "--start-id",
+            "1000",
+        ],
+        2,
+    );
+    assert!(
+        line.contains("199 lines") && line.contains("200 vectors"),
+        "{line}"
+    );
+    let line = err(
+        &[
+            "import",
+            s(&db),
+            "docs",
+            s(&file),
+            "--attrs",
+            s(&short),
+            "--start-id",
+            "1000",
+            "--limit",
+            "50",
+        ],
+        2,
+    );
+    assert!(line.contains("50 of the 200 vectors"), "{line}");
+    let long = write(t, "long.jsonl", attrs_lines(201).as_bytes());
+    err(
+        &[
+            "import",
+            s(&db),
+            "docs",
+            s(&file),
+            "--attrs",
+            s(&long),
+            "--start-id",
+            "1000",
+        ],
+        2,
+    );
+    err(
+        &[
+            "import",
+            s(&db),
+            "docs",
+            s(&file),
+            "--attrs",
+            s(&t.join("missing.jsonl")),
+        ],
+        2,
+    );
+
+    // Fields: bad specs, bad names, a field that exists.
+    for bad in ["year", "year:string", ":int", "year:"] {
+        err(
+            &[
+                "create",
+                s(&db),
+                "x",
+                "--dim",
+                "4",
+                "--metric",
+                "l2",
+                "--field",
+                bad,
+            ],
+            2,
+        );
+    }
+    let line = err(
+        &[
+            "create",
+            s(&db),
+            "x",
+            "--dim",
+            "4",
+            "--metric",
+            "l2",
+            "--field",
+            "9lives:int",
+        ],
+        2,
+    );
+    assert!(line.contains("9lives"), "{line}");
+    let line = err(
+        &[
+            "create",
+            s(&db),
+            "x",
+            "--dim",
+            "4",
+            "--metric",
+            "l2",
+            "--field",
+            "a:int",
+            "--field",
+            "a:float",
+        ],
+        2,
+    );
+    assert!(line.contains("`a`"), "{line}");
+    let line = err(&["add-field", s(&db), "docs", "year:float"], 2);
+    assert!(line.contains("year"), "{line}");
+    err(&["add-field", s(&db), "docs", "and:int"], 2);
+    err(&["add-field", s(&db), "docs", "x:text"], 2);
+    err(&["add-field", s(&db), "nope", "x:int"], 2);
+    // delete needs ids or --where, not both.
+    err(&["delete", s(&db), "docs"], 2);
+    err(&["delete", s(&db), "docs", "1", "--where", "done"], 2);
+
+    assert_eq!(before(&db), snapshot);
+    let out = ok(&["stats", s(&db), "docs"]);
+    assert!(
+        out.contains(
+            "fields:     folder keyword, year int, score float, done bool, tags keyword-list\n"
+        ),
+        "{out}"
+    );
 }
