@@ -1325,7 +1325,7 @@ mod tests {
         let cat = Catalog::open(dir.path()).expect("open");
         let before = manifest_mark(dir.path()).expect("mark");
         let mut b = cat.batch().expect("batch");
-        b.put_row(CollectionId(1), SegmentId(2), 0, 7, &[1.0]);
+        b.put_row(CollectionId(1), SegmentId(2), 0, 7, &[1.0], &[]);
         cat.commit(b, true).expect("commit");
         assert_eq!(manifest_mark(dir.path()), Some(before.clone()));
         cat.flush().expect("flush");

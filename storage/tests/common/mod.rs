@@ -77,7 +77,7 @@ pub fn create(cat: &Catalog) {
 pub fn step(cat: &Catalog, i: u64, sync: bool) {
     let row = u32::try_from(i).expect("row number");
     let mut b = cat.batch().expect("batch");
-    b.put_row(COLL, SEG, row, i, &vector_of(i));
+    b.put_row(COLL, SEG, row, i, &vector_of(i), &[]);
     b.put_location(COLL, i, RowLocation { segment: SEG, row });
     b.put_tombstone(COLL, DEAD, row);
     b.put_collection(&record(i + 1)).expect("put");
@@ -99,8 +99,11 @@ pub fn check_complete(cat: &Catalog) -> u64 {
         assert!(cat.collections().expect("collections").is_empty());
         assert!(cat.tombstones(COLL).expect("tombstones").is_empty());
         let mut rows = 0;
-        cat.growing_rows(COLL, SEG, DIM, |_, _, _| rows += 1)
-            .expect("rows");
+        cat.growing_rows(COLL, SEG, DIM, |_, _, _, _| {
+            rows += 1;
+            Ok(())
+        })
+        .expect("rows");
         assert_eq!(rows, 0, "rows visible without their collection");
         return 0;
     };
@@ -108,11 +111,12 @@ pub fn check_complete(cat: &Catalog) -> u64 {
     let segs = cat.segments(COLL).expect("segments");
     assert!(segs.contains(&SegmentMeta::growing(SEG)), "{segs:?}");
     let mut rows = 0u64;
-    cat.growing_rows(COLL, SEG, DIM, |r, id, v| {
+    cat.growing_rows(COLL, SEG, DIM, |r, id, v, _| {
         assert_eq!(u64::from(r), rows, "row numbers");
         assert_eq!(id, rows, "user id of row {r}");
         assert_eq!(v, vector_of(rows), "vector of row {r}");
         rows += 1;
+        Ok(())
     })
     .expect("rows");
     assert_eq!(rows, n, "rows visible vs. steps counted by the record");
