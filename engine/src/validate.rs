@@ -245,4 +245,3 @@ mod tests {
             .is_empty());
     }
 }
-

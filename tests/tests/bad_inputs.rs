@@ -344,10 +344,26 @@ fn bad_payloads_filters_and_fields() {
     let v = [0.0, 1.0, 0.0];
     let unknown = |r: kiln::Result<()>| matches!(r, Err(Error::UnknownField { .. }));
     let mismatch = |r: kiln::Result<()>| matches!(r, Err(Error::FieldTypeMismatch { .. }));
-    assert!(unknown(c.insert_with(2, &v, &Payload::new().set("nope", 1))));
-    assert!(mismatch(c.insert_with(2, &v, &Payload::new().set("year", "2024"))));
-    assert!(mismatch(c.insert_with(2, &v, &Payload::new().set("year", 2024.5))));
-    assert!(mismatch(c.insert_with(2, &v, &Payload::new().set("tags", "one"))));
+    assert!(unknown(c.insert_with(
+        2,
+        &v,
+        &Payload::new().set("nope", 1)
+    )));
+    assert!(mismatch(c.insert_with(
+        2,
+        &v,
+        &Payload::new().set("year", "2024")
+    )));
+    assert!(mismatch(c.insert_with(
+        2,
+        &v,
+        &Payload::new().set("year", 2024.5)
+    )));
+    assert!(mismatch(c.insert_with(
+        2,
+        &v,
+        &Payload::new().set("tags", "one")
+    )));
     assert!(matches!(
         c.insert_with(2, &v, &Payload::new().set("rating", f64::NAN)),
         Err(Error::InvalidArgument { .. })
@@ -356,11 +372,12 @@ fn bad_payloads_filters_and_fields() {
     let batch = [good.clone(), Payload::new().set("year", true)];
     assert!(mismatch(c.insert_batch_with(&[2, 3], &[0.5; 6], &batch)));
     assert!(matches!(
-        c.upsert_batch_with(&[2, 3], &[0.5; 6], &[good.clone()]),
+        c.upsert_batch_with(&[2, 3], &[0.5; 6], std::slice::from_ref(&good)),
         Err(Error::InvalidArgument { .. })
     ));
     assert!(unknown(
-        c.update_payload(1, &Payload::new().set("nope", 1)).map(|_| ())
+        c.update_payload(1, &Payload::new().set("nope", 1))
+            .map(|_| ())
     ));
     // Filters: unknown fields, operators that do not fit the type, parse errors with a position.
     let q = SearchOptions::new(3);
@@ -371,11 +388,21 @@ fn bad_payloads_filters_and_fields() {
     assert!(mismatch(search(Filter::eq("tags", "x"))));
     assert!(unknown(c.count(&Filter::is_null("nope")).map(|_| ())));
     assert!(unknown(c.delete_where(&Filter::eq("nope", 1)).map(|_| ())));
-    for text in ["year >=", "folder = \"work\"", "(year > 1", "year > 1 AND", "= 3", ""] {
+    for text in [
+        "year >=",
+        "folder = \"work\"",
+        "(year > 1",
+        "year > 1 AND",
+        "= 3",
+        "",
+    ] {
         let e = Filter::parse(text).map_err(Error::from);
         match e {
             Err(Error::InvalidFilter { reason }) => {
-                assert!(reason.contains("at byte") || text.is_empty(), "{text:?}: {reason}")
+                assert!(
+                    reason.contains("at byte") || text.is_empty(),
+                    "{text:?}: {reason}"
+                )
             }
             other => panic!("{text:?}: {other:?}"),
         }
@@ -383,7 +410,10 @@ fn bad_payloads_filters_and_fields() {
     // Fields: a bad name, a name taken, a reserved word.
     for name in ["", "has space", "folder", "AND", "1st"] {
         assert!(
-            matches!(c.add_field(name, FieldType::Int), Err(Error::InvalidArgument { .. })),
+            matches!(
+                c.add_field(name, FieldType::Int),
+                Err(Error::InvalidArgument { .. })
+            ),
             "{name:?}"
         );
     }
