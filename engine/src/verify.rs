@@ -3,8 +3,8 @@
 use std::path::{Path, PathBuf};
 
 use kiln_index::{load, ExpectedIndex, IndexKind, LoadMode};
-use kiln_storage::blob::verify_blob;
 use kiln_storage::attrs::{decode_row, ColumnsReader, Schema};
+use kiln_storage::blob::verify_blob;
 use kiln_storage::catalog::{SegmentMeta, SegmentState};
 use kiln_storage::segment::segment_file_name;
 use kiln_storage::{SegmentFileInfo, SegmentReader};
@@ -88,15 +88,17 @@ pub(crate) fn verify(
             match meta.state {
                 SegmentState::Growing => {
                     check.report.growing_segments += 1;
-                    let rows = catalog.growing_rows(record.id, meta.id, config.dim, |row, _, _, a| {
-                        if !a.is_empty() {
-                            decode_row(a, &schema).map_err(|e| {
-                                let reason = format!("segment {} row {row}: attributes: {e}", meta.id);
-                                kiln_storage::Error::corrupted(catalog.path(), reason)
-                            })?;
-                        }
-                        Ok(())
-                    });
+                    let rows =
+                        catalog.growing_rows(record.id, meta.id, config.dim, |row, _, _, a| {
+                            if !a.is_empty() {
+                                decode_row(a, &schema).map_err(|e| {
+                                    let reason =
+                                        format!("segment {} row {row}: attributes: {e}", meta.id);
+                                    kiln_storage::Error::corrupted(catalog.path(), reason)
+                                })?;
+                            }
+                            Ok(())
+                        });
                     if let Err(e) = rows {
                         check.problem(catalog.path(), e.to_string(), false);
                     }

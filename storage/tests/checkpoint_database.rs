@@ -39,8 +39,8 @@ fn build_source(root: &Path) -> (DbLayout, Catalog) {
             .map(|r| 1_000 * (k as u64 + 1) + r)
             .collect();
         let data: Vec<f32> = (0..rows * DIM).map(|x| x as f32 * 0.25).collect();
-        let (_, info) =
-            write_segment(&OsFs, &dir, seg, DIM, &ids, None, |sink| sink(&data)).expect("write segment");
+        let (_, info) = write_segment(&OsFs, &dir, seg, DIM, &ids, None, |sink| sink(&data))
+            .expect("write segment");
         let mut meta = SegmentMeta::sealed(seg, info);
         if k == 0 {
             let (_, blob) = publish_blob(&OsFs, &dir, &index_file_name(seg.0), &[7u8; 5000])
