@@ -209,11 +209,7 @@ fn model_matches_after_clean_reopen() {
     {
         let db = Database::open(dir.path()).expect("open");
         let coll = db
-            .create_collection(
-                COLLECTION,
-                kiln::CollectionConfig::new(DIM, Metric::L2)
-                    .segment_rows(Profile::Small.segment_rows()),
-            )
+            .create_collection(COLLECTION, Profile::Small.config())
             .expect("create");
         for i in 0..200 {
             let o = Profile::Small.op(7, i);
