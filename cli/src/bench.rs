@@ -5,11 +5,11 @@ use std::collections::HashSet;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use kiln::{Collection, DbOptions, Hit, SearchOptions};
+use kiln::{Collection, Hit, SearchOptions};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use crate::commands::{check_dim, open_collection, open_existing};
+use crate::commands::{check_dim, open_collection, open_read_only};
 use crate::error::{CliError, Context};
 use crate::table::{self, Table};
 use crate::vecfile::VecFile;
@@ -152,7 +152,7 @@ pub fn sample_queries(c: &Collection, n: usize, seed: u64) -> kiln::Result<(Vec<
 
 /// `kiln bench`.
 pub fn run(a: &BenchArgs) -> CliResult {
-    let db = open_existing(&a.dir, DbOptions::new())?;
+    let db = open_read_only(&a.dir)?;
     let c = open_collection(&db, &a.collection)?;
     if c.is_empty() {
         return Err(CliError::new(

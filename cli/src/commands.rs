@@ -1,5 +1,9 @@
 //! The small commands: create, add-field, search, get, delete, count, stats, verify, compact,
-//! list, drop.
+//! list, checkpoint, drop.
+//!
+//! Commands that only read (search, get, count, stats, verify, list, and bench) open the
+//! database read-only, so they work while an application or another command writes it; the
+//! others open it to write, which needs the directory free.
 
 use std::io::{IsTerminal, Read};
 use std::path::Path;
@@ -92,8 +96,8 @@ pub fn index_name(spec: &IndexSpec) -> String {
     }
 }
 
-/// Open an existing database directory (never creates one).
-pub fn open_existing(dir: &Path, options: DbOptions) -> Result<Database, CliError> {
+/// Check that `dir` holds a database, with a message that says what is wrong otherwise.
+fn check_existing(dir: &Path) -> Result<(), CliError> {
     let what = || format!("cannot open database {}", dir.display());
     if !dir.exists() {
         return Err(CliError::new(what(), "no such directory"));
@@ -107,7 +111,22 @@ pub fn open_existing(dir: &Path, options: DbOptions) -> Result<Database, CliErro
             "not a Kiln database (it has no catalog); create one with `kiln create`",
         ));
     }
+    Ok(())
+}
+
+/// Open an existing database directory to write it (never creates one).
+pub fn open_existing(dir: &Path, options: DbOptions) -> Result<Database, CliError> {
+    check_existing(dir)?;
     open_with(dir, options)
+}
+
+/// Open an existing database directory read-only: it works while another process (an
+/// application, a running `kiln import`) holds the directory, and sees what that writer had
+/// acknowledged when the command started.
+pub fn open_read_only(dir: &Path) -> Result<Database, CliError> {
+    check_existing(dir)?;
+    Database::open_read_only(dir)
+        .map_err(|e| CliError::new(format!("cannot open database {}", dir.display()), e))
 }
 
 /// Open (or create) a database directory, saying plainly when another process holds it.
@@ -117,7 +136,8 @@ pub fn open_with(dir: &Path, options: DbOptions) -> Result<Database, CliError> {
         Error::Locked { .. } => CliError::new(
             what(),
             "it is locked: another process (a running kiln command or an application) has it \
-             open",
+             open for writing; commands that only read (search, get, count, stats, verify, list, \
+             bench) work meanwhile",
         ),
         e => CliError::new(what(), e),
     })
@@ -230,7 +250,7 @@ pub fn check_dim(c: &Collection, got: usize, what: &str) -> Result<(), CliError>
 
 /// `kiln search`.
 pub fn search(a: &SearchArgs) -> CliResult {
-    let db = open_existing(&a.dir, DbOptions::new())?;
+    let db = open_read_only(&a.dir)?;
     let c = open_collection(&db, &a.collection)?;
     let q = query_vector(a, &c)?;
     check_dim(&c, q.len(), "the query")?;
@@ -339,7 +359,7 @@ pub fn explain_table(e: &SearchExplain) -> Table {
 /// `kiln get`: the vector on one line, comma-separated (which `kiln search` reads back), then
 /// the attributes as one JSON object, fields in schema order, if the row has any.
 pub fn get(dir: &Path, name: &str, id: u64) -> CliResult {
-    let db = open_existing(dir, DbOptions::new())?;
+    let db = open_read_only(dir)?;
     let c = open_collection(&db, name)?;
     match c.get(id).context(|| format!("cannot read id {id}"))? {
         Some(v) => {
@@ -409,7 +429,7 @@ pub fn count(dir: &Path, name: &str, text: Option<&str>) -> CliResult {
         Some(t) => Some(attrs::parse_filter("--filter", t)?),
         None => None,
     };
-    let db = open_existing(dir, DbOptions::new())?;
+    let db = open_read_only(dir)?;
     let c = open_collection(&db, name)?;
     let n = match (&filter, text) {
         (Some(f), Some(t)) => c.count(f).map_err(|e| {
@@ -519,7 +539,7 @@ pub fn print_collection(c: &Collection) {
 
 /// `kiln stats`.
 pub fn stats(dir: &Path, name: Option<&str>) -> CliResult {
-    let db = open_existing(dir, DbOptions::new())?;
+    let db = open_read_only(dir)?;
     let names = match name {
         Some(n) => vec![n.to_string()],
         None => db
@@ -541,7 +561,7 @@ pub fn stats(dir: &Path, name: Option<&str>) -> CliResult {
 
 /// `kiln verify`.
 pub fn verify(dir: &Path) -> CliResult {
-    let db = open_existing(dir, DbOptions::new())?;
+    let db = open_read_only(dir)?;
     let t = Instant::now();
     let r = db
         .verify()
@@ -608,12 +628,43 @@ pub fn compact(dir: &Path, name: &str) -> CliResult {
 
 /// `kiln list`.
 pub fn list(dir: &Path) -> CliResult {
-    let db = open_existing(dir, DbOptions::new())?;
+    let db = open_read_only(dir)?;
     for n in db
         .list_collections()
         .context(|| "cannot list collections".into())?
     {
         println!("{n}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `kiln checkpoint`: a consistent copy of the database in a new directory, taken by the
+/// writer (this command opens the database to write it, so it needs the directory free; an
+/// application that holds it takes checkpoints with `Database::checkpoint`).
+pub fn checkpoint(dir: &Path, dest: &Path) -> CliResult {
+    let db = open_existing(dir, DbOptions::new())?;
+    let t = Instant::now();
+    let r = db.checkpoint(dest).context(|| {
+        format!(
+            "cannot write a checkpoint of {} to {}",
+            dir.display(),
+            dest.display()
+        )
+    })?;
+    println!(
+        "checkpoint of {} written to {} in {}: {} linked, {} copied ({})",
+        dir.display(),
+        r.path.display(),
+        table::duration(t.elapsed()),
+        plural(r.files_linked as usize, "file"),
+        plural(r.files_copied as usize, "file"),
+        table::bytes(r.bytes_copied)
+    );
+    if !r.missing_derived.is_empty() {
+        println!(
+            "{} the source had lost (rebuilt when the copy is used)",
+            plural(r.missing_derived.len(), "derived index file")
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

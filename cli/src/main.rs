@@ -116,6 +116,17 @@ enum Command {
         /// Database directory.
         dir: PathBuf,
     },
+    /// Write a consistent copy of the database to a new directory, which opens as a database of
+    /// its own.
+    ///
+    /// Files are hard-linked where the file system allows, copied otherwise. Needs the
+    /// database free (an application that holds it calls Database::checkpoint itself).
+    Checkpoint {
+        /// Database directory.
+        dir: PathBuf,
+        /// The new directory (must not exist; its parent must).
+        dest: PathBuf,
+    },
     /// Drop a collection and delete its files.
     Drop {
         /// Database directory.
@@ -310,6 +321,7 @@ fn main() -> ExitCode {
         Command::Verify { dir } => commands::verify(&dir),
         Command::Compact { dir, collection } => commands::compact(&dir, &collection),
         Command::List { dir } => commands::list(&dir),
+        Command::Checkpoint { dir, dest } => commands::checkpoint(&dir, &dest),
         Command::Drop { dir, collection } => commands::drop_collection(&dir, &collection),
         Command::Bench(a) => bench::run(&a),
         Command::Demo(a) => demo::run(&a),

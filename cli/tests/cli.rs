@@ -631,10 +631,83 @@ fn a_locked_database_is_reported_plainly() {
     let db = tmp.path().join("db");
     ok(&["create", s(&db), "docs", "--dim", "4", "--metric", "l2"]);
     let held = kiln::Database::open(&db).expect("open in the test");
-    let line = err(&["stats", s(&db)], 2);
+    // Commands that write need the directory.
+    let line = err(&["delete", s(&db), "docs", "1"], 2);
+    assert!(line.contains("locked"), "{line}");
+    let line = err(&["checkpoint", s(&db), s(&tmp.path().join("copy"))], 2);
     assert!(line.contains("locked"), "{line}");
     drop(held);
     ok(&["stats", s(&db)]);
+    ok(&["delete", s(&db), "docs", "1"]);
+}
+
+/// The commands that only read open the database read-only: they work while another process
+/// (here the test itself) holds it open for writing, and see what it acknowledged.
+#[test]
+fn reading_commands_work_while_a_writer_holds_the_database() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let db = tmp.path().join("db");
+    ok(&[
+        "create",
+        s(&db),
+        "docs",
+        "--dim",
+        "4",
+        "--metric",
+        "l2",
+        "--segment-rows",
+        "1024",
+    ]);
+    let writer = kiln::Database::open(&db).expect("open in the test");
+    let docs = writer.collection("docs").expect("collection");
+    let ids: Vec<u64> = (0..3000).collect();
+    let flat: Vec<f32> = (0..3000 * 4).map(|i| (i % 97) as f32).collect();
+    docs.insert_batch(&ids, &flat).expect("insert");
+    docs.flush().expect("flush");
+    docs.insert(5000, &[100.0, 200.0, 300.0, 400.0])
+        .expect("insert");
+
+    assert_eq!(ok(&["count", s(&db), "docs"]).trim(), "3001");
+    assert_eq!(
+        ok(&["get", s(&db), "docs", "5000"]).trim(),
+        "100,200,300,400"
+    );
+    let out = ok(&[
+        "search",
+        s(&db),
+        "docs",
+        "--vector",
+        "100,200,300,400",
+        "-k",
+        "1",
+    ]);
+    assert!(out.contains("5000"), "{out}");
+    let out = ok(&["stats", s(&db), "docs"]);
+    assert!(out.contains("3,001 live rows"), "{out}");
+    assert_eq!(ok(&["list", s(&db)]).trim(), "docs");
+    let out = ok(&["verify", s(&db)]);
+    assert!(out.contains("ok: no problems found"), "{out}");
+
+    // The writer goes on; a new command sees it. Deletes too.
+    docs.delete(5000).expect("delete");
+    err(&["get", s(&db), "docs", "5000"], 1);
+    assert_eq!(ok(&["count", s(&db), "docs"]).trim(), "3000");
+
+    // A checkpoint taken by the writer opens on its own, and the CLI reads it.
+    let copy = tmp.path().join("copy");
+    writer.checkpoint(&copy).expect("checkpoint");
+    docs.insert(6000, &[0.0, 0.0, 0.0, 1.0]).expect("insert");
+    drop(docs);
+    drop(writer);
+    assert_eq!(ok(&["count", s(&copy), "docs"]).trim(), "3000");
+    let out = ok(&["verify", s(&copy)]);
+    assert!(out.contains("ok: no problems found"), "{out}");
+    // And `kiln checkpoint` of a database nobody holds.
+    let again = tmp.path().join("again");
+    let out = ok(&["checkpoint", s(&db), s(&again)]);
+    assert!(out.contains("linked"), "{out}");
+    assert_eq!(ok(&["count", s(&again), "docs"]).trim(), "3001");
+    err(&["checkpoint", s(&db), s(&again)], 2);
 }
 
 /// The attributes of row `i` in the attribute tests: `folder` (missing every 7th row), `year`

@@ -43,6 +43,15 @@ impl Collection {
         self.updater.info.config.metric
     }
 
+    /// `Err(ReadOnly)` in a read-only database: checked before anything else, so that every
+    /// write, whatever its arguments, is refused the same way and changes nothing.
+    fn check_not_read_only(&self) -> Result<()> {
+        if self.core.is_read_only() {
+            return Err(Error::ReadOnly);
+        }
+        Ok(())
+    }
+
     /// The collection's name.
     pub fn name(&self) -> &str {
         &self.updater.info.name
@@ -61,6 +70,7 @@ impl Collection {
     /// Insert `vector` under `id`, every attribute null. Fails with [`Error::DuplicateId`] if
     /// `id` is live.
     pub fn insert(&self, id: u64, vector: &[f32]) -> Result<()> {
+        self.check_not_read_only()?;
         let v = prepare_vector(self.metric(), self.dim(), vector, Some(id))?;
         self.write(&[id], &v, Vec::new(), WriteMode::Insert)
     }
@@ -68,6 +78,7 @@ impl Collection {
     /// Insert `vector` under `id`, replacing the live row with that id if there is one (its
     /// attributes too: every attribute null).
     pub fn upsert(&self, id: u64, vector: &[f32]) -> Result<()> {
+        self.check_not_read_only()?;
         let v = prepare_vector(self.metric(), self.dim(), vector, Some(id))?;
         self.write(&[id], &v, Vec::new(), WriteMode::Upsert)
     }
@@ -76,12 +87,14 @@ impl Collection {
     /// row-major. Fails, writing nothing, if any id is live ([`Error::DuplicateId`]), appears
     /// twice ([`Error::DuplicateIdInBatch`]) or any vector is invalid.
     pub fn insert_batch(&self, ids: &[u64], vectors: &[f32]) -> Result<()> {
+        self.check_not_read_only()?;
         let v = prepare_batch(self.metric(), self.dim(), ids, vectors)?;
         self.write(ids, &v, Vec::new(), WriteMode::Insert)
     }
 
     /// Insert or replace many rows at once, all or nothing. An id may appear only once.
     pub fn upsert_batch(&self, ids: &[u64], vectors: &[f32]) -> Result<()> {
+        self.check_not_read_only()?;
         let v = prepare_batch(self.metric(), self.dim(), ids, vectors)?;
         self.write(ids, &v, Vec::new(), WriteMode::Upsert)
     }
@@ -91,6 +104,7 @@ impl Collection {
     /// for a payload that does not fit the collection's fields, or `InvalidArgument` for a
     /// value its field cannot hold (a NaN, an over-long keyword).
     pub fn insert_with(&self, id: u64, vector: &[f32], payload: &Payload) -> Result<()> {
+        self.check_not_read_only()?;
         let v = prepare_vector(self.metric(), self.dim(), vector, Some(id))?;
         let rows = self.check_payloads(std::slice::from_ref(payload), 1)?;
         self.write(&[id], &v, rows, WriteMode::Insert)
@@ -98,6 +112,7 @@ impl Collection {
 
     /// [`upsert`](Self::upsert) with attributes: the row's attributes become `payload`'s.
     pub fn upsert_with(&self, id: u64, vector: &[f32], payload: &Payload) -> Result<()> {
+        self.check_not_read_only()?;
         let v = prepare_vector(self.metric(), self.dim(), vector, Some(id))?;
         let rows = self.check_payloads(std::slice::from_ref(payload), 1)?;
         self.write(&[id], &v, rows, WriteMode::Upsert)
@@ -111,6 +126,7 @@ impl Collection {
         vectors: &[f32],
         payloads: &[Payload],
     ) -> Result<()> {
+        self.check_not_read_only()?;
         let v = prepare_batch(self.metric(), self.dim(), ids, vectors)?;
         let rows = self.check_payloads(payloads, ids.len())?;
         self.write(ids, &v, rows, WriteMode::Insert)
@@ -123,6 +139,7 @@ impl Collection {
         vectors: &[f32],
         payloads: &[Payload],
     ) -> Result<()> {
+        self.check_not_read_only()?;
         let v = prepare_batch(self.metric(), self.dim(), ids, vectors)?;
         let rows = self.check_payloads(payloads, ids.len())?;
         self.write(ids, &v, rows, WriteMode::Upsert)
@@ -176,6 +193,7 @@ impl Collection {
     /// Delete many ids in one transaction. Unknown ids are skipped and repeated ids count once;
     /// returns how many were live.
     pub fn delete_batch(&self, ids: &[u64]) -> Result<usize> {
+        self.check_not_read_only()?;
         let _span =
             tracing::debug_span!("delete", collection = %self.name(), ids = ids.len()).entered();
         if ids.is_empty() {
@@ -205,6 +223,7 @@ impl Collection {
     /// Replace every attribute of live row `id` with `payload`'s (fields it does not set become
     /// null); the vector stays. Returns `false`, changing nothing, if `id` is not live.
     pub fn update_payload(&self, id: u64, payload: &Payload) -> Result<bool> {
+        self.check_not_read_only()?;
         let row = self.check_payloads(std::slice::from_ref(payload), 1)?;
         let row = row.into_iter().next().unwrap_or_default();
         self.updater.apply_backpressure(&self.core)?;
@@ -214,6 +233,7 @@ impl Collection {
     /// Add attribute field `name` of type `ty`; rows written before have it null. Fails with
     /// `InvalidArgument` for a bad or taken name.
     pub fn add_field(&self, name: &str, ty: FieldType) -> Result<()> {
+        self.check_not_read_only()?;
         self.updater.add_field(&self.core, name, ty)
     }
 
@@ -234,6 +254,7 @@ impl Collection {
     /// Delete every live row that matches `filter`, in one transaction (all or nothing).
     /// Returns how many were deleted.
     pub fn delete_where(&self, filter: &Filter) -> Result<usize> {
+        self.check_not_read_only()?;
         let n = self.updater.delete_where(&self.core, filter)?;
         if n > 0 {
             self.updater.schedule(&self.core);
@@ -321,6 +342,7 @@ impl Collection {
     /// and make every acknowledged write durable (also under
     /// [`Durability::Buffered`](crate::Durability::Buffered)).
     pub fn flush(&self) -> Result<()> {
+        self.check_not_read_only()?;
         let _span = tracing::info_span!("flush", collection = %self.name()).entered();
         self.updater.freeze_active(&self.core)?;
         self.updater.seal_frozen_now(&self.core)?;
@@ -335,13 +357,20 @@ impl Collection {
     /// segment sealed, every sealed segment indexed (when its index spec asks for one), and the
     /// merge policy satisfied. Returns the error of a background job that failed three times
     /// in a row instead of waiting for it forever.
+    ///
+    /// In a read-only database it returns `Ok(())` at once: the handle runs no background
+    /// work (the writer seals, indexes and merges; a refresh picks the results up).
     pub fn wait_for_indexing(&self) -> Result<()> {
+        if self.core.is_read_only() {
+            return Ok(());
+        }
         self.updater.wait_for_indexing(&self.core)
     }
 
     /// Seal the growing segment, run the merge policy and every pending index build now, and
     /// wait until nothing is left (`flush` then `wait_for_indexing`).
     pub fn compact(&self) -> Result<()> {
+        self.check_not_read_only()?;
         self.flush()?;
         self.wait_for_indexing()
     }

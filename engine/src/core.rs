@@ -1,5 +1,6 @@
-//! [`DbCore`]: what every part of an open database shares — options, paths, the catalog, the
-//! engine's thread pools, events, the poison flag and the catalog watermark.
+//! [`DbCore`]: what every part of an open database shares — options, paths, the catalog (the
+//! writer's primary, or a read-only follower), the engine's thread pools, events, the poison
+//! flag, the catalog watermark and the file collector.
 //!
 //! It sits below everything else in the engine: `db`, `collection`, the updater and the jobs
 //! get an `&DbCore`; nothing here knows of collections, so nothing below `db.rs` needs to
@@ -18,6 +19,7 @@ use kiln_storage::{watermark, CatalogBatch, Error as StorageError};
 
 use crate::error::{Error, Result};
 use crate::events::EventHub;
+use crate::gc::Collector;
 use crate::options::DbOptions;
 
 /// The engine's thread pools.
@@ -34,7 +36,8 @@ pub(crate) struct Pools {
 impl Pools {
     /// Start the pools. Every pool has a panic handler: a panic that escapes a job's own
     /// `catch_unwind` is logged instead of aborting the process.
-    pub(crate) fn start(options: &DbOptions) -> Result<Pools> {
+    /// A read-only database runs no background job: its compaction pool gets one thread.
+    pub(crate) fn start(options: &DbOptions, read_only: bool) -> Result<Pools> {
         fn on_panic(pool: &'static str) -> impl Fn(Box<dyn std::any::Any + Send>) + Send + Sync {
             move |panic| {
                 warn!(
@@ -60,7 +63,11 @@ impl Pools {
         // count is per calling thread, so it is set in each pool thread.
         let faiss_threads = options.faiss_threads_per_job();
         let compaction = rayon::ThreadPoolBuilder::new()
-            .num_threads(options.compaction_threads)
+            .num_threads(if read_only {
+                1
+            } else {
+                options.compaction_threads
+            })
             .thread_name(|i| format!("kiln-compact-{i}"))
             .start_handler(move |_| kiln_index::set_faiss_threads(faiss_threads))
             .panic_handler(on_panic("compaction"))
@@ -133,24 +140,34 @@ pub(crate) struct DbCore {
     /// The catalog sequence number last written to the watermark file.
     watermark: Mutex<u64>,
     poisoned: Mutex<Option<String>>,
+    /// Every deletion of the database's files goes through it; checkpoints pause it.
+    pub(crate) collector: Arc<Collector>,
+    /// Read-only databases: held while the follower catalog catches up and the loaded
+    /// collections are rebuilt from it, and while anything reads several catalog records that
+    /// must agree (loading a collection, `verify`), so that no catch-up runs in between.
+    pub(crate) follow: Mutex<()>,
     // Declared last among the resources: fields drop in order, so RocksDB closes before the
     // directory lock is released.
     pub(crate) catalog: Catalog,
-    _lock: Box<dyn FileLock>,
+    /// The writer's exclusive lock on `<root>/LOCK`; `None` for a read-only database, which
+    /// takes no lock.
+    _lock: Option<Box<dyn FileLock>>,
 }
 
 impl DbCore {
-    /// Assemble the core of a database whose lock is taken and whose catalog is open.
+    /// Assemble the core of a database whose catalog is open: the writer's, whose lock is
+    /// taken, or a read-only one (`lock` is `None` and `catalog` a follower).
     pub(crate) fn new(
         options: DbOptions,
         layout: DbLayout,
         catalog: Catalog,
-        lock: Box<dyn FileLock>,
+        lock: Option<Box<dyn FileLock>>,
         watermark_seq: u64,
     ) -> Result<DbCore> {
-        let pools = Pools::start(&options)?;
+        let pools = Pools::start(&options, catalog.is_follower())?;
         let inject = options.inject_job_panics;
         let events = EventHub::new(options.event_capacity);
+        let collector = Arc::new(Collector::new(Arc::clone(&options.fs)));
         Ok(DbCore {
             options,
             layout,
@@ -161,14 +178,33 @@ impl DbCore {
             panics_to_inject: AtomicUsize::new(inject),
             watermark: Mutex::new(watermark_seq),
             poisoned: Mutex::new(None),
+            collector,
+            follow: Mutex::new(()),
             catalog,
             _lock: lock,
         })
     }
 
+    /// Whether the database was opened read-only (its catalog is a follower).
+    pub(crate) fn is_read_only(&self) -> bool {
+        self.catalog.is_follower()
+    }
+
+    /// `Err(ReadOnly)` on a read-only database, else `check_poisoned`: what every write, DDL,
+    /// flush, compact and checkpoint checks first.
+    pub(crate) fn check_write(&self) -> Result<()> {
+        if self.is_read_only() {
+            return Err(Error::ReadOnly);
+        }
+        self.check_poisoned()
+    }
+
     /// Record a durable catalog sequence number in the watermark file (after structural commits
     /// and at close), so that a catalog that later opens at an older state is caught.
     pub(crate) fn advance_watermark(&self) {
+        if self.is_read_only() {
+            return;
+        }
         let mut last = self.watermark.lock();
         let seq = match self.catalog.durable_sequence() {
             Ok(seq) => seq,
@@ -197,6 +233,9 @@ impl DbCore {
     /// At a clean close: flush the catalog so recovery needs no log, stop RocksDB's background
     /// work, and record the sequence number and the MANIFEST in the watermark.
     pub(crate) fn close_watermark(&self) {
+        if self.is_read_only() {
+            return;
+        }
         let mut last = self.watermark.lock();
         let seq = match self.catalog.quiesce() {
             Ok(seq) => seq,

@@ -1,14 +1,15 @@
-//! [`Database`]: opening a directory, the registry of loaded collections, create and drop, and
-//! the maintenance thread.
+//! [`Database`]: opening a directory (as the writer, or read-only beside it), the registry of
+//! loaded collections, create and drop, refresh, checkpoint, and the background thread.
 
 use std::collections::{HashMap, HashSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::mpsc::channel;
 use std::sync::Arc;
 
-use tracing::{info, warn};
+use tracing::info;
 
 use kiln_storage::catalog::{Catalog, CollectionRecord, SegmentMeta, SegmentState};
+use kiln_storage::checkpoint::checkpoint_database;
 use kiln_storage::layout::{remove_leftovers, DbLayout};
 use kiln_storage::segment::segment_file_name;
 use kiln_storage::watermark;
@@ -26,6 +27,10 @@ use crate::validate::{check_config, check_name};
 /// An open database directory. Cheap to clone; the directory stays open (and locked) until the
 /// last `Database` and [`Collection`] handle is dropped. Dropping the last handle stops
 /// background work (running jobs finish or abandon their step) and closes the directory.
+///
+/// One process writes a directory at a time ([`Database::open`], which locks it); any number of
+/// others may read it meanwhile ([`Database::open_read_only`], which takes no lock and sees
+/// the writer's state as of its last [`Database::refresh`]).
 #[derive(Clone)]
 pub struct Database {
     handle: Arc<DbHandle>,
@@ -81,7 +86,7 @@ impl Database {
                 "removed leftovers of interrupted writes"
             );
         }
-        let core = Arc::new(DbCore::new(options, layout, catalog, lock, mark)?);
+        let core = Arc::new(DbCore::new(options, layout, catalog, Some(lock), mark)?);
         let registry = Arc::new(Registry::default());
         let (wake, sleep) = channel();
         let thread = spawn_maintenance(Arc::downgrade(&core), Arc::downgrade(&registry), sleep)?;
@@ -89,10 +94,153 @@ impl Database {
             handle: Arc::new(DbHandle::new(
                 Arc::clone(&core),
                 Arc::clone(&registry),
-                (wake, thread),
+                Some((wake, thread)),
             )),
             core,
             registry,
+        })
+    }
+
+    /// Open the database in directory `path` read-only, with default options: while another
+    /// process (or this one) writes it, and without keeping any writer out. See
+    /// [`Database::open_read_only_with`].
+    pub fn open_read_only(path: impl AsRef<Path>) -> Result<Database> {
+        Self::open_read_only_with(path, DbOptions::default())
+    }
+
+    /// Open the database in `path` read-only. It takes no lock: the writer (at most one,
+    /// [`Database::open`]) may be running, start, stop or crash meanwhile, and any number of
+    /// read-only handles may be open, in any processes.
+    ///
+    /// The handle sees the writer's state at open, and moves only when it refreshes
+    /// ([`Database::refresh`], or every [`DbOptions::refresh_interval`]): then it sees every
+    /// write the writer acknowledged before the refresh began (under
+    /// [`Durability::Buffered`](crate::Durability::Buffered) too, before it is synced), each
+    /// batch whole, and never a state the writer did not pass through. Collections read
+    /// (`search`, `search_batch`, `get`, `get_payload`, `len`, `count`, `explain`, `fields`,
+    /// `stats`) as in the writer; every write, DDL call, `flush`, `compact` and `checkpoint`
+    /// returns [`Error::ReadOnly`] and changes nothing. Nothing is written in the database
+    /// directory (RocksDB's follower keeps its info log in a private directory under the
+    /// system's temporary directory, removed at close).
+    ///
+    /// Fails with [`Error::DatabaseNotFound`] if `path` holds no database (it never creates
+    /// one), [`Error::Busy`] if the writer rewrote its catalog during every attempt to follow
+    /// it, [`Error::Corrupted`] if the catalog is older than it durably was (see the
+    /// watermark in docs/format.md).
+    pub fn open_read_only_with(path: impl AsRef<Path>, options: DbOptions) -> Result<Database> {
+        let root = path.as_ref();
+        let _span = tracing::info_span!("open_read_only", path = %root.display()).entered();
+        let fs = options.fs.clone();
+        let layout = DbLayout::new(root);
+        if !has_catalog(fs.as_ref(), root)? {
+            return Err(Error::DatabaseNotFound {
+                path: root.to_path_buf(),
+            });
+        }
+        // The watermark first: every sequence number it records was committed before it was
+        // written, so a follower opened after reading it opens at or above it (unless the
+        // catalog lost durable state).
+        let mark = watermark::read(fs.as_ref(), root)?.seq;
+        let catalog = Catalog::open_follower(&layout.catalog_dir())?;
+        if catalog.latest_sequence() < mark {
+            return Err(Error::Corrupted {
+                path: layout.catalog_dir(),
+                reason: format!(
+                    "the catalog opened at sequence {} but had durably reached {mark}: \
+                     its log or MANIFEST is damaged",
+                    catalog.latest_sequence()
+                ),
+            });
+        }
+        let interval = options.refresh_interval;
+        let core = Arc::new(DbCore::new(options, layout, catalog, None, mark)?);
+        let registry = Arc::new(Registry::default());
+        let background = match interval {
+            Some(interval) => {
+                let (wake, sleep) = channel();
+                let thread = crate::reader::spawn_refresher(
+                    Arc::downgrade(&core),
+                    Arc::downgrade(&registry),
+                    interval,
+                    sleep,
+                )?;
+                Some((wake, thread))
+            }
+            None => None,
+        };
+        Ok(Database {
+            handle: Arc::new(DbHandle::new(
+                Arc::clone(&core),
+                Arc::clone(&registry),
+                background,
+            )),
+            core,
+            registry,
+        })
+    }
+
+    /// Whether this handle was opened read-only ([`Database::open_read_only`]).
+    pub fn is_read_only(&self) -> bool {
+        self.core.is_read_only()
+    }
+
+    /// A read-only database: move to the writer's latest state. Every loaded collection is
+    /// rebuilt at the writer's current catalog (segment files already mapped and indexes
+    /// already loaded are kept, new ones are mapped and verified, new growing rows read) and
+    /// published atomically, collection by collection once all are built; queries running
+    /// meanwhile keep the snapshot they started with. Returns `true` if the state moved (the
+    /// writer committed something since the last refresh), `false` if there was nothing new.
+    ///
+    /// A file that the writer deleted while this refresh was loading it (a merge finished)
+    /// makes the refresh catch up again and rebuild (a few times). On an error the handle
+    /// keeps the state it had; [`Error::Busy`] is transient (try again).
+    ///
+    /// On a database opened with [`Database::open`] (the writer, always current) it returns
+    /// `Ok(false)`.
+    pub fn refresh(&self) -> Result<bool> {
+        if !self.core.is_read_only() {
+            return Ok(false);
+        }
+        crate::reader::refresh(&self.core, &self.registry)
+    }
+
+    /// Write a consistent, independent copy of the database to the new directory `dest` (its
+    /// parent must exist; `dest` must not), while writes go on. The copy opens with
+    /// [`Database::open`] as a database of its own and holds every write acknowledged before
+    /// the call (and possibly some acknowledged during it, each batch whole).
+    ///
+    /// The catalog is copied with RocksDB's checkpoint; segment, index and template files are
+    /// hard-linked where the file system allows (they are never modified after they are
+    /// written), copied otherwise. Writes, seals, index builds and merges continue during the
+    /// call; only the deletion of files is deferred until it returns. The copy is built under
+    /// `<dest>.kiln-checkpoint.tmp` and renamed into place once complete and synced, so `dest`
+    /// either does not exist or is complete.
+    ///
+    /// [`Error::ReadOnly`] on a read-only database (a follower cannot copy the writer's
+    /// catalog consistently; ask the writer, or open the directory with [`Database::open`] when
+    /// no writer runs). [`Error::Io`] if `dest` exists.
+    pub fn checkpoint(&self, dest: impl AsRef<Path>) -> Result<CheckpointReport> {
+        let core = &self.core;
+        core.check_write()?;
+        let dest = dest.as_ref();
+        let _span = tracing::info_span!("checkpoint", dest = %dest.display()).entered();
+        // No file may be deleted from before the catalog is copied until every file it names
+        // is linked or copied.
+        let _pause = core.collector.pause();
+        let report =
+            checkpoint_database(core.options.fs.as_ref(), &core.catalog, &core.layout, dest)?;
+        info!(
+            dest = %dest.display(),
+            linked = report.files_linked,
+            copied = report.files_copied,
+            "checkpoint written"
+        );
+        Ok(CheckpointReport {
+            path: report.path,
+            files_linked: report.files_linked,
+            files_copied: report.files_copied,
+            bytes_copied: report.bytes_copied,
+            missing_derived: report.missing_derived,
         })
     }
 
@@ -119,6 +267,7 @@ impl Database {
     /// Create a collection. Fails with [`Error::CollectionExists`] if the name is taken,
     /// [`Error::InvalidName`] or [`Error::InvalidArgument`] for a bad name or configuration.
     pub fn create_collection(&self, name: &str, config: CollectionConfig) -> Result<Collection> {
+        self.core.check_write()?;
         check_name(name)?;
         check_config(&config)?;
         let core = &self.core;
@@ -192,6 +341,14 @@ impl Database {
         if let Some(u) = registry.collections.lock().get(name).cloned() {
             return Ok(self.collection_handle(u));
         }
+        if self.core.is_read_only() {
+            let updater = crate::reader::load(&self.core, registry, name)?;
+            registry
+                .collections
+                .lock()
+                .insert(name.to_string(), Arc::clone(&updater));
+            return Ok(self.collection_handle(updater));
+        }
         let record =
             self.core
                 .catalog
@@ -214,9 +371,28 @@ impl Database {
     /// binding to its segment and loadability, each template's CRC32. Reads everything; finds
     /// problems without fixing them (derived index files are rebuilt when their collection is
     /// used). Returns `Err` only when the catalog itself cannot be read.
+    ///
+    /// On a read-only database it checks the state of the last refresh; a file found missing
+    /// there that the writer deleted since (after a merge) makes it refresh and check again.
     pub fn verify(&self) -> Result<crate::verify::VerifyReport> {
         let core = &self.core;
-        crate::verify::verify(&core.catalog, &core.layout, core.options.fs.as_ref())
+        let fs = core.options.fs.as_ref();
+        if !core.is_read_only() {
+            return crate::verify::verify(&core.catalog, &core.layout, fs);
+        }
+        let mut attempt = 1;
+        loop {
+            let report = {
+                let _follow = core.follow.lock();
+                crate::verify::verify(&core.catalog, &core.layout, fs)?
+            };
+            let gone = |p: &crate::verify::Problem| matches!(fs.file_len(&p.path), Err(e) if e.kind() == std::io::ErrorKind::NotFound);
+            if attempt >= crate::reader::ATTEMPTS || !report.problems.iter().any(gone) {
+                return Ok(report);
+            }
+            attempt += 1;
+            crate::reader::refresh(core, &self.registry)?;
+        }
     }
 
     /// Names of all collections, sorted.
@@ -236,7 +412,7 @@ impl Database {
     /// [`Error::CollectionNotFound`] from now on.
     pub fn drop_collection(&self, name: &str) -> Result<()> {
         let core = &self.core;
-        core.check_poisoned()?;
+        core.check_write()?;
         let _ddl = self.registry.ddl.lock();
         let record = core
             .catalog
@@ -256,15 +432,29 @@ impl Database {
         }
         self.registry.collections.lock().remove(name);
         fail::fail_point!("drop::after_commit");
-        // The catalog no longer refers to the files: remove them now, or at the next open.
-        let dir = core.layout.collection_dir(record.id);
-        if let Err(e) = core.options.fs.remove_dir_all(&dir) {
-            if e.kind() != std::io::ErrorKind::NotFound {
-                warn!(path = %dir.display(), error = %e, "could not remove a dropped collection's files; the next open will");
-            }
-        }
+        // The catalog no longer refers to the files: remove them now (or after a checkpoint
+        // running meanwhile), or at the next open.
+        core.collector
+            .remove_dir_all(core.layout.collection_dir(record.id));
         Ok(())
     }
+}
+
+/// What [`Database::checkpoint`] wrote.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CheckpointReport {
+    /// The new database directory.
+    pub path: PathBuf,
+    /// Segment, index and template files hard-linked.
+    pub files_linked: u64,
+    /// Files copied because a hard link was impossible (another file system).
+    pub files_copied: u64,
+    /// Bytes of the copied files.
+    pub bytes_copied: u64,
+    /// Index and template files the copied catalog names but the source had lost (derived
+    /// data): the copy rebuilds them when the collection is used, as the source would.
+    pub missing_derived: Vec<PathBuf>,
 }
 
 /// Whether `root` holds a database (a `catalog` directory).

@@ -79,6 +79,22 @@ pub enum Error {
         /// The lock file.
         path: PathBuf,
     },
+    /// A write, DDL, `flush`, `compact` or `checkpoint` was asked of a database opened with
+    /// [`Database::open_read_only`](crate::Database::open_read_only). Nothing was changed;
+    /// such calls need the writer (the one process that opened the directory with
+    /// [`Database::open`](crate::Database::open)).
+    #[error("refused: the database is open read-only (writes, DDL, flush, compact and checkpoint need the writer)")]
+    ReadOnly,
+    /// A read-only database could not reach a consistent state of the writer's catalog: the
+    /// writer rewrote the catalog's MANIFEST (flushing or compacting it) during every attempt
+    /// to follow it. Transient: the handle keeps the state it had; try again.
+    #[error("could not follow the writer's catalog in {}: {reason}; try again", path.display())]
+    Busy {
+        /// The catalog directory.
+        path: PathBuf,
+        /// What went wrong the last time.
+        reason: String,
+    },
     /// A file failed verification. Kiln serves nothing from it.
     #[error("{} is corrupted: {reason}", path.display())]
     Corrupted {
@@ -204,6 +220,15 @@ impl From<kiln_storage::Error> for Error {
                 current,
             },
             S::Locked { path } => Error::Locked { path },
+            S::ReadOnly { .. } => Error::ReadOnly,
+            S::FollowerBusy {
+                path,
+                attempts,
+                last,
+            } => Error::Busy {
+                path,
+                reason: format!("the catalog changed during each of {attempts} attempts ({last})"),
+            },
             S::Catalog { path, message } => Error::Io {
                 path,
                 source: Arc::new(io::Error::other(message)),

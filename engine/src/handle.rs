@@ -26,6 +26,15 @@ impl Registry {
     pub(crate) fn loaded(&self) -> Vec<Arc<SegmentUpdater>> {
         self.collections.lock().values().cloned().collect()
     }
+
+    /// The loaded collections with their names.
+    pub(crate) fn loaded_named(&self) -> Vec<(String, Arc<SegmentUpdater>)> {
+        self.collections
+            .lock()
+            .iter()
+            .map(|(n, u)| (n.clone(), Arc::clone(u)))
+            .collect()
+    }
 }
 
 /// Held by every user-facing handle; the last one to go shuts the background down, so that the
@@ -33,7 +42,8 @@ impl Registry {
 pub(crate) struct DbHandle {
     core: Arc<DbCore>,
     registry: Arc<Registry>,
-    /// Dropping the sender wakes the maintenance thread and makes it exit.
+    /// The background thread: the maintenance thread of a writer, the refresher of a read-only
+    /// database opened with a refresh interval. Dropping the sender wakes it and makes it exit.
     maintenance: Mutex<Option<(Sender<()>, JoinHandle<()>)>>,
 }
 
@@ -55,16 +65,16 @@ impl Drop for DbHandle {
 }
 
 impl DbHandle {
-    /// The handle of a database whose maintenance thread is `maintenance`.
+    /// The handle of a database whose background thread (if any) is `maintenance`.
     pub(crate) fn new(
         core: Arc<DbCore>,
         registry: Arc<Registry>,
-        maintenance: (Sender<()>, JoinHandle<()>),
+        maintenance: Option<(Sender<()>, JoinHandle<()>)>,
     ) -> Self {
         DbHandle {
             core,
             registry,
-            maintenance: Mutex::new(Some(maintenance)),
+            maintenance: Mutex::new(maintenance),
         }
     }
 }

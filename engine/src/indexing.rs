@@ -239,7 +239,7 @@ pub(crate) fn load_templates(
                 id: r.id,
                 template,
                 planned_rows: desc.planned_rows,
-                _file: FileGuard::new(db.options.fs.clone(), path),
+                _file: FileGuard::new(&db.collector, path),
             })
         })();
         match loaded {
@@ -262,6 +262,25 @@ pub(crate) fn load_index(
     reader: &SegmentReader,
     record: &IndexRecord,
 ) -> Option<Arc<AttachedIndex>> {
+    match try_load_index(db, dir, config, reader, record) {
+        Ok(a) => Some(a),
+        Err(e) => {
+            warn!(segment = %reader.id(), error = %e, "index unusable: answering exactly and rebuilding");
+            // The file (if any) is no longer referenced once the rebuilt index commits; the
+            // next open collects it.
+            None
+        }
+    }
+}
+
+/// `load_index`, with the reason an index cannot be used as the error.
+pub(crate) fn try_load_index(
+    db: &DbCore,
+    dir: &std::path::Path,
+    config: &CollectionConfig,
+    reader: &SegmentReader,
+    record: &IndexRecord,
+) -> Result<Arc<AttachedIndex>> {
     let attempt = || -> Result<Arc<AttachedIndex>> {
         let path = dir.join(&record.blob.file);
         if record.segment_crc != reader.info().crc {
@@ -286,18 +305,10 @@ pub(crate) fn load_index(
         Ok(Arc::new(AttachedIndex {
             index: IndexHandle::Loaded(index),
             record: record.clone(),
-            file: FileGuard::new(db.options.fs.clone(), path),
+            file: FileGuard::new(&db.collector, path),
         }))
     };
-    match attempt() {
-        Ok(a) => Some(a),
-        Err(e) => {
-            warn!(segment = %reader.id(), error = %e, "index unusable: answering exactly and rebuilding");
-            // The file (if any) is no longer referenced once the rebuilt index commits; the
-            // next open collects it.
-            None
-        }
-    }
+    attempt()
 }
 
 /// Build the index of a segment's rows under `plan` (IVF kinds from the collection's current
@@ -461,7 +472,7 @@ pub(crate) fn train_template(
         id,
         template,
         planned_rows,
-        _file: FileGuard::new(db.options.fs.clone(), path),
+        _file: FileGuard::new(&db.collector, path),
     });
     *templates.current.lock() = Some(Arc::clone(&tpl));
     Ok(tpl)

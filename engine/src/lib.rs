@@ -5,8 +5,8 @@
 #![deny(clippy::print_stdout)]
 
 // Module dependencies run one way, with no cycle (ARCHITECTURE.md draws the map):
-//   db → collection, handle, updater, verify;  collection → handle, updater, search
-//   handle → updater;  updater → jobs, snapshot, indexing, merge_policy, stats
+//   db → collection, handle, reader, updater, verify;  collection → handle, updater, search
+//   reader → handle, updater;  handle → updater;  updater → jobs, snapshot, indexing, ...
 //   jobs → snapshot, indexing;  search → snapshot;  snapshot → indexing, gc;  indexing → core
 mod collection;
 mod core;
@@ -20,6 +20,7 @@ mod jobs;
 mod merge_policy;
 mod meta;
 mod options;
+mod reader;
 mod search;
 mod snapshot;
 mod stats;
@@ -28,7 +29,7 @@ mod validate;
 mod verify;
 
 pub use collection::Collection;
-pub use db::Database;
+pub use db::{CheckpointReport, Database};
 pub use error::{Error, Result};
 pub use events::Event;
 pub use kiln_index::{normalized, Hit, IndexSpec, Metric};

@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
 
 use kiln_index::{IndexSpec, Metric};
 use kiln_storage::attrs::{Field, FieldType, Filter};
@@ -59,6 +60,7 @@ pub struct DbOptions {
     pub(crate) thread_budget: usize,
     pub(crate) create_if_missing: bool,
     pub(crate) event_capacity: usize,
+    pub(crate) refresh_interval: Option<Duration>,
 }
 
 impl fmt::Debug for DbOptions {
@@ -72,6 +74,7 @@ impl fmt::Debug for DbOptions {
             .field("thread_budget", &self.thread_budget)
             .field("create_if_missing", &self.create_if_missing)
             .field("event_capacity", &self.event_capacity)
+            .field("refresh_interval", &self.refresh_interval)
             .finish_non_exhaustive()
     }
 }
@@ -90,6 +93,7 @@ impl Default for DbOptions {
             thread_budget: cores,
             create_if_missing: true,
             event_capacity: DEFAULT_EVENT_CAPACITY,
+            refresh_interval: None,
         }
     }
 }
@@ -158,6 +162,17 @@ impl DbOptions {
     /// Default: [`DEFAULT_EVENT_CAPACITY`].
     pub fn event_capacity(mut self, events: usize) -> Self {
         self.event_capacity = events.max(1);
+        self
+    }
+
+    /// A database opened with [`Database::open_read_only_with`](crate::Database::open_read_only_with)
+    /// refreshes itself every `interval` in the background (a thread `kiln-refresh`), as
+    /// [`Database::refresh`](crate::Database::refresh) does: it then lags the writer by at
+    /// most about `interval` plus the time a refresh takes. Default: off (the handle moves
+    /// only when `refresh` is called). A zero interval is taken as 1 ms. Ignored by a writer,
+    /// which is always current.
+    pub fn refresh_interval(mut self, interval: Duration) -> Self {
+        self.refresh_interval = Some(interval.max(Duration::from_millis(1)));
         self
     }
 

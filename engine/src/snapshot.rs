@@ -157,6 +157,29 @@ impl SegmentView {
         }
     }
 
+    /// The view of segment `id` as a read-only database rebuilds it from the catalog: `data`
+    /// with `rows` rows, `dead` deleted. The deletion bitmap of `previous` (the same segment in
+    /// the snapshot before), and the dense form built from it, is kept when it holds as many
+    /// rows as `dead`: a segment's tombstones only ever grow, so it is the same set.
+    pub(crate) fn followed(
+        id: SegmentId,
+        data: SegmentData,
+        rows: usize,
+        dead: &[RowId],
+        previous: Option<&SegmentView>,
+    ) -> Self {
+        match previous {
+            Some(p) if p.id == id && p.deletes.count() == dead.len() => SegmentView {
+                id,
+                data,
+                rows,
+                deletes: p.deletes.clone(),
+                exclude: Arc::clone(&p.exclude),
+            },
+            _ => SegmentView::new(id, data, rows, DeletionBitmap::from_rows(dead)),
+        }
+    }
+
     /// This view with its row count caught up with its data and `dead` rows deleted (the dense
     /// bitmap is rebuilt on next use when deletes changed).
     pub(crate) fn refreshed(&self, dead: Option<&Vec<RowId>>) -> Self {
@@ -323,6 +346,11 @@ impl SegmentView {
         }
     }
 
+    /// Whether this view sees `row` live and holding `id`.
+    pub(crate) fn holds_live(&self, row: RowId, id: u64) -> bool {
+        (row as usize) < self.rows && !self.deletes.contains(row) && self.row_id(row) == Some(id)
+    }
+
     /// The vector of `row`, if this snapshot sees it live.
     pub(crate) fn live_vector(&self, row: RowId) -> Option<Vec<f32>> {
         if row as usize >= self.rows || self.deletes.contains(row) {
@@ -348,6 +376,10 @@ pub(crate) struct Snapshot {
     pub(crate) live_rows: usize,
     /// The collection's attribute fields (they are only ever appended).
     pub(crate) schema: Arc<Schema>,
+    /// In a read-only database: the follower catalog's sequence number this snapshot was built
+    /// from (the catalog and the snapshot agree while the catalog is still there). 0 in the
+    /// writer, whose catalog is never behind its snapshot.
+    pub(crate) catalog_seq: u64,
 }
 
 impl Snapshot {
@@ -360,7 +392,34 @@ impl Snapshot {
             segments: segments.into(),
             live_rows,
             schema,
+            catalog_seq: 0,
         }
+    }
+
+    /// This snapshot, recorded as built from the follower catalog at sequence `seq`.
+    pub(crate) fn at_catalog_seq(mut self, seq: u64) -> Self {
+        self.catalog_seq = seq;
+        self
+    }
+
+    /// Where this snapshot holds `id` live, found by scanning every segment's ids (the slow
+    /// path of a read-only `get` whose catalog is ahead of the snapshot).
+    pub(crate) fn find_live(&self, id: u64) -> Option<(SegmentId, RowId)> {
+        // An id may appear in several rows (upserts); at most one of them is live.
+        let live = |v: &SegmentView, ids: &[u64]| {
+            ids.iter()
+                .take(v.rows)
+                .enumerate()
+                .filter(|&(_, &x)| x == id)
+                .find_map(|(r, _)| {
+                    let row = RowId::try_from(r).ok()?;
+                    (!v.deletes.contains(row)).then_some((v.id, row))
+                })
+        };
+        self.segments.iter().find_map(|v| match &v.data {
+            SegmentData::Growing(g) | SegmentData::Frozen(g) => live(v, &g.ids(v.rows)),
+            SegmentData::Sealed { segment, .. } => live(v, segment.reader.ids()),
+        })
     }
 
     /// The view of segment `id`.

@@ -1067,14 +1067,29 @@ impl Catalog {
         coll: CollectionId,
         seg: SegmentId,
         dim: usize,
+        f: impl FnMut(RowId, u64, &[f32], &[u8]) -> Result<()>,
+    ) -> Result<()> {
+        self.growing_rows_from(coll, seg, dim, 0, f)
+    }
+
+    /// [`Catalog::growing_rows`] from row `first` on (rows are only ever appended to a growing
+    /// segment, so a follower that holds rows `0..first` reads only the new ones). Fails with
+    /// `Corrupted` if rows are not numbered `first, first + 1, …`.
+    pub fn growing_rows_from(
+        &self,
+        coll: CollectionId,
+        seg: SegmentId,
+        dim: usize,
+        first: RowId,
         mut f: impl FnMut(RowId, u64, &[f32], &[u8]) -> Result<()>,
     ) -> Result<()> {
         let db = self.db();
         let cf = self.cf(&db, CF_ROWS)?;
-        let (start, end) = seg_rows_range(coll, seg);
+        let (_, end) = seg_rows_range(coll, seg);
+        let start = row_key(coll, seg, first);
         let mut ro = ReadOptions::default();
         ro.set_iterate_upper_bound(end);
-        let mut expected: RowId = 0;
+        let mut expected: RowId = first;
         let mut vector = vec![0f32; dim];
         for item in db.iterator_cf_opt(cf, ro, IteratorMode::From(&start, Direction::Forward)) {
             let (key, value) = item.map_err(|e| Error::catalog(&self.path, e))?;

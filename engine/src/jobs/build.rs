@@ -104,7 +104,7 @@ pub(crate) fn attached(
         Arc::new(AttachedIndex {
             index: attach_persisted(index, &path, &ctx.coll.config, rows),
             record: record.clone(),
-            file: FileGuard::new(Arc::clone(&ctx.core.options.fs), path),
+            file: FileGuard::new(&ctx.core.collector, path),
         }),
         record,
     )

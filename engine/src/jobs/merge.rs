@@ -84,7 +84,7 @@ impl MergeJob {
         };
         fail::fail_point!("merge::after_file");
         let fs = ctx.core.options.fs.as_ref();
-        let file = FileGuard::new(Arc::clone(&ctx.core.options.fs), path.clone());
+        let file = FileGuard::new(&ctx.core.collector, path.clone());
         let reader = match SegmentReader::open(fs, &path, out_id, ctx.coll.config.dim, &info) {
             Ok(r) => r,
             Err(e) => {

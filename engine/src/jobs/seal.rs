@@ -87,7 +87,7 @@ impl SealJob {
             },
         );
         let (path, info) = written.map_err(|e| ctx.core.poison_if_fatal(e))?;
-        let file = FileGuard::new(Arc::clone(&ctx.core.options.fs), path.clone());
+        let file = FileGuard::new(&ctx.core.collector, path.clone());
         let reader = match SegmentReader::open(fs, &path, g.id(), coll.config.dim, &info) {
             Ok(r) => r,
             Err(e) => {

@@ -104,6 +104,7 @@ impl SegmentUpdater {
             templates,
             stop: StopSignal::default(),
             dropped: AtomicBool::new(false),
+            unusable_indexes: Mutex::default(),
         })
     }
 }
@@ -159,7 +160,7 @@ fn load_segment(
             Ok(SegmentData::Sealed {
                 segment: Arc::new(SealedSegment::new(
                     reader,
-                    FileGuard::new(Arc::clone(fs), path),
+                    FileGuard::new(&core.collector, path),
                 )),
                 index,
             })

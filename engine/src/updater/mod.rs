@@ -8,17 +8,22 @@
 //! types, not a convention. Queries, stats and the scheduler only clone the published `Arc`.
 //!
 //! - `load`: a collection loaded from the catalog at first use.
+//! - `follow`: a read-only database's collections, loaded from the follower catalog and
+//!   rebuilt from it at every refresh (the refresh is the one updater of a read-only
+//!   database).
 //! - `write`: inserts, upserts, deletes, freezing the active segment; the placement of a batch
 //!   across growing segments.
 //! - `schedule`: which jobs are due, claiming and running them, `flush`'s seals,
 //!   `wait_for_indexing`, backpressure.
 //! - `stats`: what `Collection::stats` reports.
 
+mod follow;
 mod load;
 mod schedule;
 mod stats;
 mod write;
 
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -35,6 +40,7 @@ use crate::jobs::{Change, JobBoard, JobCtx, JobEnd};
 use crate::meta::{CollectionInfo, StopSignal};
 use crate::snapshot::{SegmentView, Snapshot};
 
+pub(crate) use follow::{Attempt, Rebuild};
 pub(crate) use write::WriteMode;
 
 /// The updater of one collection.
@@ -49,6 +55,8 @@ pub(crate) struct SegmentUpdater {
     /// Set when the collection is dropped or the database closes.
     stop: StopSignal,
     dropped: AtomicBool,
+    /// Read-only databases: index files found damaged, by name, not loaded again.
+    unusable_indexes: Mutex<HashSet<String>>,
 }
 
 /// What only the writer changes: the collection record and its active growing segment.
@@ -81,12 +89,24 @@ impl SegmentUpdater {
     /// `publish`, with the collection's fields changed to `schema`.
     fn publish_with(
         &self,
-        _writer: &mut Writer<'_>,
+        writer: &mut Writer<'_>,
         segments: Vec<SegmentView>,
         schema: Arc<Schema>,
     ) {
+        self.publish_at(writer, segments, schema, 0);
+    }
+
+    /// `publish_with`, recording the follower catalog's sequence number the snapshot was built
+    /// from (read-only databases; 0 in the writer).
+    fn publish_at(
+        &self,
+        _writer: &mut Writer<'_>,
+        segments: Vec<SegmentView>,
+        schema: Arc<Schema>,
+        catalog_seq: u64,
+    ) {
         let version = self.published.read().version + 1;
-        let next = Arc::new(Snapshot::new(version, segments, schema));
+        let next = Arc::new(Snapshot::new(version, segments, schema).at_catalog_seq(catalog_seq));
         let old = std::mem::replace(&mut *self.published.write(), next);
         drop(old);
         self.board.notify();
@@ -145,8 +165,9 @@ impl SegmentUpdater {
         Ok(())
     }
 
-    /// `check_live`, and the database must accept writes.
+    /// `check_live`, and the database must accept writes (not read-only, not poisoned).
     pub(crate) fn check_writable(&self, core: &DbCore) -> Result<()> {
+        core.check_write()?;
         self.check_live()?;
         core.check_poisoned()
     }
@@ -155,6 +176,11 @@ impl SegmentUpdater {
     /// it (a write between its commit and its publish), never behind; under the writer lock
     /// the two agree.
     pub(crate) fn get(&self, core: &DbCore, id: u64) -> Result<Option<Vec<f32>>> {
+        if core.is_read_only() {
+            let snap = self.snapshot();
+            let loc = self.locate_followed(core, &snap, id)?;
+            return Ok(loc.and_then(|(seg, row)| snap.segment(seg)?.live_vector(row)));
+        }
         let lookup = || -> Result<Option<Vec<f32>>> {
             let snap = self.snapshot();
             let Some(loc) = core.catalog.location(self.info.id, id)? else {
@@ -174,6 +200,16 @@ impl SegmentUpdater {
     /// The attributes of `id` as a payload, or `None` if it is not live (same consistency as
     /// `get`).
     pub(crate) fn get_payload(&self, core: &DbCore, id: u64) -> Result<Option<Payload>> {
+        if core.is_read_only() {
+            let snap = self.snapshot();
+            return match self.locate_followed(core, &snap, id)? {
+                Some((seg, row)) => match snap.segment(seg) {
+                    Some(s) => s.live_payload(row, &snap.schema),
+                    None => Ok(None),
+                },
+                None => Ok(None),
+            };
+        }
         let lookup = || -> Result<Option<Payload>> {
             let snap = self.snapshot();
             let Some(loc) = core.catalog.location(self.info.id, id)? else {

@@ -90,7 +90,8 @@ pub(crate) fn due_jobs(
 impl SegmentUpdater {
     /// Start every job that is due. Cheap when there is nothing to do.
     pub(crate) fn schedule(self: &Arc<Self>, core: &Arc<DbCore>) {
-        if self.stop.is_set() || core.is_stopping() || core.check_poisoned().is_err() {
+        // A read-only database runs no job: the writer seals, builds and merges.
+        if self.stop.is_set() || core.is_stopping() || core.check_write().is_err() {
             return;
         }
         let snap = self.snapshot();
