@@ -495,5 +495,147 @@ pub mod crash {
     }
 }
 
+/// What the multi-process reader tests share between the `kiln-child` processes and the
+/// checking test: a system-wide clock, the queries and probes of reader `r`'s observation `i`,
+/// hashes of answers, and the observation line a reader prints.
+pub mod follow {
+    use kiln::Hit;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    use super::crash::{DIM, ID_SPACE};
+    use super::Model;
+
+    /// Nanoseconds of `CLOCK_MONOTONIC`, which every process of the machine shares: a time
+    /// taken in one process is comparable with one taken in another.
+    pub fn now_ns() -> u64 {
+        let t = rustix::time::clock_gettime(rustix::time::ClockId::Monotonic);
+        (t.tv_sec as u64)
+            .saturating_mul(1_000_000_000)
+            .saturating_add(t.tv_nsec as u64)
+    }
+
+    /// Hits in a reader's full listing: every live row (the Small profile's id space).
+    pub const ALL: usize = ID_SPACE as usize;
+    /// Hits of the default (not exact) search.
+    pub const TOP: usize = 10;
+
+    /// The query of observation `i` of reader `r`.
+    pub fn query(seed: u64, r: u64, i: u64) -> Vec<f32> {
+        let mut rng = ChaCha8Rng::seed_from_u64(
+            seed ^ r.rotate_left(32) ^ i.wrapping_mul(0x2545_F491_4F6C_DD1D),
+        );
+        (0..DIM)
+            .map(|_| rng.gen_range(-40i32..=40) as f32 / 10.0)
+            .collect()
+    }
+
+    /// The ids observation `i` of reader `r` reads with `get`.
+    pub fn probes(seed: u64, r: u64, i: u64) -> [u64; 3] {
+        let mut rng = ChaCha8Rng::seed_from_u64(
+            !seed ^ r.rotate_left(16) ^ i.wrapping_mul(0x9E37_79B9_7F4A_7C15),
+        );
+        [(); 3].map(|_| rng.gen_range(0..ID_SPACE))
+    }
+
+    fn fnv(h: &mut u64, bytes: &[u8]) {
+        for b in bytes {
+            *h ^= u64::from(*b);
+            *h = h.wrapping_mul(0x100_0000_01b3);
+        }
+    }
+
+    /// A hash of an answer: ids and distance bits, in order.
+    pub fn hash_hits(hits: &[Hit]) -> u64 {
+        let mut h = 0xcbf2_9ce4_8422_2325;
+        for x in hits {
+            fnv(&mut h, &x.id.to_le_bytes());
+            fnv(&mut h, &x.distance.to_bits().to_le_bytes());
+        }
+        h
+    }
+
+    /// A hash of a `get` answer.
+    pub fn hash_vector(v: Option<&[f32]>) -> u64 {
+        let mut h = 0xcbf2_9ce4_8422_2325;
+        match v {
+            None => fnv(&mut h, b"none"),
+            Some(v) => {
+                for x in v {
+                    fnv(&mut h, &x.to_bits().to_le_bytes());
+                }
+            }
+        }
+        h
+    }
+
+    /// What a reader saw in one observation: `t0` before its refresh began, `t1` after it
+    /// ended (both [`now_ns`]), then its answers.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct Observation {
+        pub reader: u64,
+        pub i: u64,
+        pub t0: u64,
+        pub t1: u64,
+        pub len: usize,
+        /// `hash_hits` of the exact search of `query(.., i)` for [`ALL`] hits.
+        pub all: u64,
+        /// `hash_hits` of the default search of `query(.., i)` for [`TOP`] hits.
+        pub top: u64,
+        /// `hash_vector` of `get` of each of `probes(.., i)`.
+        pub gets: [u64; 3],
+    }
+
+    impl Observation {
+        /// The line a reader prints.
+        pub fn line(&self) -> String {
+            format!(
+                "OBS {} {} {} {} {} {:x} {:x} {:x} {:x} {:x}",
+                self.reader,
+                self.i,
+                self.t0,
+                self.t1,
+                self.len,
+                self.all,
+                self.top,
+                self.gets[0],
+                self.gets[1],
+                self.gets[2]
+            )
+        }
+
+        /// Parse a line printed by [`Observation::line`].
+        pub fn parse(line: &str) -> Option<Observation> {
+            let mut f = line.strip_prefix("OBS ")?.split(' ');
+            let mut dec = || f.next()?.parse::<u64>().ok();
+            let (reader, i, t0, t1, len) = (dec()?, dec()?, dec()?, dec()?, dec()?);
+            let mut hex = || u64::from_str_radix(f.next()?, 16).ok();
+            let (all, top, a, b, c) = (hex()?, hex()?, hex()?, hex()?, hex()?);
+            Some(Observation {
+                reader,
+                i,
+                t0,
+                t1,
+                len: usize::try_from(len).ok()?,
+                all,
+                top,
+                gets: [a, b, c],
+            })
+        }
+
+        /// Whether `model` gives exactly these answers.
+        pub fn matches(&self, seed: u64, model: &Model) -> bool {
+            let q = query(seed, self.reader, self.i);
+            model.len() == self.len
+                && hash_hits(&model.search(&q, ALL)) == self.all
+                && hash_hits(&model.search(&q, TOP)) == self.top
+                && probes(seed, self.reader, self.i)
+                    .iter()
+                    .zip(&self.gets)
+                    .all(|(id, h)| hash_vector(model.rows.get(id).map(Vec::as_slice)) == *h)
+        }
+    }
+}
+
 pub mod faults;
 pub mod fuzzing;

@@ -4,31 +4,218 @@
 //! the deterministic operation sequence `ops(seed, i)` for i = first-op, first-op + 1, … and prints
 //! `ACK i` after each one returns `Ok`, until it is killed.
 //!
+//! `kiln-child write-timed <dir> <sync|buffered> <seed> <first-op> [profile]`: `write`, with
+//! `ACK i <ns>`: the system-wide monotonic clock (`kiln_tests::follow::now_ns`) read after op
+//! `i` returned `Ok`.
+//!
+//! `kiln-child read <dir> <seed> <reader> <pause-ms>`: opens the database read-only and, until
+//! its stdin is closed, refreshes and observes the collection: prints one
+//! `kiln_tests::follow::Observation` line per refresh (`BUSY` when a refresh was refused as
+//! transient), then `DONE <observations> <refreshes that moved> <busy>`. Any other error is
+//! printed as `ERR <message>` and exits 1.
+//!
+//! `kiln-child checkpoint-write <dir> <sync|buffered> <seed> <profile>`: writes ops 0, 1, …
+//! at full speed (printing `ACK i`) while reading stdin: each line `CHECKPOINT <dest>` takes
+//! `Database::checkpoint(dest)` beside the writes and prints `CHECKPOINT <acked before>
+//! <acked after>` (counts of acknowledged ops) when it returned.
+//!
 //! `kiln-child open <dir>`: tries to open the database and prints `OPENED` or `ERROR <message>`,
 //! then exits (0 when opened, 3 when locked, 1 otherwise).
 
-use std::io::Write;
+use std::io::{BufRead, Write};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
 
-use kiln::{Database, DbOptions, Durability, Error, Metric};
+use kiln::{Database, DbOptions, Durability, Error, Metric, SearchOptions};
 use kiln_tests::crash::{apply_op, Profile, COLLECTION, DIM};
+use kiln_tests::follow::{self, now_ns, Observation};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     match args.get(1).map(String::as_str) {
-        Some("write") if args.len() == 6 || args.len() == 7 => write(
+        Some(cmd @ ("write" | "write-timed")) if args.len() == 6 || args.len() == 7 => write(
             &args[2],
             &args[3],
             &args[4],
             &args[5],
             args.get(6).map_or("small", String::as_str),
+            cmd == "write-timed",
         ),
+        Some("read") if args.len() == 6 => read(&args[2], &args[3], &args[4], &args[5]),
+        Some("checkpoint-write") if args.len() == 6 => {
+            checkpoint_write(&args[2], &args[3], &args[4], &args[5])
+        }
         Some("open") if args.len() == 3 => open(&args[2]),
         _ => {
             eprintln!(
-                "usage: kiln-child write <dir> <sync|buffered> <seed> <first-op> [small|indexed|failpoints] | open <dir>"
+                "usage: kiln-child write|write-timed <dir> <sync|buffered> <seed> <first-op> [small|indexed|failpoints] \
+                 | read <dir> <seed> <reader> <pause-ms> | checkpoint-write <dir> <sync|buffered> <seed> <profile> | open <dir>"
             );
             std::process::exit(2);
         }
+    }
+}
+
+fn die(what: &str, e: impl std::fmt::Display) -> ! {
+    println!("ERR {what}: {e}");
+    let _ = std::io::stdout().flush();
+    std::process::exit(1);
+}
+
+/// A flag set when stdin reaches its end (the parent closed it).
+fn stdin_closed() -> Arc<AtomicBool> {
+    let closed = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&closed);
+    std::thread::spawn(move || {
+        let mut sink = String::new();
+        while std::io::stdin()
+            .lock()
+            .read_line(&mut sink)
+            .is_ok_and(|n| n > 0)
+        {
+            sink.clear();
+        }
+        flag.store(true, Ordering::Release);
+    });
+    closed
+}
+
+/// Open `dir` read-only and observe collection [`COLLECTION`] after every refresh until stdin
+/// is closed.
+fn read(dir: &str, seed: &str, reader: &str, pause_ms: &str) {
+    let (Ok(seed), Ok(reader), Ok(pause_ms)) = (
+        seed.parse::<u64>(),
+        reader.parse::<u64>(),
+        pause_ms.parse::<u64>(),
+    ) else {
+        eprintln!("bad seed, reader or pause");
+        std::process::exit(2);
+    };
+    let stop = stdin_closed();
+    let db = loop {
+        match Database::open_read_only(dir) {
+            Ok(db) => break db,
+            Err(Error::Busy { .. }) => continue,
+            Err(e) => die("open", e),
+        }
+    };
+    let coll = loop {
+        match db.collection(COLLECTION) {
+            Ok(c) => break c,
+            Err(Error::CollectionNotFound { .. }) | Err(Error::Busy { .. }) => {
+                std::thread::sleep(std::time::Duration::from_millis(5));
+                let _ = db.refresh();
+            }
+            Err(e) => die("collection", e),
+        }
+    };
+    println!("READY");
+    let _ = std::io::stdout().flush();
+    let (mut i, mut moved, mut busy) = (0u64, 0u64, 0u64);
+    while !stop.load(Ordering::Acquire) {
+        let t0 = now_ns();
+        match db.refresh() {
+            Ok(m) => moved += u64::from(m),
+            Err(Error::Busy { .. }) => {
+                busy += 1;
+                println!("BUSY");
+                continue;
+            }
+            Err(e) => die("refresh", e),
+        }
+        let t1 = now_ns();
+        let q = follow::query(seed, reader, i);
+        let all = coll
+            .search(&q, &SearchOptions::new(follow::ALL).exact(true))
+            .unwrap_or_else(|e| die("search", e));
+        let top = coll
+            .search(&q, &SearchOptions::new(follow::TOP))
+            .unwrap_or_else(|e| die("search", e));
+        let gets = follow::probes(seed, reader, i).map(|id| {
+            let v = coll.get(id).unwrap_or_else(|e| die("get", e));
+            follow::hash_vector(v.as_deref())
+        });
+        let obs = Observation {
+            reader,
+            i,
+            t0,
+            t1,
+            len: coll.len(),
+            all: follow::hash_hits(&all),
+            top: follow::hash_hits(&top),
+            gets,
+        };
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{}", obs.line());
+        let _ = out.flush();
+        drop(out);
+        i += 1;
+        if pause_ms > 0 {
+            std::thread::sleep(std::time::Duration::from_millis(pause_ms));
+        }
+    }
+    println!("DONE {i} {moved} {busy}");
+}
+
+/// Write ops 0, 1, … at full speed on one thread while the main thread takes the checkpoints
+/// stdin asks for.
+fn checkpoint_write(dir: &str, mode: &str, seed: &str, profile: &str) {
+    let Some(profile) = Profile::parse(profile) else {
+        eprintln!("unknown profile {profile}");
+        std::process::exit(2);
+    };
+    let Ok(seed) = seed.parse::<u64>() else {
+        eprintln!("bad seed");
+        std::process::exit(2);
+    };
+    let durability = if mode == "sync" {
+        Durability::Sync
+    } else {
+        Durability::Buffered
+    };
+    let db = Database::open_with(dir, DbOptions::new().durability(durability))
+        .unwrap_or_else(|e| die("open", e));
+    let coll = db
+        .create_collection(COLLECTION, profile.config())
+        .unwrap_or_else(|e| die("create", e));
+    let events = db.events();
+    std::thread::spawn(move || {
+        for e in events {
+            if let kiln::Event::MergeFinished { .. } = e {
+                let mut out = std::io::stdout().lock();
+                let _ = writeln!(out, "EVENT merge");
+                let _ = out.flush();
+            }
+        }
+    });
+    println!("READY");
+    let _ = std::io::stdout().flush();
+    let acked = Arc::new(AtomicU64::new(0));
+    let counter = Arc::clone(&acked);
+    std::thread::spawn(move || {
+        let mut i = 0u64;
+        loop {
+            if let Err(e) = apply_op(&coll, &profile.op(seed, i)) {
+                die(&format!("op {i}"), e);
+            }
+            counter.store(i + 1, Ordering::Release);
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(out, "ACK {i}");
+            let _ = out.flush();
+            i += 1;
+        }
+    });
+    for line in std::io::stdin().lock().lines() {
+        let Ok(line) = line else { break };
+        let Some(dest) = line.strip_prefix("CHECKPOINT ") else {
+            continue;
+        };
+        let before = acked.load(Ordering::Acquire);
+        db.checkpoint(dest).unwrap_or_else(|e| die("checkpoint", e));
+        let after = acked.load(Ordering::Acquire);
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "CHECKPOINT {before} {after}");
+        let _ = out.flush();
     }
 }
 
@@ -78,7 +265,7 @@ fn arm_failpoint() {
 #[cfg(not(feature = "failpoints"))]
 fn arm_failpoint() {}
 
-fn write(dir: &str, mode: &str, seed: &str, first: &str, profile: &str) {
+fn write(dir: &str, mode: &str, seed: &str, first: &str, profile: &str, timed: bool) {
     arm_failpoint();
     let Some(profile) = Profile::parse(profile) else {
         eprintln!("unknown profile {profile}");
@@ -156,7 +343,11 @@ fn write(dir: &str, mode: &str, seed: &str, first: &str, profile: &str) {
             std::process::exit(1);
         }
         let mut out = stdout.lock();
-        let _ = writeln!(out, "ACK {i}");
+        if timed {
+            let _ = writeln!(out, "ACK {i} {}", now_ns());
+        } else {
+            let _ = writeln!(out, "ACK {i}");
+        }
         let _ = out.flush();
         i += 1;
     }
