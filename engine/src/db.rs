@@ -526,3 +526,58 @@ fn referenced_files(catalog: &Catalog) -> Result<HashMap<CollectionId, HashSet<S
     }
     Ok(referenced)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::options::DbOptions;
+    use kiln_index::Metric;
+
+    /// A read-only `get` whose follower catalog is ahead of the published snapshot (a refresh
+    /// between its catch-up and its publish) answers from the snapshot: ids moved, deleted or
+    /// added after it are seen as they were in it.
+    #[test]
+    fn a_reader_get_answers_from_its_snapshot_when_the_catalog_is_ahead() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let w = Database::open(dir.path()).expect("open");
+        let wc = w
+            .create_collection("c", CollectionConfig::new(2, Metric::L2).segment_rows(1024))
+            .expect("create");
+        for id in 0..10u64 {
+            wc.insert(id, &[id as f32, 0.0]).expect("insert");
+        }
+        wc.flush().expect("flush: ids 0..10 in a sealed segment");
+        wc.insert(20, &[20.0, 0.0])
+            .expect("insert into the growing segment");
+        let r = Database::open_read_only_with(dir.path(), DbOptions::new()).expect("reader");
+        let rc = r.collection("c").expect("collection");
+
+        wc.upsert(5, &[55.0, 0.0]).expect("move 5 to a new row");
+        wc.upsert(20, &[22.0, 0.0])
+            .expect("move 20 within the growing segment");
+        wc.delete(6).expect("delete 6");
+        wc.insert(7_000, &[7.0, 7.0]).expect("insert 7000");
+        wc.flush().expect("flush: a seal too");
+        // The catalog catches up; the snapshot stays.
+        assert!(r.core.catalog.catch_up().expect("catch up"));
+        assert_ne!(
+            r.core.catalog.latest_sequence(),
+            rc.updater.snapshot().catalog_seq
+        );
+        assert_eq!(rc.get(5).expect("get"), Some(vec![5.0, 0.0]));
+        assert_eq!(rc.get(20).expect("get"), Some(vec![20.0, 0.0]));
+        assert_eq!(rc.get(6).expect("get"), Some(vec![6.0, 0.0]));
+        assert_eq!(rc.get(7_000).expect("get"), None);
+        assert_eq!(rc.get(1).expect("get"), Some(vec![1.0, 0.0]));
+        assert!(rc.get_payload(6).expect("payload").is_some());
+        assert_eq!(rc.len(), 11);
+
+        // The refresh publishes the new state.
+        r.refresh().expect("refresh");
+        assert_eq!(rc.get(5).expect("get"), Some(vec![55.0, 0.0]));
+        assert_eq!(rc.get(20).expect("get"), Some(vec![22.0, 0.0]));
+        assert_eq!(rc.get(6).expect("get"), None);
+        assert_eq!(rc.get(7_000).expect("get"), Some(vec![7.0, 7.0]));
+        assert_eq!(rc.len(), 11);
+    }
+}

@@ -524,4 +524,64 @@ mod tests {
         assert!(s.segment(SegmentId(9)).is_some());
         assert!(s.segment(SegmentId(3)).is_none());
     }
+
+    #[test]
+    fn find_live_finds_the_one_live_row_of_an_id() {
+        // Segment 4: id 1 upserted twice (rows 0 and 2 dead, row 3 live); segment 6 sees only
+        // its first two rows, so its row 2 (id 8) is not in this snapshot.
+        let g4 = Arc::new(GrowingSegment::new(SegmentId(4), 1));
+        g4.append(&[1, 2, 1, 1], &[0.0, 1.0, 2.0, 3.0]);
+        let g6 = Arc::new(GrowingSegment::new(SegmentId(6), 1));
+        g6.append(&[5, 6, 8], &[5.0, 6.0, 8.0]);
+        let s = Snapshot::new(
+            1,
+            vec![
+                SegmentView::new(
+                    SegmentId(4),
+                    SegmentData::Frozen(g4),
+                    4,
+                    DeletionBitmap::from_rows(&[0, 2]),
+                ),
+                SegmentView::new(
+                    SegmentId(6),
+                    SegmentData::Growing(g6),
+                    2,
+                    DeletionBitmap::from_rows(&[1]),
+                ),
+            ],
+            Arc::default(),
+        )
+        .at_catalog_seq(17);
+        assert_eq!(s.catalog_seq, 17);
+        assert_eq!(s.find_live(1), Some((SegmentId(4), 3)));
+        assert_eq!(s.find_live(2), Some((SegmentId(4), 1)));
+        assert_eq!(s.find_live(5), Some((SegmentId(6), 0)));
+        assert_eq!(s.find_live(6), None, "deleted");
+        assert_eq!(s.find_live(8), None, "past the rows this snapshot sees");
+        assert_eq!(s.find_live(9), None);
+        let v = s.segment(SegmentId(4)).expect("segment");
+        assert!(v.holds_live(3, 1));
+        assert!(!v.holds_live(2, 1) && !v.holds_live(3, 2) && !v.holds_live(4, 1));
+    }
+
+    #[test]
+    fn a_followed_view_keeps_an_unchanged_deletion_bitmap() {
+        let g = Arc::new(GrowingSegment::new(SegmentId(3), 1));
+        g.append(&[1, 2, 3, 4], &[0.0; 4]);
+        let data = || SegmentData::Frozen(Arc::clone(&g));
+        let first = SegmentView::followed(SegmentId(3), data(), 3, &[1], None);
+        assert_eq!(first.deletes.iter().collect::<Vec<_>>(), vec![1]);
+        let _ = first.exclude();
+        // Same tombstones, more rows: the bitmap and its dense form are shared.
+        let same = SegmentView::followed(SegmentId(3), data(), 4, &[1], Some(&first));
+        assert!(Arc::ptr_eq(&same.exclude, &first.exclude));
+        assert_eq!(same.rows, 4);
+        // A new tombstone: a new bitmap.
+        let more = SegmentView::followed(SegmentId(3), data(), 4, &[1, 3], Some(&same));
+        assert!(!Arc::ptr_eq(&more.exclude, &first.exclude));
+        assert_eq!(more.live_rows(), 2);
+        // Another segment's view is never reused.
+        let other = SegmentView::followed(SegmentId(9), data(), 4, &[0, 2], Some(&more));
+        assert_eq!(other.deletes.iter().collect::<Vec<_>>(), vec![0, 2]);
+    }
 }

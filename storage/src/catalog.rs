@@ -1350,6 +1350,37 @@ mod tests {
     }
 
     #[test]
+    fn growing_rows_from_reads_only_the_rows_from_there_on() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let cat = Catalog::open(dir.path()).expect("open");
+        let (coll, seg) = (CollectionId(1), SegmentId(2));
+        let mut b = cat.batch().expect("batch");
+        for row in 0..5u32 {
+            b.put_row(coll, seg, row, 100 + u64::from(row), &[row as f32], &[]);
+        }
+        // A neighbour segment's rows are not read.
+        b.put_row(coll, SegmentId(3), 0, 9, &[9.0], &[]);
+        cat.commit(b, true).expect("commit");
+        let read = |first: RowId| {
+            let mut out = Vec::new();
+            cat.growing_rows_from(coll, seg, 1, first, |row, id, v, _| {
+                out.push((row, id, v[0]));
+                Ok(())
+            })
+            .map(|()| out)
+        };
+        assert_eq!(read(3).expect("rows"), vec![(3, 103, 3.0), (4, 104, 4.0)]);
+        assert_eq!(read(0).expect("rows").len(), 5);
+        assert!(read(5).expect("rows").is_empty());
+        assert!(read(9).expect("rows").is_empty());
+        // A gap is corruption, from a later start too.
+        let mut b = cat.batch().expect("batch");
+        b.put_row(coll, seg, 7, 107, &[7.0], &[]);
+        cat.commit(b, true).expect("commit");
+        assert!(matches!(read(3), Err(Error::Corrupted { .. })));
+    }
+
+    #[test]
     fn round_trip_and_reopen() {
         let dir = tempfile::tempdir().expect("tempdir");
         let coll = CollectionId(5);
