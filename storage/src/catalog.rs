@@ -491,6 +491,11 @@ fn open_secondary(primary: &Path, dir: &Path) -> std::result::Result<DB, rocksdb
     // Keep every table file open: the primary deletes table files a compaction replaced, and a
     // follower that has not caught up yet still reads them.
     opts.set_max_open_files(-1);
+    // With every table file kept open, RocksDB loads the table handlers of each version it
+    // applies on a pool of `max_file_opening_threads` threads started per column family and per
+    // call (16 by default): every catch-up, even one with nothing new, started 80 threads and
+    // took ~10 ms. One thread: ~35 µs for an idle catch-up, ~0.2 ms for one with new batches.
+    opts.set_max_file_opening_threads(1);
     opts.set_log_level(LogLevel::Warn);
     opts.set_keep_log_file_num(1);
     opts.set_max_log_file_size(1 << 20);
