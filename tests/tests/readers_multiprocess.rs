@@ -342,6 +342,8 @@ fn readers_in_other_processes_see_only_acknowledged_states() {
 /// machine, same seed). Prints the figures; asserts nothing about them. On a machine with as
 /// many cores as processes the readers cost the writer nothing; on fewer, they compete for CPU
 /// (they never wait for each other: a reader takes no lock the writer takes).
+/// `KILN_THROUGHPUT_OPS` (default 4,000) and `KILN_THROUGHPUT_MODE` (`buffered`, the default, or
+/// `sync`) change the workload.
 #[test]
 #[ignore = "a measurement: run it by name"]
 fn readers_do_not_slow_the_writer() {
@@ -350,6 +352,7 @@ fn readers_do_not_slow_the_writer() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(4_000);
+    let mode = std::env::var("KILN_THROUGHPUT_MODE").unwrap_or_else(|_| "buffered".into());
     let run = |readers: u64, pause_ms: u64| -> (f64, u64) {
         let dir = TempDir::new("readers-throughput");
         let path = dir.path().display().to_string();
@@ -361,14 +364,7 @@ fn readers_do_not_slow_the_writer() {
             assert_eq!(p.next(120).as_deref(), Some("READY"));
         }
         let mut w = Command::new(CHILD)
-            .args([
-                "write-timed",
-                &path,
-                "buffered",
-                &seed.to_string(),
-                "0",
-                "small",
-            ])
+            .args(["write-timed", &path, &mode, &seed.to_string(), "0", "small"])
             .env("KILN_CHILD_MAX_OPS", ops.to_string())
             .stdout(Stdio::piped())
             .spawn()
@@ -400,7 +396,7 @@ fn readers_do_not_slow_the_writer() {
     let (alone2, _) = run(0, 0);
     let base = (alone + alone2) / 2.0;
     eprintln!(
-        "writer throughput ({ops} ops of the Small profile, Buffered, {} cores): alone {alone:.0} \
+        "writer throughput ({ops} ops of the Small profile, {mode}, {} cores): alone {alone:.0} \
          and {alone2:.0} ops/s; beside 2 readers refreshing and searching without pause \
          {busy:.0} ops/s ({:.2}x, {busy_obs} observations), with 20 ms pauses {paced:.0} ops/s \
          ({:.2}x, {paced_obs} observations)",
