@@ -167,7 +167,9 @@ impl SegmentUpdater {
 
     /// `check_live`, and the database must accept writes (not read-only, not poisoned).
     pub(crate) fn check_writable(&self, core: &DbCore) -> Result<()> {
-        core.check_write()?;
+        if core.is_read_only() {
+            return Err(Error::ReadOnly);
+        }
         self.check_live()?;
         core.check_poisoned()
     }
