@@ -95,7 +95,7 @@ fn read(dir: &str, seed: &str, reader: &str, pause_ms: &str) {
     let db = loop {
         match Database::open_read_only(dir) {
             Ok(db) => break db,
-            Err(Error::Busy { .. }) => continue,
+            Err(Error::Busy { .. }) => std::thread::sleep(std::time::Duration::from_millis(10)),
             Err(e) => die("open", e),
         }
     };
