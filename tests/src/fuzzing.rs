@@ -249,33 +249,6 @@ pub fn damaged_directory(bytes: &[u8]) -> bool {
     c.search(&[1.0; 8], &SearchOptions::new(5)).is_ok()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sweep_removes_only_roots_of_processes_that_are_gone() {
-        if !Path::new("/proc/self").exists() {
-            eprintln!("skipped: no /proc to tell which processes run");
-            return;
-        }
-        let tmp = tempfile::tempdir().expect("tempdir");
-        // Above Linux's largest pid_max (2^22), so no process has it.
-        let dead = tmp.path().join("kiln-fuzz-4194400-abc");
-        let alive = tmp
-            .path()
-            .join(format!("kiln-fuzz-{}-def", std::process::id()));
-        let other = tmp.path().join("kiln-fuzz-pristine-ghi");
-        for d in [&dead, &alive, &other] {
-            std::fs::create_dir_all(d.join("db")).expect("mkdir");
-        }
-        sweep_dead_roots(tmp.path());
-        assert!(!dead.exists());
-        assert!(alive.exists());
-        assert!(other.exists(), "names without a pid are not ours to judge");
-    }
-}
-
 /// Attribute bytes from disk: a leading byte picks a schema (`attrs::fuzz_decoders`), the
 /// rest is decoded both as a log row's attributes and as a segment's attribute section (and
 /// indexed, and read back, when it is accepted).
@@ -320,5 +293,32 @@ pub fn attribute_seed() -> Vec<u8> {
     match kiln_storage::attrs::encode_columns(&schema, &rows) {
         Ok(section) => std::iter::once(24u8).chain(section).collect(),
         Err(_) => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sweep_removes_only_roots_of_processes_that_are_gone() {
+        if !Path::new("/proc/self").exists() {
+            eprintln!("skipped: no /proc to tell which processes run");
+            return;
+        }
+        let tmp = tempfile::tempdir().expect("tempdir");
+        // Above Linux's largest pid_max (2^22), so no process has it.
+        let dead = tmp.path().join("kiln-fuzz-4194400-abc");
+        let alive = tmp
+            .path()
+            .join(format!("kiln-fuzz-{}-def", std::process::id()));
+        let other = tmp.path().join("kiln-fuzz-pristine-ghi");
+        for d in [&dead, &alive, &other] {
+            std::fs::create_dir_all(d.join("db")).expect("mkdir");
+        }
+        sweep_dead_roots(tmp.path());
+        assert!(!dead.exists());
+        assert!(alive.exists());
+        assert!(other.exists(), "names without a pid are not ours to judge");
     }
 }
