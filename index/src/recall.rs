@@ -15,9 +15,9 @@
 //!                    (SegmentIndex::build_standalone_measured)
 //! truth    = per query, the exact top k of the other rows (Metric::distance)
 //! ladder   = knob values, at most MAX_LADDER_STEPS, each one batch search of the queries:
-//!            1. from the index's default, doubling until recall ≥ 0.99 (or a doubling gains
-//!               under 0.001, or the knob's maximum), halving until recall < 0.80 (or its
-//!               minimum);
+//!            1. from a quarter of the index's default, doubling until recall ≥ 0.99 (or a
+//!               doubling gains under 0.001, or the knob's maximum), halving until recall
+//!               < 0.80 (or the knob's minimum);
 //!            2. then the geometric middle of the neighbouring pair whose recalls (clamped to
 //!               0.80..=0.99) differ most, while that difference exceeds 0.01 and steps are
 //!               left.
@@ -32,19 +32,42 @@
 //! more than a fresh query would. Measured on the dev set (15k MiniLM rows, HNSW32): with its
 //! own row excluded, an HNSW search from a row lands on that row's node, whose links are its
 //! nearest neighbours, so the curve read 0.99 at efSearch 11 where 300 real held-out queries
-//! got 0.93 (Faiss's selector filters answers but the excluded node still routes the search).
-//! Built without the held-out rows, the curve (0.95 at efSearch 14, 0.971 at 20) follows the
-//! real queries (0.941 at 12, 0.969 at 20) within sampling noise. For IVF the difference was
-//! smaller (+0.01 at nprobe 16–33) and also disappears when the sample is excluded for all
-//! queries rather than each query's own row.
+//! got 0.93 (Faiss's selector filters answers, but the excluded node still routes the
+//! search). Built without the held-out rows, the curve (0.95 at efSearch 14, 0.971 at 20)
+//! follows the real queries (0.941 at 12, 0.969 at 20). For IVF, excluding a query's own row
+//! is already what an index without it would answer; the whole sample is excluded from every
+//! query so that one bitmap serves a batch search.
+//!
+//! The rows as queries remain a little easier than the dev set's 300 real held-out queries:
+//! IVF-Flat (nlist 384) at nprobe 16 / 33 / 47 measured 0.907 / 0.948 / 0.964 on 1,500
+//! held-out rows and 0.891 / 0.943 / 0.959 on the real queries. That, and the sample's own
+//! noise, is what [`RecallCurve::pick`]'s margin of two standard errors is for.
 //!
 //! # Cost
 //!
-//! The exact truth is `sample × rows` distances (200 × 15,000 × 384-d: ~0.5 s on one loaded
-//! core; it runs on as many scoped threads as the calling thread's Faiss thread count, see
-//! [`set_faiss_threads`](crate::set_faiss_threads)), plus at most [`MAX_LADDER_STEPS`] batch
+//! The exact truth is `sample × rows` distances, read block by block so the rows pass through
+//! memory once (200 × 15,000 × 384-d: 0.3 s on one core of a loaded machine), on as many
+//! scoped threads as the calling thread's Faiss thread count (see
+//! [`set_faiss_threads`](crate::set_faiss_threads)); then at most [`MAX_LADDER_STEPS`] batch
 //! searches of the sample, dominated by the largest knob value reached (recall ≥ 0.99).
-//! The figures measured against build times are in the integration test `recall_curves.rs`.
+//! Measured in process CPU seconds (`recall_curves.rs`, a 2-core machine shared with other
+//! work, Faiss built for baseline x86-64):
+//!
+//! ```text
+//!                           curve CPU   build CPU (IVF: the segment's add; template apart)
+//! dev 15k × 384   IVF-Flat    1.1 s       0.3–0.5 s      (template: 1 s, once)
+//!                 IVF-SQ8     2.6–2.9 s   0.1–0.6 s
+//!                 HNSW32      0.7–0.9 s   13 s           (5–7 %)
+//!                 HNSW32-SQ8  1.3 s       48 s           (3 %)
+//! synthetic       IVF-Flat    1.25 s      3.6 s          (35 %; template: 15 s, once)
+//! 200k × 96       IVF-SQ8     1.7 s       2.4 s          (70 %)
+//!                 HNSW32      2.3 s       119 s          (2 %)
+//!                 HNSW32-SQ8  2.4 s       235 s          (1 %)
+//! ```
+//!
+//! A graph's curve is a few percent of its build. An IVF segment's build only adds rows to a
+//! template trained once per generation, so its curve costs as much again or more, most of
+//! it the truth and the probes towards 0.99.
 //!
 //! # Re-ranking
 //!
@@ -559,7 +582,11 @@ pub(crate) fn measure_held_out(
         }
         Ok(mean_and_stderr(&per_query))
     };
-    let points = ladder(eval, lo, hi.max(lo), start.clamp(lo, hi.max(lo)))?;
+    // From a quarter of the default: going up costs at most twice the value where recall
+    // reaches the ceiling, while going down from a default far above what the data needs
+    // (clustered data: nprobe 3 of a default 141) would pay for every halving.
+    let start = (start / 4).clamp(lo, hi.max(lo));
+    let points = ladder(eval, lo, hi.max(lo), start)?;
     let to_u32 = |v: usize| u32::try_from(v).unwrap_or(u32::MAX);
     RecallCurve::new(
         knob,
@@ -669,9 +696,19 @@ fn sample_rows(n: usize, count: usize, seed: u64) -> Vec<u32> {
     out
 }
 
+/// Rows scanned against every query before moving on: about 256 KiB of them, so a block stays
+/// in the core's cache while every query passes over it.
+fn block_rows(dim: usize) -> usize {
+    (65_536 / dim.max(1)).max(16)
+}
+
 /// Per query row, the exact distance of its `k`-th nearest row that is not held out: a found
 /// row within it counts as a hit, so rows tied at the boundary (duplicates) count whichever of
-/// them comes back. Spread over the calling thread's Faiss thread count.
+/// them comes back.
+///
+/// The rows are read once, block by block, each block against every query (a query at a time
+/// over all rows would read them from memory once per query), split into contiguous ranges
+/// over the calling thread's Faiss thread count.
 fn kth_distances(
     metric: Metric,
     rows: &[f32],
@@ -680,38 +717,64 @@ fn kth_distances(
     held: &HashSet<u32>,
     k: usize,
 ) -> Vec<f32> {
-    let one = |q: u32| -> f32 {
-        let Some(query) = row(rows, dim, q) else {
-            return f32::INFINITY;
-        };
-        let mut top = TopK::new(k);
-        for (r, v) in rows.chunks_exact(dim).enumerate() {
-            if !held.contains(&(r as u32)) {
-                top.push(Hit {
-                    id: r as u64,
-                    distance: metric.distance(query, v),
-                });
+    let n = rows.len() / dim.max(1);
+    let query_rows: Vec<&[f32]> = queries
+        .iter()
+        .map(|&q| row(rows, dim, q).unwrap_or(&[]))
+        .collect();
+    let block = block_rows(dim);
+    let scan = |range: std::ops::Range<usize>| -> Vec<TopK> {
+        let mut tops: Vec<TopK> = queries.iter().map(|_| TopK::new(k)).collect();
+        let mut start = range.start;
+        while start < range.end {
+            let end = (start + block).min(range.end);
+            let kept: Vec<(u64, &[f32])> = (start..end)
+                .filter(|&r| !held.contains(&(r as u32)))
+                .filter_map(|r| Some((r as u64, row(rows, dim, r as u32)?)))
+                .collect();
+            for (query, top) in query_rows.iter().zip(tops.iter_mut()) {
+                for &(id, v) in &kept {
+                    top.push(Hit {
+                        id,
+                        distance: metric.distance(query, v),
+                    });
+                }
+            }
+            start = end;
+        }
+        tops
+    };
+    let threads = faiss_threads().clamp(1, n.div_ceil(block).max(1));
+    let tops = if threads == 1 {
+        scan(0..n)
+    } else {
+        let chunk = n.div_ceil(threads);
+        let parts: Vec<Vec<TopK>> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..threads)
+                .map(|t| {
+                    let range = (t * chunk).min(n)..((t + 1) * chunk).min(n);
+                    let scan = &scan;
+                    s.spawn(move || scan(range))
+                })
+                .collect();
+            // A scan has no panicking operation; should one panic all the same, the panic goes
+            // on to the caller as it would have on one thread.
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                .collect()
+        });
+        let mut merged: Vec<TopK> = queries.iter().map(|_| TopK::new(k)).collect();
+        for part in parts {
+            for (m, top) in merged.iter_mut().zip(part) {
+                m.extend(top);
             }
         }
-        top.threshold().unwrap_or(f32::INFINITY)
+        merged
     };
-    let threads = faiss_threads().clamp(1, queries.len().max(1));
-    if threads == 1 {
-        return queries.iter().map(|&q| one(q)).collect();
-    }
-    let chunk = queries.len().div_ceil(threads);
-    let mut out = vec![0f32; queries.len()];
-    std::thread::scope(|s| {
-        for (qs, slot) in queries.chunks(chunk).zip(out.chunks_mut(chunk)) {
-            let one = &one;
-            s.spawn(move || {
-                for (q, d) in qs.iter().zip(slot.iter_mut()) {
-                    *d = one(*q);
-                }
-            });
-        }
-    });
-    out
+    tops.iter()
+        .map(|t| t.threshold().unwrap_or(f32::INFINITY))
+        .collect()
 }
 
 /// Measure `eval` (mean recall, standard error) over knob values in `lo..=hi` from `start`
@@ -836,6 +899,41 @@ mod tests {
         assert_eq!(held_out_count(1_000, 200), 100);
         assert_eq!(held_out_count(5, 200), 1);
         assert_eq!(held_out_count(1, 200), 1);
+    }
+
+    #[test]
+    fn kth_distances_match_a_plain_scan_on_any_thread_count() {
+        let dim = 64;
+        let n = 3_000;
+        let x = clustered(5, n, dim, 12);
+        let queries: Vec<u32> = vec![0, 17, 1_500, 2_999];
+        let held: HashSet<u32> = [17u32, 18, 19, 2_000].into_iter().collect();
+        let plain: Vec<f32> = queries
+            .iter()
+            .map(|&q| {
+                let qv = &x[q as usize * dim..(q as usize + 1) * dim];
+                let mut d: Vec<f32> = (0..n)
+                    .filter(|r| !held.contains(&(*r as u32)) && *r != q as usize)
+                    .map(|r| Metric::L2.distance(qv, &x[r * dim..(r + 1) * dim]))
+                    .collect();
+                // A query that is not held out is its own nearest row, at 0.
+                if !held.contains(&q) {
+                    d.push(0.0);
+                }
+                d.sort_by(f32::total_cmp);
+                d[4]
+            })
+            .collect();
+        assert!(block_rows(dim) < n, "several blocks");
+        for threads in [1, 2, 3] {
+            let got = crate::with_faiss_threads(threads, || {
+                kth_distances(Metric::L2, &x, dim, &queries, &held, 5)
+            });
+            assert_eq!(got, plain, "{threads} threads");
+        }
+        // Fewer rows than k: no k-th distance.
+        let few = kth_distances(Metric::L2, &x[..3 * dim], dim, &[0], &HashSet::new(), 5);
+        assert_eq!(few, vec![f32::INFINITY]);
     }
 
     #[test]
