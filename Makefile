@@ -12,7 +12,7 @@ export OMP_WAIT_POLICY ?= PASSIVE
 # Faiss' build is the long pole; use every core for it.
 export CMAKE_BUILD_PARALLEL_LEVEL ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: demo test setup build lint bench bench-ingest bench-index long-campaign fmt clean-demo
+.PHONY: demo test setup build lint bench bench-ingest bench-index bench-filtered long-campaign fmt clean-demo
 
 setup:
 	@./scripts/setup.sh
@@ -44,6 +44,10 @@ bench-ingest: setup
 # kiln-index against the raw faiss crate: build, merge, search, load.
 bench-index: setup
 	$(CARGO) run --release -p kiln-benches --bin index_bench -- $(BENCH_ARGS)
+
+# Filtered search on the dev set: Kiln's planner against raw Faiss with an IDSelectorBitmap.
+bench-filtered: setup
+	$(CARGO) run --release -p kiln-benches --bin filtered_bench -- $(BENCH_ARGS)
 
 # The long tier of the reliability suite (README "Reliability"); hours.
 long-campaign: setup

@@ -11,6 +11,9 @@ use crate::ffi::{self, FaissMetric, Knobs, RawIndex};
 use crate::format::{self, ListsPlace, Trailer, TRAILER_LEN};
 use crate::headroom;
 use crate::metric::Metric;
+use crate::recall::{
+    held_out_count, measure_held_out, measure_recall_curve, CurveSettings, RecallCurve,
+};
 use crate::spec::{IndexKind, IndexPlan, MIN_TRAINING_ROWS_PER_LIST};
 use crate::template::{check_ivf_header, IvfTemplate};
 
@@ -99,6 +102,11 @@ pub struct IndexInfo {
     pub nlist: Option<usize>,
     /// Template fingerprint, for IVF indexes built from an [`IvfTemplate`].
     pub fingerprint: Option<u64>,
+    /// Whether the distances its searches return are estimates from compressed codes (SQ8,
+    /// PQ; factory indexes count too) rather than exact: the caller then asks for more
+    /// candidates than it needs and re-ranks them exactly from the segment's rows
+    /// ([`rerank`](crate::rerank)). Always [`IndexKind::approximate_distances`] of `kind`.
+    pub approximate_distances: bool,
 }
 
 /// What the caller knows an index file must hold (from the segment it belongs to): a file that
@@ -300,7 +308,7 @@ fn knobs(info: &IndexInfo, defaults: SearchParams, params: &SearchParams, k: usi
         ef_search: params
             .ef_search
             .or(defaults.ef_search)
-            .filter(|_| info.kind == IndexKind::Hnsw)
+            .filter(|_| info.kind.is_hnsw())
             .map(|e| clamp_ef_search(e, k, info.rows)),
     };
     debug_assert!(knobs.ef_search.is_none_or(|e| (1..=C_INT_MAX).contains(&e)));
@@ -409,7 +417,7 @@ fn rows_u32(rows: usize) -> Result<()> {
 fn default_params_for(info: &IndexInfo) -> SearchParams {
     SearchParams {
         nprobe: info.nlist.map(default_nprobe),
-        ef_search: (info.kind == IndexKind::Hnsw).then_some(DEFAULT_EF_SEARCH),
+        ef_search: info.kind.is_hnsw().then_some(DEFAULT_EF_SEARCH),
     }
 }
 
@@ -463,19 +471,22 @@ impl SegmentIndex {
             rows,
             nlist: Some(template.nlist()),
             fingerprint: Some(template.fingerprint()),
+            approximate_distances: template.plan().kind().approximate_distances(),
         };
         Self::finish(raw, info, Some(template.lists()))
     }
 
-    /// Build an index that shares nothing: Flat, HNSW or a factory string (trained on
-    /// `vectors` when it needs training). An IVF plan trains a private template on `vectors`
-    /// first (such an index only merges with its own kind: prefer [`SegmentIndex::build`]).
+    /// Build an index that shares nothing: Flat, HNSW, HNSW over SQ8 codes or a factory string
+    /// (trained on `vectors` when it needs training: `HnswSq8` trains its per-component 8-bit
+    /// ranges on every row, so no row's code is clipped, then adds the rows to the graph). An
+    /// IVF plan trains a private template on `vectors` first (such an index only merges with
+    /// its own kind: prefer [`SegmentIndex::build`]).
     ///
     /// The plan is validated ([`IndexPlan::validate`]), then fitted to the rows so that a valid
     /// plan does not fail on a small segment: an IVF `nlist` is clamped to `rows / 39` (at least
     /// 1; the training floor [`plan_index`](crate::plan_index) keeps too) and HNSW's
     /// `ef_construction` to the rows (a beam wider than the graph examines nothing more). IVF
-    /// still needs at least one training row (256 for PQ): fewer is
+    /// and `HnswSq8` still need at least one training row (256 for PQ): fewer is
     /// [`Error::NotEnoughTrainingRows`].
     pub fn build_standalone(
         plan: &IndexPlan,
@@ -496,8 +507,32 @@ impl SegmentIndex {
             return Self::build(&template, vectors);
         }
         let _span = tracing::debug_span!("build", kind = plan.kind().name(), rows).entered();
+        let mut raw = Self::standalone_raw(plan, metric, dim, vectors, rows)?;
+        raw.add(vectors)?;
+        let info = Self::standalone_info(&raw, plan, metric, dim, rows);
+        Self::finish(raw, info, None)
+    }
+
+    /// A Faiss index for a plan that is not built from a template, with its build parameters
+    /// set and, when it needs training, trained on all of `vectors` (`rows` rows, checked),
+    /// but empty.
+    fn standalone_raw(
+        plan: &IndexPlan,
+        metric: Metric,
+        dim: usize,
+        vectors: &[f32],
+        rows: usize,
+    ) -> Result<RawIndex> {
+        // The SQ8 ranges are trained on the rows themselves, so no row is clipped; with no
+        // rows there is nothing to train them on.
+        if plan.kind() == IndexKind::HnswSq8 && rows == 0 {
+            return Err(Error::NotEnoughTrainingRows { needed: 1, got: 0 });
+        }
         let mut raw = RawIndex::factory(dim, &plan.factory_string(), faiss_metric(metric))?;
         if let IndexPlan::Hnsw {
+            ef_construction, ..
+        }
+        | IndexPlan::HnswSq8 {
             ef_construction, ..
         } = plan
         {
@@ -506,16 +541,109 @@ impl SegmentIndex {
         if !raw.is_trained() {
             raw.train(vectors)?;
         }
-        raw.add(vectors)?;
-        let info = IndexInfo {
+        Ok(raw)
+    }
+
+    fn standalone_info(
+        raw: &RawIndex,
+        plan: &IndexPlan,
+        metric: Metric,
+        dim: usize,
+        rows: usize,
+    ) -> IndexInfo {
+        IndexInfo {
             kind: plan.kind(),
             metric,
             dim,
             rows,
             nlist: raw.nlist(),
             fingerprint: None,
-        };
-        Self::finish(raw, info, None)
+            approximate_distances: plan.kind().approximate_distances(),
+        }
+    }
+
+    /// [`build`](SegmentIndex::build), then the index's [`RecallCurve`] over `nprobe`, measured
+    /// on `curve.sample` of its rows held out of the answers (see
+    /// [`measure_recall_curve`](crate::measure_recall_curve)). The index is the one
+    /// [`build`](SegmentIndex::build) makes. The curve is `None` for fewer than 2 rows.
+    ///
+    /// Costs, on top of the build, `sample × rows` exact distances and at most
+    /// [`MAX_LADDER_STEPS`](crate::MAX_LADDER_STEPS) batch searches of the sample (figures in
+    /// the crate's `recall_curves.rs` test).
+    pub fn build_measured(
+        template: &IvfTemplate,
+        vectors: &[f32],
+        curve: &CurveSettings,
+    ) -> Result<(Self, Option<RecallCurve>)> {
+        let index = Self::build(template, vectors)?;
+        let measured = index.measure_built(vectors, curve)?;
+        Ok((index, measured))
+    }
+
+    /// [`build_standalone`](SegmentIndex::build_standalone), and the index's [`RecallCurve`]
+    /// when it has a knob (`None` for Flat, factory indexes that are not IVF, and fewer than 2
+    /// rows).
+    ///
+    /// HNSW kinds are built in two steps so that the curve is measured on rows the graph does
+    /// not hold: the graph gets all rows but the last `held` = `min(curve.sample, rows / 10)`
+    /// (at least 1), the curve is measured with those rows as queries (truth: the other rows),
+    /// then they are added (labels stay row numbers: HNSW labels are insertion order, which is
+    /// also why the held-out rows are the last ones and not a random draw; a segment's last
+    /// rows are its newest). `HnswSq8` trains its ranges on all rows first. The index holds
+    /// every row as [`build_standalone`](SegmentIndex::build_standalone)'s would (the graph is
+    /// another draw of the same construction: Faiss's parallel insertion is not deterministic
+    /// anyway). IVF kinds are built whole and measured like
+    /// [`build_measured`](SegmentIndex::build_measured)'s.
+    pub fn build_standalone_measured(
+        plan: &IndexPlan,
+        metric: Metric,
+        dim: usize,
+        vectors: &[f32],
+        curve: &CurveSettings,
+    ) -> Result<(Self, Option<RecallCurve>)> {
+        if !plan.kind().is_hnsw() {
+            let index = Self::build_standalone(plan, metric, dim, vectors)?;
+            let measured = index.measure_built(vectors, curve)?;
+            return Ok((index, measured));
+        }
+        plan.validate(dim)?;
+        let rows = check_finite(vectors, dim)?;
+        rows_u32(rows)?;
+        if rows < 2 {
+            return Ok((Self::build_standalone(plan, metric, dim, vectors)?, None));
+        }
+        let _span =
+            tracing::debug_span!("build_measured", kind = plan.kind().name(), rows).entered();
+        let held = held_out_count(rows, curve.sample);
+        let head = rows - held;
+        let (first, last) = vectors.split_at(head * dim);
+        let mut raw = Self::standalone_raw(plan, metric, dim, vectors, rows)?;
+        raw.add(first)?;
+        let info = Self::standalone_info(&raw, plan, metric, dim, head);
+        let partial = Self::finish(raw, info, None)?;
+        let held_rows: Vec<u32> = (head..rows).filter_map(|r| u32::try_from(r).ok()).collect();
+        let measured = measure_held_out(&partial, vectors, metric, curve, &held_rows, None)?;
+        let (mut raw, mut info, _) = partial.into_parts();
+        raw.add(last)?;
+        info.rows = rows;
+        Ok((Self::finish(raw, info, None)?, Some(measured)))
+    }
+
+    /// The curve of an index built over all of `vectors` (`None` without a knob or rows).
+    fn measure_built(&self, vectors: &[f32], curve: &CurveSettings) -> Result<Option<RecallCurve>> {
+        if self.info.nlist.is_none() || self.info.rows < 2 {
+            return Ok(None);
+        }
+        measure_recall_curve(
+            self,
+            vectors,
+            self.info.metric,
+            curve.k,
+            curve.rerank_factor,
+            curve.sample,
+            curve.seed,
+        )
+        .map(Some)
     }
 
     fn finish(mut raw: RawIndex, info: IndexInfo, lists: Option<ListsPlace>) -> Result<Self> {
@@ -611,6 +739,7 @@ impl SegmentIndex {
     pub fn from_bytes(bytes: &[u8], expected: &ExpectedIndex) -> Result<Self> {
         let (faiss, trailer) = split_and_verify(bytes, true)?;
         check_expected(&trailer, expected)?;
+        check_faiss_type(&trailer, faiss)?;
         let (raw, used) = RawIndex::read_bytes(faiss)?;
         if used != faiss.len() {
             return Err(Error::corrupted(format!(
@@ -683,6 +812,26 @@ fn check_expected(t: &Trailer, e: &ExpectedIndex) -> Result<()> {
     Ok(())
 }
 
+/// The fourcc Faiss writes first for the index types whose kind alone fixes it: an HNSW
+/// kind whose bytes hold another index type (say, flat storage under an `HnswSq8` trailer)
+/// would report the wrong [`IndexInfo::approximate_distances`], so it is refused before Faiss
+/// reads it.
+fn check_faiss_type(t: &Trailer, faiss: &[u8]) -> Result<()> {
+    let want: &[u8; 4] = match t.kind {
+        IndexKind::Hnsw => b"IHNf",
+        IndexKind::HnswSq8 => b"IHNs",
+        _ => return Ok(()),
+    };
+    if faiss.get(..4) != Some(&want[..]) {
+        return Err(Error::corrupted(format!(
+            "a {} index file that does not hold a Faiss {} index",
+            t.kind.name(),
+            String::from_utf8_lossy(want)
+        )));
+    }
+    Ok(())
+}
+
 /// Check a freshly read Faiss index against its trailer. `lists` parses and checks the IVF
 /// lists section at the given offset.
 fn check_loaded(
@@ -736,6 +885,7 @@ fn check_loaded(
             rows: t.rows as usize,
             nlist,
             fingerprint,
+            approximate_distances: t.kind.approximate_distances(),
         },
         place,
     ))
@@ -872,6 +1022,7 @@ impl MappedSegmentIndex {
         let bytes: &[u8] = &map;
         let (faiss, trailer) = split_and_verify(bytes, verify_body).map_err(|e| e.at_path(path))?;
         check_expected(&trailer, expected)?;
+        check_faiss_type(&trailer, faiss).map_err(|e| e.at_path(path))?;
         // Before Faiss maps the lists, check that every list lies inside the file: Faiss's mmap
         // paths trust the sizes they read.
         if trailer.ivf_lists_at != 0 {
@@ -1068,6 +1219,7 @@ mod tests {
             rows,
             nlist,
             fingerprint: None,
+            approximate_distances: kind.approximate_distances(),
         }
     }
 
@@ -1210,5 +1362,203 @@ mod tests {
         assert!(
             load_with_usage(&path, LoadMode::MappedVerifiedByCaller, &expected, short).is_err()
         );
+    }
+
+    #[test]
+    fn hnsw_sq8_builds_searches_and_round_trips() {
+        let dim = 16;
+        // Cosine rows are stored normalised.
+        let x: Vec<f32> = clustered(21, 1_500, dim, 20)
+            .chunks_exact(dim)
+            .flat_map(|v| crate::normalized(v).unwrap_or_default())
+            .collect();
+        assert_eq!(x.len(), 1_500 * dim);
+        let plan = IndexPlan::HnswSq8 {
+            m: 12,
+            ef_construction: 60,
+        };
+        let index = SegmentIndex::build_standalone(&plan, Metric::Cosine, dim, &x).expect("build");
+        let info = index.info();
+        assert_eq!(info.kind, IndexKind::HnswSq8);
+        assert!(info.approximate_distances);
+        assert_eq!((info.rows, info.nlist), (1_500, None));
+        assert_eq!(index.default_params().ef_search, Some(DEFAULT_EF_SEARCH));
+        // Row 7 finds itself first, at an estimated distance close to the exact one (0).
+        let q = &x[7 * dim..8 * dim];
+        let hits = index
+            .search(q, 5, &SearchParams::default(), None)
+            .expect("search");
+        assert_eq!(hits[0][0].row, 7);
+        assert!((hits[0][0].distance - Metric::Cosine.distance(q, q)).abs() < 0.05);
+        // Its own row excluded, inside Faiss.
+        let exclude = RowBitmap::from_rows([7]);
+        let hits = index
+            .search(q, 5, &SearchParams::default(), Some(&exclude))
+            .expect("search");
+        assert!(hits[0].iter().all(|n| n.row != 7) && hits[0].len() == 5);
+        // Bytes: the Faiss IndexHNSWSQ fourcc, and the same answers after a round trip.
+        let bytes = index.to_bytes().expect("bytes");
+        assert_eq!(&bytes[..4], b"IHNs");
+        let expected = ExpectedIndex {
+            dim,
+            rows: 1_500,
+            metric: Metric::Cosine,
+        };
+        let back = SegmentIndex::from_bytes(&bytes, &expected).expect("read");
+        assert_eq!(back.info(), index.info());
+        let params = SearchParams {
+            nprobe: None,
+            ef_search: Some(100),
+        };
+        assert_eq!(
+            back.search(&x[..dim * 20], 10, &params, None)
+                .expect("search"),
+            index
+                .search(&x[..dim * 20], 10, &params, None)
+                .expect("search")
+        );
+        // No rows: nothing to train the SQ8 ranges on.
+        assert!(matches!(
+            SegmentIndex::build_standalone(&plan, Metric::Cosine, dim, &[]),
+            Err(Error::NotEnoughTrainingRows { needed: 1, got: 0 })
+        ));
+    }
+
+    #[test]
+    fn a_trailer_kind_that_does_not_match_the_faiss_index_is_refused() {
+        let dim = 8;
+        let x = clustered(22, 400, dim, 8);
+        let dir = tempfile::tempdir().expect("tempdir");
+        let expected = ExpectedIndex {
+            dim,
+            rows: 400,
+            metric: Metric::L2,
+        };
+        for (plan, claim) in [
+            (
+                IndexPlan::Hnsw {
+                    m: 8,
+                    ef_construction: 40,
+                },
+                IndexKind::HnswSq8,
+            ),
+            (
+                IndexPlan::HnswSq8 {
+                    m: 8,
+                    ef_construction: 40,
+                },
+                IndexKind::Hnsw,
+            ),
+            (IndexPlan::Flat, IndexKind::HnswSq8),
+        ] {
+            let index = SegmentIndex::build_standalone(&plan, Metric::L2, dim, &x).expect("build");
+            let mut bytes = index.to_bytes().expect("bytes");
+            let at = bytes.len() - TRAILER_LEN;
+            let mut trailer = Trailer::decode(&bytes[at..], bytes.len() as u64).expect("trailer");
+            trailer.kind = claim;
+            bytes[at..].copy_from_slice(&trailer.encode());
+            let err = SegmentIndex::from_bytes(&bytes, &expected).expect_err("refused");
+            assert!(matches!(err, Error::Corrupted { .. }), "{plan:?}: {err:?}");
+            let path = dir.path().join("claim.kidx");
+            std::fs::write(&path, &bytes).expect("write");
+            for mode in [
+                LoadMode::InMemory,
+                LoadMode::Mapped,
+                LoadMode::MappedVerifiedByCaller,
+            ] {
+                assert!(
+                    load_with_usage(&path, mode, &expected, || None).is_err(),
+                    "{plan:?} as {claim:?} loaded {mode:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn measured_builds_hold_every_row_and_bring_a_curve() {
+        let dim = 16;
+        let x = clustered(23, 2_000, dim, 25);
+        let settings = CurveSettings {
+            sample: 100,
+            ..CurveSettings::default()
+        };
+        for plan in [
+            IndexPlan::Hnsw {
+                m: 8,
+                ef_construction: 40,
+            },
+            IndexPlan::HnswSq8 {
+                m: 8,
+                ef_construction: 40,
+            },
+            IndexPlan::IvfFlat { nlist: 16 },
+            IndexPlan::Flat,
+        ] {
+            let (index, curve) =
+                SegmentIndex::build_standalone_measured(&plan, Metric::L2, dim, &x, &settings)
+                    .expect("build");
+            assert_eq!(index.info().rows, 2_000, "{plan:?}");
+            // The rows held out while measuring (the last ones, for HNSW) are in the index
+            // under their row numbers.
+            for r in [0usize, 1_950, 1_999] {
+                let q = &x[r * dim..(r + 1) * dim];
+                let params = SearchParams {
+                    nprobe: Some(16),
+                    ef_search: Some(200),
+                };
+                let hits = index.search(q, 1, &params, None).expect("search");
+                assert_eq!(hits[0][0].row as usize, r, "{plan:?}");
+            }
+            match plan.kind() {
+                IndexKind::Flat => assert!(curve.is_none()),
+                kind => {
+                    let curve = curve.expect("a curve");
+                    assert_eq!(curve.queries(), 100, "{plan:?}");
+                    let want = if kind.is_hnsw() {
+                        crate::Knob::EfSearch
+                    } else {
+                        crate::Knob::Nprobe
+                    };
+                    assert_eq!(curve.knob(), want);
+                    let rf = if kind.approximate_distances() { 4 } else { 1 };
+                    assert_eq!(curve.rerank_factor(), rf, "{plan:?}");
+                    // Clustered synthetic data is easy: the curve reaches the default target.
+                    assert!(
+                        curve.picked_point(0.95).recall >= 0.95,
+                        "{plan:?}: {curve:?}"
+                    );
+                }
+            }
+        }
+        // From a template, as the engine builds IVF segments.
+        let plan = IndexPlan::IvfSq8 { nlist: 16 };
+        let template = IvfTemplate::train(&plan, Metric::L2, dim, &x).expect("train");
+        let (index, curve) = SegmentIndex::build_measured(&template, &x, &settings).expect("build");
+        assert_eq!(
+            index.to_bytes().expect("bytes"),
+            SegmentIndex::build(&template, &x)
+                .expect("build")
+                .to_bytes()
+                .expect("bytes"),
+            "measuring leaves the index as build makes it"
+        );
+        assert_eq!(curve.expect("a curve").rerank_factor(), 4);
+        // Too few rows for a curve: the index alone.
+        let (_, curve) =
+            SegmentIndex::build_measured(&template, &x[..dim], &settings).expect("build");
+        assert!(curve.is_none());
+        let (one, curve) = SegmentIndex::build_standalone_measured(
+            &IndexPlan::Hnsw {
+                m: 8,
+                ef_construction: 40,
+            },
+            Metric::L2,
+            dim,
+            &x[..dim],
+            &settings,
+        )
+        .expect("build");
+        assert!(curve.is_none());
+        assert_eq!(one.info().rows, 1);
     }
 }

@@ -40,6 +40,17 @@ pub enum IndexSpec {
     },
     /// A raw Faiss `index_factory` description.
     Factory(String),
+    /// HNSW graph whose storage holds 8-bit scalar-quantised codes (Faiss `HNSW{m},SQ8`)
+    /// instead of the vectors: one byte per component, no f32 copy. Its distances are estimates
+    /// from the codes, so searches are re-ranked exactly from the segment's rows (see
+    /// [`IndexInfo::approximate_distances`](crate::IndexInfo::approximate_distances) and
+    /// [`rerank`](crate::rerank)).
+    HnswSq8 {
+        /// Neighbours per node.
+        m: u32,
+        /// Beam width while building.
+        ef_construction: u32,
+    },
 }
 
 impl IndexSpec {
@@ -49,7 +60,8 @@ impl IndexSpec {
     /// is undefined behaviour, or sizes allocations by them). The bounds:
     ///
     /// - IVF `nlist` in `1..=`[`MAX_NLIST`]; PQ `m` divides the dimension.
-    /// - HNSW `m` in `2..=`[`MAX_HNSW_M`], `ef_construction` in `1..=`[`MAX_EF_CONSTRUCTION`].
+    /// - HNSW (plain or SQ8) `m` in `2..=`[`MAX_HNSW_M`], `ef_construction` in
+    ///   `1..=`[`MAX_EF_CONSTRUCTION`].
     /// - A factory string is not empty, has no NUL, and no number in it exceeds
     ///   [`MAX_FACTORY_NUMBER`] (nor an `HNSW<m>` above [`MAX_HNSW_M`]); Faiss checks the rest
     ///   of its grammar and reports errors as values.
@@ -173,6 +185,8 @@ pub enum IndexKind {
     Hnsw = 5,
     /// Whatever a factory string built.
     Factory = 6,
+    /// `IndexHNSWSQ` with 8-bit codes (Faiss `HNSW{m},SQ8`).
+    HnswSq8 = 7,
 }
 
 impl IndexKind {
@@ -185,6 +199,7 @@ impl IndexKind {
             4 => IndexKind::IvfPq,
             5 => IndexKind::Hnsw,
             6 => IndexKind::Factory,
+            7 => IndexKind::HnswSq8,
             _ => return None,
         })
     }
@@ -198,6 +213,24 @@ impl IndexKind {
         )
     }
 
+    /// Whether indexes of this kind are HNSW graphs searched with an `efSearch` beam (a
+    /// factory-built HNSW is not: its kind is [`Factory`](IndexKind::Factory)).
+    pub fn is_hnsw(self) -> bool {
+        matches!(self, IndexKind::Hnsw | IndexKind::HnswSq8)
+    }
+
+    /// Whether the distances a search of this kind returns are estimates from compressed codes
+    /// (SQ8, PQ) rather than computed from the full vectors, so that a caller wanting exact
+    /// ranking re-ranks the candidates from the rows ([`rerank`](crate::rerank)). A factory
+    /// index may hold anything and counts as approximate: re-ranking an exact answer only
+    /// costs time.
+    pub fn approximate_distances(self) -> bool {
+        matches!(
+            self,
+            IndexKind::IvfSq8 | IndexKind::IvfPq | IndexKind::HnswSq8 | IndexKind::Factory
+        )
+    }
+
     /// A short lowercase name.
     pub fn name(self) -> &'static str {
         match self {
@@ -207,6 +240,7 @@ impl IndexKind {
             IndexKind::IvfPq => "ivf-pq",
             IndexKind::Hnsw => "hnsw",
             IndexKind::Factory => "factory",
+            IndexKind::HnswSq8 => "hnsw-sq8",
         }
     }
 }
@@ -243,6 +277,13 @@ pub enum IndexPlan {
     },
     /// A Faiss factory string.
     Factory(String),
+    /// HNSW over 8-bit scalar-quantised codes, `m` neighbours per node.
+    HnswSq8 {
+        /// Neighbours per node.
+        m: usize,
+        /// Beam width while building.
+        ef_construction: usize,
+    },
 }
 
 impl IndexPlan {
@@ -255,6 +296,7 @@ impl IndexPlan {
             IndexPlan::IvfPq { .. } => IndexKind::IvfPq,
             IndexPlan::Hnsw { .. } => IndexKind::Hnsw,
             IndexPlan::Factory(_) => IndexKind::Factory,
+            IndexPlan::HnswSq8 { .. } => IndexKind::HnswSq8,
         }
     }
 
@@ -278,6 +320,7 @@ impl IndexPlan {
             IndexPlan::IvfPq { nlist, m } => format!("IVF{nlist},PQ{m}x8np"),
             IndexPlan::Hnsw { m, .. } => format!("HNSW{m},Flat"),
             IndexPlan::Factory(s) => s.clone(),
+            IndexPlan::HnswSq8 { m, .. } => format!("HNSW{m},SQ8"),
         }
     }
 
@@ -296,7 +339,9 @@ impl IndexPlan {
                 }
                 Ok(())
             }
-            IndexPlan::Hnsw { m, ef_construction } => check_hnsw(m, ef_construction),
+            IndexPlan::Hnsw { m, ef_construction } | IndexPlan::HnswSq8 { m, ef_construction } => {
+                check_hnsw(m, ef_construction)
+            }
             IndexPlan::Factory(ref s) => check_factory(s),
         }
     }
@@ -329,6 +374,7 @@ impl IndexPlan {
                 rows * (m as u64 + 8) + centroids(nlist) + tables
             }
             IndexPlan::Hnsw { m, .. } => rows * (dim * 4 + 2 * m as u64 * 4 + 16),
+            IndexPlan::HnswSq8 { m, .. } => rows * (dim + 2 * m as u64 * 4 + 16),
             IndexPlan::Factory(_) => rows * dim * 4,
         }
     }
@@ -354,7 +400,8 @@ pub const MIN_TRAINING_ROWS_PER_LIST: usize = 39;
 ///         else                                                 → IvfPq, m = the largest
 ///              divisor of dim with dim/m in 2..=32 whose codes fit (rows·(m + 8)), or the
 ///              smallest such m when none fits; SQ8 when dim has no such divisor
-/// explicit IvfFlat / IvfSq8 / IvfPq / Hnsw / Factory → as given (the budget is the user's call)
+/// explicit IvfFlat / IvfSq8 / IvfPq / Hnsw / HnswSq8 / Factory → as given (the budget is the
+///              user's call)
 ///
 ///   rows = 15,000, dim = 384, ample budget → IvfFlat { nlist: 384 }   (4·√15000 = 490 > 15000/39)
 ///   rows = 1,000,000, dim = 384, 1 GiB     → IvfSq8  { nlist: 4000 }  (flat needs 1.5 GiB)
@@ -438,6 +485,10 @@ fn explicit_plan(spec: &IndexSpec) -> Option<IndexPlan> {
             ef_construction: *ef_construction as usize,
         },
         IndexSpec::Factory(s) => IndexPlan::Factory(s.clone()),
+        IndexSpec::HnswSq8 { m, ef_construction } => IndexPlan::HnswSq8 {
+            m: *m as usize,
+            ef_construction: *ef_construction as usize,
+        },
     })
 }
 
@@ -482,6 +533,13 @@ mod tests {
                 IndexSpec::Factory("IVF8,Flat".into()),
                 r#"{"Factory":"IVF8,Flat"}"#,
             ),
+            (
+                IndexSpec::HnswSq8 {
+                    m: 32,
+                    ef_construction: 200,
+                },
+                r#"{"HnswSq8":{"m":32,"ef_construction":200}}"#,
+            ),
         ];
         for (spec, json) in cases {
             assert_eq!(serde_json::to_string(&spec).expect("serialises"), json);
@@ -499,13 +557,14 @@ mod tests {
             (IndexKind::IvfPq, 4),
             (IndexKind::Hnsw, 5),
             (IndexKind::Factory, 6),
+            (IndexKind::HnswSq8, 7),
         ];
         for (k, code) in kinds {
             assert_eq!(k as u32, code);
             assert_eq!(IndexKind::from_code(code), Some(k));
         }
         assert_eq!(IndexKind::from_code(0), None);
-        assert_eq!(IndexKind::from_code(7), None);
+        assert_eq!(IndexKind::from_code(8), None);
     }
 
     #[test]
@@ -727,5 +786,77 @@ mod tests {
             .factory_string(),
             "HNSW32,Flat"
         );
+        assert_eq!(
+            IndexPlan::HnswSq8 {
+                m: 32,
+                ef_construction: 1
+            }
+            .factory_string(),
+            "HNSW32,SQ8"
+        );
+    }
+
+    #[test]
+    fn kinds_say_whether_they_are_graphs_and_estimate_distances() {
+        let kinds = [
+            (IndexKind::Flat, false, false),
+            (IndexKind::IvfFlat, false, false),
+            (IndexKind::IvfSq8, false, true),
+            (IndexKind::IvfPq, false, true),
+            (IndexKind::Hnsw, true, false),
+            (IndexKind::Factory, false, true),
+            (IndexKind::HnswSq8, true, true),
+        ];
+        for (kind, hnsw, approximate) in kinds {
+            assert_eq!(kind.is_hnsw(), hnsw, "{kind:?}");
+            assert_eq!(kind.approximate_distances(), approximate, "{kind:?}");
+            assert!(!(kind.is_hnsw() && kind.is_ivf()), "{kind:?}");
+        }
+        assert_eq!(IndexKind::HnswSq8.name(), "hnsw-sq8");
+    }
+
+    #[test]
+    fn hnsw_sq8_is_validated_and_planned_like_hnsw() {
+        let ok = IndexSpec::HnswSq8 {
+            m: 32,
+            ef_construction: 200,
+        };
+        assert!(ok.validate(384).is_ok());
+        assert_eq!(
+            plan_index(&ok, 50_000, 384, 1).expect("ok"),
+            Some(IndexPlan::HnswSq8 {
+                m: 32,
+                ef_construction: 200
+            })
+        );
+        assert_eq!(plan_index(&ok, 999, 384, GIB).expect("ok"), None);
+        for (m, ef_construction) in [
+            (1, 40),
+            (MAX_HNSW_M as u32 + 1, 40),
+            (u32::MAX, 40),
+            (16, 0),
+            (16, MAX_EF_CONSTRUCTION as u32 + 1),
+            (16, u32::MAX),
+        ] {
+            let spec = IndexSpec::HnswSq8 { m, ef_construction };
+            assert!(
+                matches!(spec.validate(64), Err(Error::InvalidArgument(_))),
+                "{spec:?}"
+            );
+            assert!(plan_index(&spec, 1_000_000, 64, GIB).is_err(), "{spec:?}");
+        }
+        // One byte per component instead of four: a quarter of the vectors, plus the links.
+        let sq8 = IndexPlan::HnswSq8 {
+            m: 32,
+            ef_construction: 200,
+        };
+        let flat = IndexPlan::Hnsw {
+            m: 32,
+            ef_construction: 200,
+        };
+        assert_eq!(sq8.estimated_bytes(1_000, 384), 1_000 * (384 + 256 + 16));
+        assert!(sq8.estimated_bytes(1_000, 384) < flat.estimated_bytes(1_000, 384));
+        assert_eq!(sq8.kind(), IndexKind::HnswSq8);
+        assert_eq!(sq8.nlist(), None);
     }
 }

@@ -44,6 +44,10 @@ fn indexes(base: &[f32]) -> Vec<(String, SegmentIndex)> {
             m: 16,
             ef_construction: 80,
         },
+        IndexPlan::HnswSq8 {
+            m: 16,
+            ef_construction: 80,
+        },
         IndexPlan::IvfFlat { nlist: 8 },
     ] {
         out.push((
@@ -163,7 +167,9 @@ fn absurd_defaults_are_clamped_too() {
                 .unwrap_or_else(|e| panic!("{name}: {e}"));
             let d = index.default_params();
             match kind {
-                IndexKind::Hnsw => assert_eq!(d.ef_search, Some(ROWS), "{name}"),
+                IndexKind::Hnsw | IndexKind::HnswSq8 => {
+                    assert_eq!(d.ef_search, Some(ROWS), "{name}")
+                }
                 _ => assert_eq!(d.ef_search, None, "{name}"),
             }
             assert_eq!(d.nprobe, index.info().nlist, "{name}");
@@ -172,7 +178,7 @@ fn absurd_defaults_are_clamped_too() {
                 .unwrap_or_else(|e| panic!("{name}: {e}"));
             for hits in &res {
                 check_answer(&name, hits, usize::MAX, ROWS, &RowBitmap::new(ROWS));
-                if kind != IndexKind::Hnsw {
+                if !kind.is_hnsw() {
                     assert_eq!(hits.len(), ROWS, "{name}");
                 }
             }
@@ -183,7 +189,7 @@ fn absurd_defaults_are_clamped_too() {
                 ef_search: Some(0),
             })
             .unwrap_or_else(|e| panic!("{name}: {e}"));
-        if kind == IndexKind::Hnsw {
+        if kind.is_hnsw() {
             assert_eq!(index.default_params().ef_search, Some(1), "{name}");
         }
         if index.info().nlist.is_some() {

@@ -37,6 +37,10 @@ fn indexes(metric: Metric) -> (Vec<f32>, Vec<(String, SegmentIndex)>) {
             m: 12,
             ef_construction: 60,
         },
+        IndexPlan::HnswSq8 {
+            m: 12,
+            ef_construction: 60,
+        },
         IndexPlan::Factory("IVF8,SQ8".into()),
     ] {
         out.push((
@@ -212,5 +216,54 @@ fn files_of_another_segment_or_no_index_are_refused() {
     for junk in [&b""[..], b"not an index at all", &[0u8; 4096]] {
         std::fs::write(&path, junk).expect("write");
         all_modes_fail(&path, "junk");
+    }
+}
+
+/// A mapped HNSW-SQ8 index is a view of its file, not a copy: Faiss's `IO_FLAG_MMAP_IFC`
+/// maps `IndexHNSWSQ`'s codes and graph (Faiss 1.12 reads both through `read_vector`), so the
+/// file stays mapped while the index lives, and searches answer from the mapping.
+#[test]
+fn mapped_hnsw_sq8_indexes_search_from_their_file() {
+    let maps = std::path::Path::new("/proc/self/maps");
+    if !maps.exists() {
+        eprintln!("mapped_hnsw_sq8_indexes_search_from_their_file: no /proc/self/maps");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let base = common::clustered(5, ROWS, DIM, 25, 0.1);
+    let plan = IndexPlan::HnswSq8 {
+        m: 12,
+        ef_construction: 60,
+    };
+    let index = SegmentIndex::build_standalone(&plan, Metric::L2, DIM, &base).expect("build");
+    let path = dir.path().join("hnsw-sq8-mapped.kidx");
+    std::fs::write(&path, index.to_bytes().expect("bytes")).expect("write");
+    let mapped = || {
+        std::fs::read_to_string(maps)
+            .expect("maps")
+            .lines()
+            .any(|l| l.ends_with("hnsw-sq8-mapped.kidx"))
+    };
+    assert!(!mapped());
+    for (mode, maps_file) in [
+        (LoadMode::Mapped, true),
+        (LoadMode::MappedVerifiedByCaller, true),
+        (LoadMode::InMemory, false),
+    ] {
+        let loaded = load(&path, mode, &expected(Metric::L2)).expect("load");
+        assert_eq!(mapped(), maps_file, "{mode:?}");
+        assert!(loaded.info().approximate_distances);
+        let q = &base[..DIM * 5];
+        let params = SearchParams {
+            nprobe: None,
+            ef_search: Some(64),
+        };
+        assert_eq!(
+            loaded.search(q, 10, &params, None).expect("search"),
+            index.search(q, 10, &params, None).expect("search"),
+            "{mode:?}"
+        );
+        drop(loaded);
+        assert!(!mapped(), "{mode:?}: the mapping outlived the index");
     }
 }

@@ -37,12 +37,24 @@ fn run(seed: u64, steps: u64, flush_every: u64, compact_every: u64) -> Outcome {
 
     let done = AtomicBool::new(false);
     let acked = AtomicU64::new(0);
+    // Catch-ups that moved the follower. The writer pauses at 20 checkpoints until the follower
+    // has moved once more, so the follower sees the writer mid-stream whatever the scheduler
+    // does (a loaded machine may otherwise run the writer to the end before the follower's
+    // first catch-up).
+    let moves = AtomicU64::new(0);
+    let checkpoint = (steps / 20).max(1);
     let flushes = AtomicU64::new(0);
     let compactions = AtomicU64::new(0);
     let mut outcome = std::thread::scope(|s| {
         s.spawn(|| {
             let mut rng = Rng::new(seed);
             for i in 0..steps {
+                if i > 0 && i % checkpoint == 0 {
+                    let wait = Instant::now() + Duration::from_secs(120);
+                    while moves.load(Ordering::Acquire) < i / checkpoint && Instant::now() < wait {
+                        std::thread::sleep(Duration::from_millis(1));
+                    }
+                }
                 step(&primary, i, rng.below(8) == 0);
                 acked.store(i + 1, Ordering::Release);
                 if rng.below(flush_every) == 0 {
@@ -71,6 +83,9 @@ fn run(seed: u64, steps: u64, flush_every: u64, compact_every: u64) -> Outcome {
             let caught_up = match follower.catch_up() {
                 Ok(moved) => {
                     outcome.moved += u64::from(moved);
+                    if moved {
+                        moves.fetch_add(1, Ordering::Release);
+                    }
                     true
                 }
                 Err(Error::FollowerBusy { .. }) => {

@@ -249,6 +249,53 @@ pub fn damaged_directory(bytes: &[u8]) -> bool {
     c.search(&[1.0; 8], &SearchOptions::new(5)).is_ok()
 }
 
+/// Attribute bytes from disk: a leading byte picks a schema (`attrs::fuzz_decoders`), the
+/// rest is decoded both as a log row's attributes and as a segment's attribute section (and
+/// indexed, and read back, when it is accepted).
+pub fn attribute_bytes(bytes: &[u8]) -> bool {
+    kiln_storage::attrs::fuzz_decoders(bytes);
+    true
+}
+
+/// A valid input for [`attribute_bytes`]: schema selector 24 (five fields, one of each type:
+/// keyword list, keyword, int, float, bool, named f0..f4) and an attribute section of 50 rows
+/// under it, some values null.
+pub fn attribute_seed() -> Vec<u8> {
+    use kiln::{FieldType, Payload};
+    let types = [
+        FieldType::KeywordList,
+        FieldType::Keyword,
+        FieldType::Int,
+        FieldType::Float,
+        FieldType::Bool,
+    ];
+    let mut schema = kiln_storage::attrs::Schema::new();
+    for (i, ty) in types.into_iter().enumerate() {
+        if schema.add_field(format!("f{i}"), ty).is_err() {
+            return Vec::new();
+        }
+    }
+    let rows: Vec<_> = (0..50i64)
+        .filter_map(|r| {
+            let mut p = Payload::new()
+                .set("f1", format!("k{}", r % 4))
+                .set("f2", r * 1_000 - 7);
+            if r % 3 != 0 {
+                p = p.set("f0", vec!["a", if r % 2 == 0 { "b" } else { "c" }]);
+                p = p.set("f3", r as f64 / 3.0);
+            }
+            if r % 5 != 0 {
+                p = p.set("f4", r % 2 == 0);
+            }
+            schema.check_payload(&p).ok()
+        })
+        .collect();
+    match kiln_storage::attrs::encode_columns(&schema, &rows) {
+        Ok(section) => std::iter::once(24u8).chain(section).collect(),
+        Err(_) => Vec::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -92,7 +92,8 @@ fn corpus() -> (Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>) {
     // `KILN_WRITE_FUZZ_CORPUS=<fuzz/corpus>` seeds the cargo-fuzz corpora with these files.
     if let Some(root) = std::env::var_os("KILN_WRITE_FUZZ_CORPUS") {
         let root = std::path::PathBuf::from(root);
-        let seeds: [(&str, &[u8]); 7] = [
+        let attrs = fuzzing::attribute_seed();
+        let seeds: [(&str, &[u8]); 8] = [
             ("segment_file", &seg),
             ("segment_file_repaired", &seg[..seg.len() - 24]),
             ("index_file", &idx),
@@ -100,6 +101,7 @@ fn corpus() -> (Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>) {
             ("watermark_file", &mark),
             ("catalog_values", b"{\"id\":1,\"state\":\"Growing\"}"),
             ("damaged_directory", &[0, 1, 0, 0, 0, 1]),
+            ("attribute_bytes", &attrs),
         ];
         for (target, bytes) in seeds {
             let d = root.join(target);
@@ -150,6 +152,14 @@ fn decoders_survive_mutated_files() {
         b"{\"id\":1,\"state\":\"Growing\"}",
         iters(3000),
         fuzzing::catalog_values,
+    );
+    let attrs = fuzzing::attribute_seed();
+    assert!(attrs.len() > 100, "the attribute seed was built");
+    run(
+        "attribute bytes",
+        &attrs,
+        iters(3000),
+        fuzzing::attribute_bytes,
     );
 }
 

@@ -13,7 +13,9 @@
 
 use std::sync::Arc;
 
-use kiln::{CollectionConfig, Database, DbOptions, Error, Metric, SearchOptions};
+use kiln::{
+    CollectionConfig, Database, DbOptions, Error, FieldType, Filter, Metric, Payload, SearchOptions,
+};
 use kiln_tests::faults::{Fault, FaultyFs, SharedFaultyFs};
 use kiln_tests::{assert_same_hits, Model, TempDir};
 use proptest::prelude::*;
@@ -109,6 +111,21 @@ fn error_kind(e: &Error) -> &'static str {
     }
 }
 
+/// The attributes every write gives row `id` with vector `v`: its id (attributes moved to
+/// another row show) and how many components are positive (attributes paired with another
+/// version of the row show; normalising under cosine keeps it).
+fn payload(id: u64, v: &[f32]) -> Payload {
+    let positive = v.iter().filter(|&&x| x > 0.0).count() as i64;
+    Payload::new().set("id", id as i64).set("pos", positive)
+}
+
+fn payloads(ids: &[u64], flat: &[f32]) -> Vec<Payload> {
+    ids.iter()
+        .zip(flat.chunks(DIM))
+        .map(|(id, v)| payload(*id, v))
+        .collect()
+}
+
 fn check_state(coll: &kiln::Collection, model: &Model, step: usize) {
     assert_eq!(coll.len(), model.len(), "step {step}: len");
     for id in 0..IDS {
@@ -117,7 +134,22 @@ fn check_state(coll: &kiln::Collection, model: &Model, step: usize) {
             model.rows.get(&id),
             "step {step}: get {id}"
         );
+        assert_eq!(
+            coll.get_payload(id).expect("get_payload"),
+            model.rows.get(&id).map(|v| payload(id, v)),
+            "step {step}: payload {id}"
+        );
     }
+    let two = model
+        .rows
+        .values()
+        .filter(|v| v.iter().filter(|&&x| x > 0.0).count() == 2)
+        .count();
+    assert_eq!(
+        coll.count(&Filter::eq("pos", 2)).expect("count"),
+        two,
+        "step {step}: count"
+    );
     let q = [1.0, -1.0, 0.5, 2.0];
     let k = model.len().max(1);
     assert_same_hits(
@@ -135,7 +167,10 @@ fn opts(fs: &mut Arc<FaultyFs>) -> DbOptions {
 
 fn run(metric: Metric, segment_rows: u32, ops: Vec<Op>) {
     let dir = TempDir::new("model");
-    let config = CollectionConfig::new(DIM, metric).segment_rows(segment_rows);
+    let config = CollectionConfig::new(DIM, metric)
+        .segment_rows(segment_rows)
+        .field("id", FieldType::Int)
+        .field("pos", FieldType::Int);
     let mut fs = FaultyFs::new(0, Fault::Eio, false);
     let mut db = Database::open_with(dir.path(), opts(&mut fs)).expect("open");
     let mut coll = db.create_collection("m", config).expect("create");
@@ -143,14 +178,14 @@ fn run(metric: Metric, segment_rows: u32, ops: Vec<Op>) {
     for (step, op) in ops.into_iter().enumerate() {
         match op {
             Op::Insert(id, v) | Op::Upsert(id, v) if metric == Metric::Cosine && is_zero(&v) => {
-                let r = coll.upsert(id, &v);
+                let r = coll.upsert_with(id, &v, &payload(id, &v));
                 assert!(
                     matches!(r, Err(Error::InvalidVector { .. })),
                     "step {step}: {r:?}"
                 );
             }
             Op::Insert(id, v) => {
-                let r = coll.insert(id, &v);
+                let r = coll.insert_with(id, &v, &payload(id, &v));
                 if model.rows.contains_key(&id) {
                     assert!(
                         matches!(r, Err(Error::DuplicateId { id: i, .. }) if i == id),
@@ -162,19 +197,19 @@ fn run(metric: Metric, segment_rows: u32, ops: Vec<Op>) {
                 }
             }
             Op::Upsert(id, v) => {
-                coll.upsert(id, &v).expect("upsert");
+                coll.upsert_with(id, &v, &payload(id, &v)).expect("upsert");
                 model.upsert(id, &v);
             }
             Op::InsertBatch(ids, flat) | Op::UpsertBatch(ids, flat)
                 if expected_write_error(&model, &ids, &flat, false).is_some() =>
             {
                 let want = expected_write_error(&model, &ids, &flat, false);
-                let r = coll.upsert_batch(&ids, &flat);
+                let r = coll.upsert_batch_with(&ids, &flat, &payloads(&ids, &flat));
                 assert_eq!(r.as_ref().err().map(error_kind), want, "step {step}: {r:?}");
             }
             Op::InsertBatch(ids, flat) => {
                 let want = expected_write_error(&model, &ids, &flat, true);
-                let r = coll.insert_batch(&ids, &flat);
+                let r = coll.insert_batch_with(&ids, &flat, &payloads(&ids, &flat));
                 assert_eq!(r.as_ref().err().map(error_kind), want, "step {step}: {r:?}");
                 if want.is_none() {
                     for (id, v) in ids.iter().zip(flat.chunks(DIM)) {
@@ -183,7 +218,8 @@ fn run(metric: Metric, segment_rows: u32, ops: Vec<Op>) {
                 }
             }
             Op::UpsertBatch(ids, flat) => {
-                coll.upsert_batch(&ids, &flat).expect("upsert_batch");
+                coll.upsert_batch_with(&ids, &flat, &payloads(&ids, &flat))
+                    .expect("upsert_batch");
                 for (id, v) in ids.iter().zip(flat.chunks(DIM)) {
                     model.upsert(*id, v);
                 }

@@ -10,14 +10,21 @@
 use std::sync::Arc;
 
 use kiln::{
-    CollectionConfig, Database, DbOptions, Durability, IndexSpec, MergePolicy, Metric,
-    SearchOptions,
+    CollectionConfig, Database, DbOptions, Durability, FieldType, Filter, IndexSpec, MergePolicy,
+    Metric, Payload, SearchOptions,
 };
 use kiln_tests::faults::{CrashFs, SharedCrashFs};
 use kiln_tests::{assert_same_hits, seeded_rng, Model, TempDir};
 use rand::Rng;
 
 const DIM: usize = 8;
+
+/// The attributes of row `i`: its own id (attributes moved to another row show) and a tag.
+fn payload(i: u64) -> Payload {
+    Payload::new()
+        .set("id", i as i64)
+        .set("tag", format!("t{}", i % 7))
+}
 
 fn v(i: u64) -> Vec<f32> {
     (0..DIM as u64)
@@ -43,7 +50,9 @@ fn workload(dir: &std::path::Path, fs: Arc<CrashFs>) -> Model {
     let config = CollectionConfig::new(DIM, Metric::L2)
         .segment_rows(500)
         .index(IndexSpec::IvfFlat { nlist: 8 })
-        .merge_policy(policy);
+        .merge_policy(policy)
+        .field("id", FieldType::Int)
+        .field("tag", FieldType::Keyword);
     let c = match db.collection("p") {
         Ok(c) => c,
         Err(_) => match db.create_collection("p", config) {
@@ -57,7 +66,8 @@ fn workload(dir: &std::path::Path, fs: Arc<CrashFs>) -> Model {
         }
         let ids: Vec<u64> = (step * 100..step * 100 + 100).collect();
         let flat: Vec<f32> = ids.iter().flat_map(|&i| v(i)).collect();
-        if c.insert_batch(&ids, &flat).is_ok() {
+        let payloads: Vec<Payload> = ids.iter().map(|&i| payload(i)).collect();
+        if c.insert_batch_with(&ids, &flat, &payloads).is_ok() {
             for (id, x) in ids.iter().zip(flat.chunks(DIM)) {
                 model.upsert(*id, x);
             }
@@ -115,7 +125,18 @@ fn power_cuts_lose_no_acknowledged_write() {
                 model.rows.get(&id),
                 "{context}: id {id}"
             );
+            assert_eq!(
+                c.get_payload(id).expect("get_payload"),
+                model.rows.contains_key(&id).then(|| payload(id)),
+                "{context}: payload {id}"
+            );
         }
+        let t3 = model.rows.keys().filter(|&&i| i % 7 == 3).count();
+        assert_eq!(
+            c.count(&Filter::eq("tag", "t3")).expect("count"),
+            t3,
+            "{context}: count"
+        );
         let q = v(5);
         assert_same_hits(
             &context,

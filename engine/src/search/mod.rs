@@ -95,7 +95,9 @@ pub(crate) fn search_snapshot(
         search_segment(s, metric, query, k, &params, exact, selection.rows(i))
     };
     let parts: Vec<(TopK, SegmentExplain)> = match fan_out {
-        FanOut::Pool(pool) if worth_fanning_out(&segments, exact) => {
+        FanOut::Pool(pool)
+            if pool.current_num_threads() > 1 && worth_fanning_out(&segments, exact) =>
+        {
             pool.install(|| segments.par_iter().map(search).collect())
         }
         _ => segments.iter().map(search).collect(),

@@ -183,3 +183,26 @@ pub fn recall_at(k: usize, found: &[Vec<Neighbor>], truth: &[Vec<u32>]) -> f64 {
 pub fn slow_tests() -> bool {
     std::env::var("KILN_SLOW_TESTS").is_ok_and(|v| v == "1")
 }
+
+/// CPU seconds this process has used so far (user + system, every thread: Faiss's OpenMP
+/// threads included), from `/proc/self/stat`; 0 where that cannot be read. Wall time on a
+/// machine shared with other work says little about what a piece of code costs.
+pub fn cpu_seconds() -> f64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return 0.0;
+    };
+    // The command name (field 2) is in parentheses and may hold spaces: count from after it.
+    let Some(rest) = stat.rfind(')').map(|i| &stat[i + 1..]) else {
+        return 0.0;
+    };
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // utime and stime are fields 14 and 15 of the whole line, 12 and 13 after the name.
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    // Linux reports them in USER_HZ, which is 100 on every architecture Kiln builds for.
+    (ticks(11) + ticks(12)) / 100.0
+}

@@ -1,0 +1,1180 @@
+//! Recall curves, measured by every index at build time, and exact re-ranking.
+//!
+//! A [`RecallCurve`] says how much of the exact top-k an index finds at each setting of its one
+//! search knob (IVF `nprobe`, HNSW `efSearch`). The engine stores it with the index and searches
+//! at [`RecallCurve::tuned`]`(target, k)`: the cheapest measured setting that meets the
+//! collection's recall target, instead of one default for every segment and every dataset.
+//!
+//! ```text
+//! queries  = `sample` rows of the segment (at most a tenth of them), held out: the index
+//!            never answers with them, and the truth is over the other rows
+//!              IVF:  drawn at random (seeded) and excluded inside Faiss by a bitmap, which
+//!                    leaves exactly the search of an index without them (the lists probed
+//!                    depend only on the query and the centroids)
+//!              HNSW: the segment's last rows, which the build adds only after measuring
+//!                    (SegmentIndex::build_standalone_measured)
+//! truth    = per query, the exact top k of the other rows (Metric::distance)
+//! ladder   = knob values, at most MAX_LADDER_STEPS, each one batch search of the queries:
+//!            1. from a quarter of the index's default, doubling until recall ≥ 0.99 (or a
+//!               doubling gains under 0.001, or the knob's maximum), halving until recall
+//!               < 0.80 (or the knob's minimum);
+//!            2. then the geometric middle of the neighbouring pair whose recalls (clamped to
+//!               0.80..=0.99) differ most, while that difference exceeds 0.01 and steps are
+//!               left.
+//! per step = search the candidates (TunedSearch), re-rank them exactly from the rows when the
+//!            index's distances are estimates; per query recall@k = the share of its top k
+//!            within the exact k-th distance; the point keeps the mean and its standard error
+//! ```
+//!
+//! # Why held out
+//!
+//! A query that is a row of the index, even with its own row excluded from the answers, finds
+//! more than a fresh query would. Measured on the dev set (15k MiniLM rows, HNSW32): with its
+//! own row excluded, an HNSW search from a row lands on that row's node, whose links are its
+//! nearest neighbours, so the curve read 0.99 at efSearch 11 where 300 real held-out queries
+//! got 0.93 (Faiss's selector filters answers, but the excluded node still routes the
+//! search). Built without the held-out rows, the curve (0.95 at efSearch 14, 0.971 at 20)
+//! follows the real queries (0.941 at 12, 0.969 at 20). For IVF, excluding a query's own row
+//! is already what an index without it would answer; the whole sample is excluded from every
+//! query so that one bitmap serves a batch search.
+//!
+//! The rows as queries remain a little easier than the dev set's 300 real held-out queries:
+//! IVF-Flat (nlist 384) at nprobe 16 / 33 / 47 measured 0.907 / 0.948 / 0.964 on 1,500
+//! held-out rows and 0.891 / 0.943 / 0.959 on the real queries. That, and the sample's own
+//! noise, is what [`RecallCurve::pick`]'s margin of two standard errors is for.
+//!
+//! # Cost
+//!
+//! The exact truth is `sample × rows` distances, read block by block so the rows pass through
+//! memory once (200 × 15,000 × 384-d: 0.3 s on one core of a loaded machine), on as many
+//! scoped threads as the calling thread's Faiss thread count (see
+//! [`set_faiss_threads`](crate::set_faiss_threads)); then at most [`MAX_LADDER_STEPS`] batch
+//! searches of the sample, dominated by the largest knob value reached (recall ≥ 0.99).
+//! Measured in process CPU seconds (`recall_curves.rs`, a 2-core machine shared with other
+//! work, Faiss built for baseline x86-64):
+//!
+//! ```text
+//!                           curve CPU   build CPU (IVF: the segment's add; template apart)
+//! dev 15k × 384   IVF-Flat    1.1 s       0.3–0.5 s      (template: 1 s, once)
+//!                 IVF-SQ8     2.6–2.9 s   0.1–0.6 s
+//!                 HNSW32      0.7–0.9 s   13 s           (5–7 %)
+//!                 HNSW32-SQ8  1.3 s       48 s           (3 %)
+//! synthetic       IVF-Flat    1.25 s      3.6 s          (35 %; template: 15 s, once)
+//! 200k × 96       IVF-SQ8     1.7 s       2.4 s          (70 %)
+//!                 HNSW32      2.3 s       119 s          (2 %)
+//!                 HNSW32-SQ8  2.4 s       235 s          (1 %)
+//! ```
+//!
+//! A graph's curve is a few percent of its build. An IVF segment's build only adds rows to a
+//! template trained once per generation, so its curve costs as much again or more, most of
+//! it the truth and the probes towards 0.99.
+//!
+//! # Re-ranking
+//!
+//! Indexes whose distances are estimates from codes
+//! ([`IndexInfo::approximate_distances`](crate::IndexInfo::approximate_distances): SQ8, PQ) are
+//! searched for more candidates than wanted ([`TunedSearch::candidates`]), which [`rerank`]
+//! orders by their exact distances from the segment's rows; the exact distances are also what
+//! lets the engine merge them with other segments' answers. The curve is measured exactly that
+//! way, so its recall is the recall after re-ranking.
+
+use std::collections::HashSet;
+
+use crate::bitmap::RowBitmap;
+use crate::error::{Error, Result};
+use crate::metric::Metric;
+use crate::segment::{default_nprobe, Neighbor, SearchParams, VectorIndex, DEFAULT_EF_SEARCH};
+use crate::threads::faiss_threads;
+use crate::topk::{Hit, TopK};
+
+/// The recall@k a search aims for when the collection states none.
+pub const DEFAULT_RECALL_TARGET: f64 = 0.95;
+/// How many standard errors above the target [`RecallCurve::pick`] wants the measured recall.
+pub const PICK_MARGIN_STDERRS: f64 = 2.0;
+/// The most knob values one curve measures (each is one batch search of the sample).
+pub const MAX_LADDER_STEPS: usize = 12;
+
+/// Going up the ladder stops at this recall; higher targets get the largest value measured.
+/// (The knob's cost grows fastest up there: on the dev set IVF needs twice the probes for
+/// 0.999 that it needs for 0.99, and the steps up there are the curve's dearest.)
+const CEILING: f64 = 0.99;
+/// Going down the ladder stops below this recall; lower targets get the lowest value measured.
+const FLOOR: f64 = 0.80;
+/// Going up stops when a doubling gained less than this (the index's recall has saturated,
+/// e.g. codes too coarse for the re-ranking depth).
+const PLATEAU: f64 = 0.001;
+/// Refinement stops when no neighbouring pair of measured values differs by more recall
+/// (counted within `FLOOR..=CEILING`).
+const RESOLUTION: f64 = 0.01;
+
+/// How a recall curve is measured ([`measure_recall_curve`], the `*_measured` builds of
+/// [`SegmentIndex`](crate::SegmentIndex)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CurveSettings {
+    /// Recall@k is measured (default 10).
+    pub k: usize,
+    /// For an index whose distances are estimates, up to `k × rerank_factor` candidates are
+    /// searched and re-ranked exactly (default 4); ignored (1) for exact ones.
+    pub rerank_factor: usize,
+    /// Rows held out as queries (default 200; at most a tenth of the rows). The standard error
+    /// of a recall near 0.95 over 200 queries is about 0.006 on the dev set.
+    pub sample: usize,
+    /// Seeds the choice of rows (IVF).
+    pub seed: u64,
+}
+
+impl Default for CurveSettings {
+    fn default() -> Self {
+        CurveSettings {
+            k: 10,
+            rerank_factor: 4,
+            sample: 200,
+            seed: 0x6b69_6c6e,
+        }
+    }
+}
+
+/// The search knob a curve is measured over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Knob {
+    /// IVF lists probed ([`SearchParams::nprobe`]).
+    Nprobe,
+    /// HNSW beam width ([`SearchParams::ef_search`]).
+    EfSearch,
+}
+
+/// How to search one segment's index for `k` neighbours at a recall target
+/// ([`RecallCurve::tuned`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TunedSearch {
+    /// The knob set to the picked value (the other left `None`).
+    pub params: SearchParams,
+    /// How many neighbours to ask the index for. When the index's distances are estimates,
+    /// re-rank them with [`rerank`] down to `k`; otherwise it is `k`.
+    pub candidates: usize,
+}
+
+/// One measured point: the knob's value, the mean recall@k of the sample, and its standard
+/// error (the per-query recalls' standard deviation over √queries).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct CurvePoint {
+    /// The knob's value.
+    pub value: u32,
+    /// Mean recall@k.
+    pub recall: f32,
+    /// Standard error of `recall`.
+    pub stderr: f32,
+}
+
+/// Recall@k of one index by the value of its search knob, measured on rows held out of the
+/// index's answers (see the [module documentation](crate::recall) and
+/// [`measure_recall_curve`]).
+///
+/// Invariants (checked on construction and when deserialised, so a damaged stored curve is an
+/// error value, not a wrong pick): at least one point, values strictly increasing and ≥ 1,
+/// recalls and standard errors in `[0, 1]`, `k ≥ 1`, `rerank_factor ≥ 1`.
+///
+/// Serialised compactly, points as `[value, recall, stderr]` (serde_json, about 25 bytes a
+/// point): `{"knob":"ef_search","k":10,"rerank_factor":1,"queries":200,
+/// "points":[[11,0.9025,0.012],[16,0.947,0.008]]}`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(try_from = "CurveRepr", into = "CurveRepr")]
+pub struct RecallCurve {
+    knob: Knob,
+    k: u32,
+    rerank_factor: u32,
+    queries: u32,
+    points: Vec<CurvePoint>,
+}
+
+/// The stored form of a [`RecallCurve`], checked by `TryFrom`.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct CurveRepr {
+    knob: Knob,
+    k: u32,
+    rerank_factor: u32,
+    queries: u32,
+    points: Vec<(u32, f32, f32)>,
+}
+
+impl TryFrom<CurveRepr> for RecallCurve {
+    type Error = Error;
+
+    fn try_from(r: CurveRepr) -> Result<Self> {
+        let points = r
+            .points
+            .into_iter()
+            .map(|(value, recall, stderr)| CurvePoint {
+                value,
+                recall,
+                stderr,
+            })
+            .collect();
+        RecallCurve::new(r.knob, r.k, r.rerank_factor, r.queries, points)
+    }
+}
+
+impl From<RecallCurve> for CurveRepr {
+    fn from(c: RecallCurve) -> Self {
+        CurveRepr {
+            knob: c.knob,
+            k: c.k,
+            rerank_factor: c.rerank_factor,
+            queries: c.queries,
+            points: c
+                .points
+                .iter()
+                .map(|p| (p.value, p.recall, p.stderr))
+                .collect(),
+        }
+    }
+}
+
+impl RecallCurve {
+    /// A curve from its parts (as the measurement makes them, or read back), checked against
+    /// the invariants; a violation is [`Error::InvalidArgument`].
+    pub fn new(
+        knob: Knob,
+        k: u32,
+        rerank_factor: u32,
+        queries: u32,
+        points: Vec<CurvePoint>,
+    ) -> Result<Self> {
+        let bad = |what: String| Err(Error::InvalidArgument(format!("recall curve: {what}")));
+        if k == 0 || rerank_factor == 0 {
+            return bad(format!("k = {k}, rerank factor = {rerank_factor}"));
+        }
+        if points.is_empty() {
+            return bad("no points".into());
+        }
+        let unit = |x: f32| (0.0..=1.0).contains(&x);
+        if points
+            .iter()
+            .any(|p| p.value == 0 || !unit(p.recall) || !unit(p.stderr))
+        {
+            return bad("a value of 0, or a recall or error outside [0, 1]".into());
+        }
+        if points.windows(2).any(|w| w[0].value >= w[1].value) {
+            return bad("values not strictly increasing".into());
+        }
+        Ok(RecallCurve {
+            knob,
+            k,
+            rerank_factor,
+            queries,
+            points,
+        })
+    }
+
+    /// The knob the values are of.
+    pub fn knob(&self) -> Knob {
+        self.knob
+    }
+
+    /// The `k` recall was measured at.
+    pub fn k(&self) -> usize {
+        self.k as usize
+    }
+
+    /// Candidates per wanted neighbour the index was searched for, at most, then re-ranked
+    /// exactly: 1 for an index with exact distances.
+    pub fn rerank_factor(&self) -> usize {
+        self.rerank_factor as usize
+    }
+
+    /// Queries the recall was averaged over.
+    pub fn queries(&self) -> usize {
+        self.queries as usize
+    }
+
+    /// The measured points, by increasing value.
+    pub fn points(&self) -> &[CurvePoint] {
+        &self.points
+    }
+
+    /// The cheapest measured value from which the recall stays at least
+    /// [`PICK_MARGIN_STDERRS`] standard errors above `target` (for the usual monotone curve:
+    /// the smallest value with `recall − 2·stderr ≥ target`); the largest value measured when
+    /// none does (the best the curve knows: compare [`picked_point`](RecallCurve::picked_point)
+    /// with the target to tell).
+    ///
+    /// Why the margin: the sample is a couple of hundred queries, so a point measured at
+    /// exactly the target is as likely to fall short of it for the queries that come. Two
+    /// standard errors (≈ 0.012 at 0.95 over 200 queries) leave about one chance in forty
+    /// under the sample's own noise; on the dev set the picks then land 0.005–0.01 above the
+    /// target on 300 real held-out queries, which were a little harder than the rows (see
+    /// `recall_curves.rs`).
+    pub fn pick(&self, target: f64) -> usize {
+        self.picked_point(target).value as usize
+    }
+
+    /// The point [`pick`](RecallCurve::pick) chooses.
+    pub fn picked_point(&self, target: f64) -> CurvePoint {
+        let last = self.points.len() - 1;
+        let mut best = self.points[last];
+        for p in self.points.iter().rev() {
+            if f64::from(p.recall) - PICK_MARGIN_STDERRS * f64::from(p.stderr) >= target {
+                best = *p;
+            } else {
+                break;
+            }
+        }
+        best
+    }
+
+    /// How to search for `k` neighbours at `target`: the knob at [`pick`](RecallCurve::pick)
+    /// and the candidates to ask for.
+    ///
+    /// The curve speaks for recall@[`k`](RecallCurve::k). For a larger `k`, an HNSW beam is
+    /// widened in proportion (`value · k / curve k`, rounded up), since HNSW's recall@k
+    /// follows efSearch / k; an IVF nprobe is kept (recall@k falls slowly with k at a fixed
+    /// nprobe, and its cost does not depend on k). Candidates: `k × rerank_factor` for IVF;
+    /// for HNSW the beam's own width within `k ..= k × rerank_factor`, since the beam has
+    /// already scored that many and only the re-ranking costs more.
+    pub fn tuned(&self, target: f64, k: usize) -> TunedSearch {
+        self.tuned_at(self.pick(target), k)
+    }
+
+    /// As [`tuned`](RecallCurve::tuned) with the knob at `value` (a value for the curve's
+    /// [`k`](RecallCurve::k), e.g. one the user asked for) instead of a picked one: the same
+    /// widening for a larger `k` and the same candidates rule.
+    pub fn tuned_at(&self, value: usize, k: usize) -> TunedSearch {
+        let k = k.max(1);
+        let mut value = value.max(1);
+        if self.knob == Knob::EfSearch && k > self.k() {
+            value = value.saturating_mul(k).div_ceil(self.k());
+        }
+        TunedSearch {
+            params: knob_params(self.knob, value),
+            candidates: candidates_for(self.knob, value, k, self.rerank_factor()),
+        }
+    }
+}
+
+/// [`SearchParams`] with `knob` at `value`.
+fn knob_params(knob: Knob, value: usize) -> SearchParams {
+    match knob {
+        Knob::Nprobe => SearchParams {
+            nprobe: Some(value),
+            ef_search: None,
+        },
+        Knob::EfSearch => SearchParams {
+            nprobe: None,
+            ef_search: Some(value),
+        },
+    }
+}
+
+/// The candidates a search at `value` asks for (see [`RecallCurve::tuned`]); the measurement
+/// and the engine use this one rule.
+fn candidates_for(knob: Knob, value: usize, k: usize, rerank_factor: usize) -> usize {
+    let most = k.saturating_mul(rerank_factor.max(1));
+    match knob {
+        Knob::Nprobe => most,
+        Knob::EfSearch => value.clamp(k, most),
+    }
+}
+
+/// The knob of an index, if it has one.
+fn knob_of(index: &dyn VectorIndex) -> Option<Knob> {
+    let info = index.info();
+    if info.kind.is_hnsw() {
+        Some(Knob::EfSearch)
+    } else if info.nlist.is_some() {
+        Some(Knob::Nprobe)
+    } else {
+        None
+    }
+}
+
+/// Rows held out of `rows` for a curve: `sample`, at most a tenth of them, at least 1.
+pub(crate) fn held_out_count(rows: usize, sample: usize) -> usize {
+    sample.min(rows / 10).max(1).min(rows)
+}
+
+/// Measure the recall curve of an IVF index (IVF-Flat, -SQ8, -PQ, or a factory IVF) built
+/// over all of `rows`, e.g. after a merge, or for an index built before curves existed.
+///
+/// - `rows`: the vectors the index holds, row-major (`info().rows × info().dim` floats;
+///   labels are row numbers), e.g. the segment's mapped vectors (cosine rows normalised).
+/// - `metric`: the collection's metric (must be the index's).
+/// - `k`: recall@k (clamped to the rows not held out).
+/// - `rerank_factor`: see [`CurveSettings::rerank_factor`].
+/// - `sample`: rows held out as queries (at most a tenth of the rows), drawn with `seed` and
+///   excluded from every query's answers inside Faiss, so each query searches what an index
+///   without the sample would hold.
+///
+/// Searches run as batches on the calling thread with its Faiss thread count. Deleted rows
+/// are not known here: the curve is of the index as built.
+///
+/// Errors: [`Error::Unsupported`] for HNSW kinds (their curve is measured during the build,
+/// [`SegmentIndex::build_standalone_measured`](crate::SegmentIndex::build_standalone_measured):
+/// excluding rows does not take them out of the graph that routes the search) and for
+/// indexes without a knob (Flat, factory indexes that are not IVF); [`Error::Mismatch`] when
+/// `rows` or `metric` are not the index's; [`Error::ZeroK`]; [`Error::InvalidArgument`] for a
+/// zero `rerank_factor` or `sample`, or fewer than 2 rows; search errors as they come.
+pub fn measure_recall_curve(
+    index: &dyn VectorIndex,
+    rows: &[f32],
+    metric: Metric,
+    k: usize,
+    rerank_factor: usize,
+    sample: usize,
+    seed: u64,
+) -> Result<RecallCurve> {
+    let info = index.info();
+    let n = info.rows;
+    if Some(rows.len()) != n.checked_mul(info.dim) {
+        return Err(Error::Mismatch {
+            what: "rows",
+            expected: format!("{n} × {} floats", info.dim),
+            got: format!("{} floats", rows.len()),
+        });
+    }
+    match knob_of(index) {
+        Some(Knob::Nprobe) => {}
+        Some(Knob::EfSearch) => {
+            return Err(Error::Unsupported(
+                "measuring the recall curve of a built HNSW index (its rows route the search \
+                 even when excluded); use SegmentIndex::build_standalone_measured"
+                    .into(),
+            ))
+        }
+        None => {
+            return Err(Error::Unsupported(format!(
+                "a recall curve of a {} index (no search knob)",
+                info.kind.name()
+            )))
+        }
+    }
+    let settings = CurveSettings {
+        k,
+        rerank_factor,
+        sample,
+        seed,
+    };
+    check_settings(&settings, n)?;
+    let held = sample_rows(n, held_out_count(n, sample), seed);
+    let exclude = RowBitmap::from_rows(held.iter().copied());
+    measure_held_out(index, rows, metric, &settings, &held, Some(&exclude))
+}
+
+fn check_settings(s: &CurveSettings, rows: usize) -> Result<()> {
+    if s.k == 0 {
+        return Err(Error::ZeroK);
+    }
+    if s.rerank_factor == 0 || s.sample == 0 {
+        return Err(Error::InvalidArgument(
+            "a recall curve needs a rerank factor and a sample of at least 1".into(),
+        ));
+    }
+    if rows < 2 {
+        return Err(Error::InvalidArgument(format!(
+            "a recall curve needs at least 2 rows, got {rows}"
+        )));
+    }
+    Ok(())
+}
+
+/// The curve of `index` on the queries `held` (sorted rows of `rows`, the index's rows plus
+/// any it does not hold yet), which the index never answers with: `exclude` keeps them out of
+/// the answers, or the index does not hold them (`held` are then rows past its own). The truth
+/// is over the rows of `rows` that are not held out.
+pub(crate) fn measure_held_out(
+    index: &dyn VectorIndex,
+    rows: &[f32],
+    metric: Metric,
+    settings: &CurveSettings,
+    held: &[u32],
+    exclude: Option<&RowBitmap>,
+) -> Result<RecallCurve> {
+    let info = index.info();
+    let dim = info.dim;
+    let n = rows.len() / dim.max(1);
+    if metric != info.metric {
+        return Err(Error::Mismatch {
+            what: "metric",
+            expected: info.metric.name().into(),
+            got: metric.name().into(),
+        });
+    }
+    if dim == 0 || rows.len() != n * dim || info.rows > n {
+        return Err(Error::Mismatch {
+            what: "rows",
+            expected: format!("at least {} × {dim} floats", info.rows),
+            got: format!("{} floats", rows.len()),
+        });
+    }
+    check_settings(settings, n)?;
+    let Some(knob) = knob_of(index) else {
+        return Err(Error::Unsupported(format!(
+            "a recall curve of a {} index (no search knob)",
+            info.kind.name()
+        )));
+    };
+    let others = n.saturating_sub(held.len());
+    if held.is_empty() || others == 0 || held.iter().any(|&r| r as usize >= n) {
+        return Err(Error::InvalidArgument(format!(
+            "{} held-out rows of {n}",
+            held.len()
+        )));
+    }
+    let k = settings.k.min(others);
+    let rerank_factor = if info.approximate_distances {
+        settings.rerank_factor
+    } else {
+        1
+    };
+    let _span = tracing::debug_span!(
+        "recall_curve",
+        kind = info.kind.name(),
+        rows = n,
+        k,
+        rerank_factor,
+        queries = held.len()
+    )
+    .entered();
+
+    let held_set: HashSet<u32> = held.iter().copied().collect();
+    let mut queries = Vec::with_capacity(held.len() * dim);
+    for &r in held {
+        queries.extend_from_slice(row(rows, dim, r).unwrap_or(&[]));
+    }
+    let kth = kth_distances(metric, rows, dim, held, &held_set, k);
+
+    let (lo, hi, start) = match knob {
+        Knob::Nprobe => {
+            let nlist = info.nlist.unwrap_or(1).max(1);
+            let start = index
+                .default_params()
+                .nprobe
+                .unwrap_or(default_nprobe(nlist));
+            (1, nlist, start)
+        }
+        Knob::EfSearch => {
+            let hi = info.rows.max(k);
+            let start = index
+                .default_params()
+                .ef_search
+                .unwrap_or(DEFAULT_EF_SEARCH);
+            (k, hi, start)
+        }
+    };
+    let eval = |value: usize| -> Result<(f64, f64)> {
+        let candidates = candidates_for(knob, value, k, rerank_factor);
+        let found = index.search(&queries, candidates, &knob_params(knob, value), exclude)?;
+        let mut per_query = Vec::with_capacity(held.len());
+        for ((&q, answer), &kth) in held.iter().zip(&found).zip(&kth) {
+            let query = row(rows, dim, q).unwrap_or(&[]);
+            let answer = if info.approximate_distances {
+                rerank(metric, query, answer, rows, dim, k)
+            } else {
+                answer.clone()
+            };
+            let hits = answer
+                .iter()
+                .take(k)
+                .filter(|a| !held_set.contains(&a.row))
+                .filter(|a| row(rows, dim, a.row).is_some_and(|v| metric.distance(query, v) <= kth))
+                .count();
+            per_query.push(hits as f64 / k as f64);
+        }
+        Ok(mean_and_stderr(&per_query))
+    };
+    // From a quarter of the default: going up costs at most twice the value where recall
+    // reaches the ceiling, while going down from a default far above what the data needs
+    // (clustered data: nprobe 3 of a default 141) would pay for every halving.
+    let start = (start / 4).clamp(lo, hi.max(lo));
+    let points = ladder(eval, lo, hi.max(lo), start)?;
+    let to_u32 = |v: usize| u32::try_from(v).unwrap_or(u32::MAX);
+    RecallCurve::new(
+        knob,
+        to_u32(k),
+        to_u32(rerank_factor),
+        to_u32(held.len()),
+        points
+            .into_iter()
+            .map(|(v, (r, e))| CurvePoint {
+                value: to_u32(v),
+                recall: r as f32,
+                stderr: e as f32,
+            })
+            .collect(),
+    )
+}
+
+/// The mean of `x` and its standard error (sample standard deviation / √len).
+fn mean_and_stderr(x: &[f64]) -> (f64, f64) {
+    if x.is_empty() {
+        return (0.0, 0.0);
+    }
+    let n = x.len() as f64;
+    let mean = x.iter().sum::<f64>() / n;
+    if x.len() < 2 {
+        return (mean, 0.0);
+    }
+    let var = x.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / (n - 1.0);
+    (mean.clamp(0.0, 1.0), (var / n).sqrt().clamp(0.0, 1.0))
+}
+
+/// The exact top `k` of `candidates` by their distance to `query` computed from `rows`
+/// (row-major, `dim` floats each) with [`Metric::distance`], sorted by distance then row.
+///
+/// Candidates' own distances are ignored (they may be estimates from codes); a row that
+/// appears twice counts once; a row outside `rows` is skipped, and a `query` that is not `dim`
+/// floats long gives an empty answer (so a caller that checks for a short answer falls back to
+/// an exact scan rather than trusting a wrong one). The cost is one distance per candidate,
+/// reading each candidate's row (from a mapped segment: a page per row not yet cached).
+pub fn rerank(
+    metric: Metric,
+    query: &[f32],
+    candidates: &[Neighbor],
+    rows: &[f32],
+    dim: usize,
+    k: usize,
+) -> Vec<Neighbor> {
+    if dim == 0 || query.len() != dim {
+        return Vec::new();
+    }
+    let mut seen = HashSet::with_capacity(candidates.len());
+    let mut out: Vec<Neighbor> = candidates
+        .iter()
+        .filter(|c| seen.insert(c.row))
+        .filter_map(|c| {
+            let v = row(rows, dim, c.row)?;
+            Some(Neighbor {
+                row: c.row,
+                distance: metric.distance(query, v),
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| a.distance.total_cmp(&b.distance).then(a.row.cmp(&b.row)));
+    out.truncate(k);
+    out
+}
+
+/// Row `r` of `rows`, if it is whole.
+fn row(rows: &[f32], dim: usize, r: u32) -> Option<&[f32]> {
+    let start = (r as usize).checked_mul(dim)?;
+    rows.get(start..start.checked_add(dim)?)
+}
+
+/// SplitMix64: a small seeded generator, so that a curve depends only on its inputs and seed.
+struct SplitMix64(u64);
+
+impl SplitMix64 {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in `0..n` (`n ≥ 1`), by the multiply-shift reduction.
+    fn below(&mut self, n: u64) -> u64 {
+        ((u128::from(self.next()) * u128::from(n)) >> 64) as u64
+    }
+}
+
+/// `count ≤ n` distinct rows of `0..n` (Floyd's sampling), in increasing order.
+fn sample_rows(n: usize, count: usize, seed: u64) -> Vec<u32> {
+    let mut rng = SplitMix64(seed);
+    let mut chosen = HashSet::with_capacity(count);
+    for j in (n - count.min(n))..n {
+        let t = rng.below(j as u64 + 1) as usize;
+        if !chosen.insert(t) {
+            chosen.insert(j);
+        }
+    }
+    let mut out: Vec<u32> = chosen
+        .into_iter()
+        .filter_map(|r| u32::try_from(r).ok())
+        .collect();
+    out.sort_unstable();
+    out
+}
+
+/// Rows scanned against every query before moving on: about 256 KiB of them, so a block stays
+/// in the core's cache while every query passes over it.
+fn block_rows(dim: usize) -> usize {
+    (65_536 / dim.max(1)).max(16)
+}
+
+/// Per query row, the exact distance of its `k`-th nearest row that is not held out: a found
+/// row within it counts as a hit, so rows tied at the boundary (duplicates) count whichever of
+/// them comes back.
+///
+/// The rows are read once, block by block, each block against every query (a query at a time
+/// over all rows would read them from memory once per query), split into contiguous ranges
+/// over the calling thread's Faiss thread count.
+fn kth_distances(
+    metric: Metric,
+    rows: &[f32],
+    dim: usize,
+    queries: &[u32],
+    held: &HashSet<u32>,
+    k: usize,
+) -> Vec<f32> {
+    let n = rows.len() / dim.max(1);
+    let query_rows: Vec<&[f32]> = queries
+        .iter()
+        .map(|&q| row(rows, dim, q).unwrap_or(&[]))
+        .collect();
+    let block = block_rows(dim);
+    let scan = |range: std::ops::Range<usize>| -> Vec<TopK> {
+        let mut tops: Vec<TopK> = queries.iter().map(|_| TopK::new(k)).collect();
+        let mut start = range.start;
+        while start < range.end {
+            let end = (start + block).min(range.end);
+            let kept: Vec<(u64, &[f32])> = (start..end)
+                .filter(|&r| !held.contains(&(r as u32)))
+                .filter_map(|r| Some((r as u64, row(rows, dim, r as u32)?)))
+                .collect();
+            for (query, top) in query_rows.iter().zip(tops.iter_mut()) {
+                for &(id, v) in &kept {
+                    top.push(Hit {
+                        id,
+                        distance: metric.distance(query, v),
+                    });
+                }
+            }
+            start = end;
+        }
+        tops
+    };
+    let threads = faiss_threads().clamp(1, n.div_ceil(block).max(1));
+    let tops = if threads == 1 {
+        scan(0..n)
+    } else {
+        let chunk = n.div_ceil(threads);
+        let parts: Vec<Vec<TopK>> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..threads)
+                .map(|t| {
+                    let range = (t * chunk).min(n)..((t + 1) * chunk).min(n);
+                    let scan = &scan;
+                    s.spawn(move || scan(range))
+                })
+                .collect();
+            // A scan has no panicking operation; should one panic all the same, the panic goes
+            // on to the caller as it would have on one thread.
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                .collect()
+        });
+        let mut merged: Vec<TopK> = queries.iter().map(|_| TopK::new(k)).collect();
+        for part in parts {
+            for (m, top) in merged.iter_mut().zip(part) {
+                m.extend(top);
+            }
+        }
+        merged
+    };
+    tops.iter()
+        .map(|t| t.threshold().unwrap_or(f32::INFINITY))
+        .collect()
+}
+
+/// Measure `eval` (mean recall, standard error) over knob values in `lo..=hi` from `start`
+/// (see the module documentation); returns the points by increasing value, at most
+/// [`MAX_LADDER_STEPS`] of them.
+fn ladder<T: Copy>(
+    mut eval: impl FnMut(usize) -> Result<(f64, T)>,
+    lo: usize,
+    hi: usize,
+    start: usize,
+) -> Result<Vec<(usize, (f64, T))>> {
+    let mut points: Vec<(usize, (f64, T))> = Vec::with_capacity(MAX_LADDER_STEPS);
+    let mut measure = |v: usize, points: &mut Vec<(usize, (f64, T))>| -> Result<f64> {
+        let r = eval(v)?;
+        let at = points.partition_point(|p| p.0 < v);
+        points.insert(at, (v, r));
+        Ok(r.0)
+    };
+    // Up from the start until the recall is high enough, stops improving, or the knob ends.
+    let mut v = start;
+    let mut r = measure(v, &mut points)?;
+    let r_start = r;
+    while r < CEILING && v < hi && points.len() < MAX_LADDER_STEPS {
+        let next = v.saturating_mul(2).min(hi);
+        let rn = measure(next, &mut points)?;
+        let gain = rn - r;
+        (v, r) = (next, rn);
+        if gain < PLATEAU {
+            break;
+        }
+    }
+    // Down from the start until the recall is below any target worth serving.
+    let (mut low, mut r_low) = (start, r_start);
+    while r_low >= FLOOR && low > lo && points.len() < MAX_LADDER_STEPS {
+        low = (low / 2).max(lo);
+        r_low = measure(low, &mut points)?;
+    }
+    // Refine where the recall rises most, in the range that targets use.
+    let clamp = |r: f64| r.clamp(FLOOR, CEILING);
+    while points.len() < MAX_LADDER_STEPS {
+        let widest = points
+            .windows(2)
+            .filter(|w| w[1].0 > w[0].0 + 1)
+            .map(|w| (clamp(w[1].1 .0) - clamp(w[0].1 .0), w[0].0, w[1].0))
+            .max_by(|a, b| a.0.total_cmp(&b.0));
+        let Some((gap, a, b)) = widest else { break };
+        if gap <= RESOLUTION {
+            break;
+        }
+        let mid = ((a as f64 * b as f64).sqrt().round() as usize).clamp(a + 1, b - 1);
+        measure(mid, &mut points)?;
+    }
+    Ok(points)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::IndexPlan;
+    use crate::test_support::clustered;
+    use crate::SegmentIndex;
+
+    fn n(row: u32, distance: f32) -> Neighbor {
+        Neighbor { row, distance }
+    }
+
+    fn p(value: u32, recall: f32, stderr: f32) -> CurvePoint {
+        CurvePoint {
+            value,
+            recall,
+            stderr,
+        }
+    }
+
+    #[test]
+    fn rerank_orders_by_exact_distance_then_row() {
+        let dim = 2;
+        let rows = [0.0, 0.0, 1.0, 0.0, 2.0, 0.0, 1.0, 0.0];
+        let query = [0.9, 0.0];
+        // Estimated distances in the wrong order, a duplicate, and a row outside the rows.
+        let cands = [
+            n(2, 0.0),
+            n(0, 0.1),
+            n(1, 5.0),
+            n(3, 5.0),
+            n(3, 9.0),
+            n(7, 0.0),
+        ];
+        let out = rerank(Metric::L2, &query, &cands, &rows, dim, 10);
+        let got: Vec<u32> = out.iter().map(|x| x.row).collect();
+        assert_eq!(got, vec![1, 3, 0, 2]);
+        assert_eq!(out[0].distance, Metric::L2.distance(&query, &rows[2..4]));
+        assert_eq!(
+            out[0].distance, out[1].distance,
+            "rows 1 and 3 are equal: tie by row"
+        );
+        assert_eq!(rerank(Metric::L2, &query, &cands, &rows, dim, 2).len(), 2);
+        assert!(rerank(Metric::L2, &query, &cands, &rows, dim, 0).is_empty());
+        assert!(rerank(Metric::L2, &[1.0], &cands, &rows, dim, 3).is_empty());
+        assert!(rerank(Metric::L2, &query, &cands, &rows, 0, 3).is_empty());
+        assert!(rerank(Metric::L2, &query, &[], &rows, dim, 3).is_empty());
+        let ip = rerank(Metric::InnerProduct, &query, &cands, &rows, dim, 1);
+        assert_eq!(ip[0].row, 2, "the largest product ranks first");
+    }
+
+    #[test]
+    fn sampling_is_seeded_distinct_and_in_range() {
+        let a = sample_rows(1_000, 200, 7);
+        assert_eq!(a, sample_rows(1_000, 200, 7));
+        assert_ne!(a, sample_rows(1_000, 200, 8));
+        assert_eq!(a.len(), 200);
+        assert!(a.windows(2).all(|w| w[0] < w[1]));
+        assert!(a.iter().all(|&r| r < 1_000));
+        assert_eq!(sample_rows(5, 5, 1), vec![0, 1, 2, 3, 4]);
+        assert_eq!(sample_rows(5, 9, 1), vec![0, 1, 2, 3, 4]);
+        assert!(sample_rows(5, 0, 1).is_empty());
+        // Spread over the range, not bunched at one end.
+        let s = sample_rows(100_000, 1_000, 3);
+        let low = s.iter().filter(|&&r| r < 50_000).count();
+        assert!((400..600).contains(&low), "{low}");
+        assert_eq!(held_out_count(15_000, 200), 200);
+        assert_eq!(held_out_count(1_000, 200), 100);
+        assert_eq!(held_out_count(5, 200), 1);
+        assert_eq!(held_out_count(1, 200), 1);
+    }
+
+    #[test]
+    fn kth_distances_match_a_plain_scan_on_any_thread_count() {
+        let dim = 64;
+        let n = 3_000;
+        let x = clustered(5, n, dim, 12);
+        let queries: Vec<u32> = vec![0, 17, 1_500, 2_999];
+        let held: HashSet<u32> = [17u32, 18, 19, 2_000].into_iter().collect();
+        let plain: Vec<f32> = queries
+            .iter()
+            .map(|&q| {
+                let qv = &x[q as usize * dim..(q as usize + 1) * dim];
+                let mut d: Vec<f32> = (0..n)
+                    .filter(|r| !held.contains(&(*r as u32)) && *r != q as usize)
+                    .map(|r| Metric::L2.distance(qv, &x[r * dim..(r + 1) * dim]))
+                    .collect();
+                // A query that is not held out is its own nearest row, at 0.
+                if !held.contains(&q) {
+                    d.push(0.0);
+                }
+                d.sort_by(f32::total_cmp);
+                d[4]
+            })
+            .collect();
+        assert!(block_rows(dim) < n, "several blocks");
+        for threads in [1, 2, 3] {
+            let got = crate::with_faiss_threads(threads, || {
+                kth_distances(Metric::L2, &x, dim, &queries, &held, 5)
+            });
+            assert_eq!(got, plain, "{threads} threads");
+        }
+        // Fewer rows than k: no k-th distance.
+        let few = kth_distances(Metric::L2, &x[..3 * dim], dim, &[0], &HashSet::new(), 5);
+        assert_eq!(few, vec![f32::INFINITY]);
+    }
+
+    #[test]
+    fn mean_and_stderr_of_per_query_recalls() {
+        assert_eq!(mean_and_stderr(&[]), (0.0, 0.0));
+        assert_eq!(mean_and_stderr(&[0.7]), (0.7, 0.0));
+        assert_eq!(mean_and_stderr(&[1.0; 50]), (1.0, 0.0));
+        let (m, e) = mean_and_stderr(&[1.0, 0.0, 1.0, 0.0]);
+        assert_eq!(m, 0.5);
+        // Sample variance 1/3, over 4 queries.
+        assert!((e - (1.0f64 / 12.0).sqrt()).abs() < 1e-12);
+    }
+
+    #[test]
+    fn ladder_brackets_then_refines_within_the_budget() {
+        // A smooth recall curve in log(value): 0.5 at 4, 0.995 by 128.
+        let curve = |v: usize| 1.0 - 0.5 * (4.0 / v as f64).powf(1.5);
+        let mut calls = Vec::new();
+        let points = ladder(
+            |v| {
+                calls.push(v);
+                Ok((curve(v).max(0.0), ()))
+            },
+            1,
+            1_000,
+            32,
+        )
+        .expect("ladder");
+        assert!(points.len() <= MAX_LADDER_STEPS);
+        assert_eq!(points.len(), calls.len(), "no value measured twice");
+        assert!(points.windows(2).all(|w| w[0].0 < w[1].0));
+        assert!(points.last().expect("points").1 .0 >= CEILING);
+        assert!(points[0].1 .0 < FLOOR);
+        // Around 0.95 the measured values are close together.
+        let above = points
+            .iter()
+            .find(|p| p.1 .0 >= 0.95)
+            .expect("reaches 0.95");
+        let below = points.iter().rev().find(|p| p.1 .0 < 0.95).expect("below");
+        assert!(above.1 .0 - below.1 .0 <= 0.02, "{points:?}");
+    }
+
+    #[test]
+    fn ladder_stops_at_a_plateau_and_at_the_ends() {
+        // Saturates at 0.97: going up stops after a doubling that gains nothing.
+        let points = ladder(
+            |v| Ok((if v >= 8 { 0.97 } else { 0.5 }, ())),
+            1,
+            1 << 20,
+            16,
+        )
+        .expect("ladder");
+        assert!(points.iter().all(|p| p.0 <= 32), "{points:?}");
+        // Perfect everywhere: only down to the minimum, never past either end.
+        let points = ladder(|_| Ok((1.0, ())), 3, 5, 4).expect("ladder");
+        let values: Vec<usize> = points.iter().map(|p| p.0).collect();
+        assert_eq!(values, vec![3, 4]);
+        let points = ladder(|_| Ok((1.0, ())), 1, 1, 1).expect("ladder");
+        assert_eq!(points.len(), 1);
+        // Errors pass through.
+        assert!(ladder(|_| Err::<(f64, ()), _>(Error::ZeroK), 1, 8, 4).is_err());
+    }
+
+    #[test]
+    fn pick_is_the_cheapest_value_that_stays_two_standard_errors_above_the_target() {
+        let c = RecallCurve::new(
+            Knob::Nprobe,
+            10,
+            1,
+            200,
+            vec![
+                p(4, 0.80, 0.02),
+                p(8, 0.93, 0.01),
+                p(12, 0.958, 0.006),
+                p(16, 0.955, 0.006),
+                p(20, 0.953, 0.006),
+                p(24, 0.97, 0.005),
+                p(32, 0.99, 0.002),
+            ],
+        )
+        .expect("valid");
+        assert_eq!(c.pick(0.95), 24, "20 is within two errors of the target");
+        assert_eq!(c.pick(0.94), 12);
+        assert_eq!(c.pick(0.90), 8);
+        assert_eq!(c.pick(0.5), 4);
+        assert_eq!(c.pick(0.98), 32);
+        assert_eq!(c.pick(0.999), 32, "none reaches it: the largest measured");
+        assert_eq!(c.picked_point(0.95).recall, 0.97);
+        let t = c.tuned(0.95, 10);
+        assert_eq!(
+            t,
+            TunedSearch {
+                params: SearchParams {
+                    nprobe: Some(24),
+                    ef_search: None
+                },
+                candidates: 10
+            }
+        );
+        // IVF keeps its nprobe for another k.
+        assert_eq!(c.tuned(0.95, 100).params.nprobe, Some(24));
+        assert_eq!(c.tuned(0.95, 100).candidates, 100);
+    }
+
+    #[test]
+    fn tuned_hnsw_searches_scale_the_beam_and_bound_the_candidates() {
+        let c = RecallCurve::new(
+            Knob::EfSearch,
+            10,
+            4,
+            200,
+            vec![p(10, 0.9, 0.01), p(16, 0.96, 0.004), p(64, 0.995, 0.001)],
+        )
+        .expect("valid");
+        let t = c.tuned(0.95, 10);
+        assert_eq!(t.params.ef_search, Some(16));
+        assert_eq!(t.candidates, 16, "the beam's own width, within k..=4k");
+        assert_eq!(c.tuned(0.99, 10).candidates, 40);
+        assert_eq!(c.tuned(0.8, 10).candidates, 10);
+        let wide = c.tuned(0.95, 25);
+        assert_eq!(wide.params.ef_search, Some(40), "16 · 25 / 10");
+        assert_eq!(wide.candidates, 40);
+        // A smaller k keeps the beam.
+        assert_eq!(c.tuned(0.95, 1).params.ef_search, Some(16));
+        assert_eq!(c.tuned(0.95, 1).candidates, 4);
+        assert_eq!(c.tuned(0.95, 0).candidates, 4, "k = 0 is taken as 1");
+    }
+
+    #[test]
+    fn curves_round_trip_compactly_and_refuse_damage() {
+        let c = RecallCurve::new(
+            Knob::EfSearch,
+            10,
+            4,
+            200,
+            vec![p(41, 0.93, 0.01), p(64, 0.975, 0.005)],
+        )
+        .expect("valid");
+        let json = serde_json::to_string(&c).expect("serialises");
+        assert_eq!(
+            json,
+            r#"{"knob":"ef_search","k":10,"rerank_factor":4,"queries":200,"points":[[41,0.93,0.01],[64,0.975,0.005]]}"#
+        );
+        let back: RecallCurve = serde_json::from_str(&json).expect("parses");
+        assert_eq!(back, c);
+        let head = r#"{"knob":"ef_search","k":10,"rerank_factor":4,"queries":200,"points":"#;
+        for bad_points in [
+            "[]",
+            "[[64,0.9,0.01],[41,0.95,0.01]]",
+            "[[41,0.9,0.01],[41,0.95,0.01]]",
+            "[[0,0.9,0.01]]",
+            "[[8,1.5,0.01]]",
+            "[[8,0.5,-0.1]]",
+            "[[8,0.5]]",
+        ] {
+            let bad = format!("{head}{bad_points}}}");
+            assert!(serde_json::from_str::<RecallCurve>(&bad).is_err(), "{bad}");
+        }
+        for bad in [
+            r#"{"knob":"ef_search","k":0,"rerank_factor":4,"queries":200,"points":[[8,0.5,0.0]]}"#,
+            r#"{"knob":"ef_search","k":10,"rerank_factor":0,"queries":200,"points":[[8,0.5,0.0]]}"#,
+            r#"{"knob":"beam","k":10,"rerank_factor":1,"queries":200,"points":[[8,0.5,0.0]]}"#,
+        ] {
+            assert!(serde_json::from_str::<RecallCurve>(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn ivf_curves_are_measured_on_held_out_rows() {
+        let dim = 16;
+        let rows = 3_000;
+        let x = clustered(11, rows, dim, 30);
+        let plan = IndexPlan::IvfFlat { nlist: 32 };
+        let ivf = SegmentIndex::build_standalone(&plan, Metric::L2, dim, &x).expect("build");
+        let curve = measure_recall_curve(&ivf, &x, Metric::L2, 10, 4, 100, 1).expect("curve");
+        assert_eq!(curve.knob(), Knob::Nprobe);
+        assert_eq!(
+            curve.rerank_factor(),
+            1,
+            "exact distances are not re-ranked"
+        );
+        assert_eq!(curve.queries(), 100);
+        assert!(curve.points().len() <= MAX_LADDER_STEPS);
+        assert!(curve.points().iter().all(|p| p.value <= 32));
+        let last = curve.points().last().expect("points");
+        assert!(last.recall >= 0.99, "{curve:?}");
+        if last.value == 32 {
+            assert_eq!(last.recall, 1.0, "all lists probed: IVF-Flat is exact");
+        }
+        assert_eq!(
+            measure_recall_curve(&ivf, &x, Metric::L2, 10, 4, 100, 1).expect("curve"),
+            curve,
+            "seeded"
+        );
+        let sq8 =
+            SegmentIndex::build_standalone(&IndexPlan::IvfSq8 { nlist: 32 }, Metric::L2, dim, &x)
+                .expect("build");
+        let curve = measure_recall_curve(&sq8, &x, Metric::L2, 10, 3, 100, 1).expect("curve");
+        assert_eq!(curve.rerank_factor(), 3);
+        assert_eq!(curve.tuned(0.9, 10).candidates, 30);
+
+        // HNSW, Flat and misuse are error values.
+        let hnsw = SegmentIndex::build_standalone(
+            &IndexPlan::Hnsw {
+                m: 8,
+                ef_construction: 40,
+            },
+            Metric::L2,
+            dim,
+            &x,
+        )
+        .expect("build");
+        assert!(matches!(
+            measure_recall_curve(&hnsw, &x, Metric::L2, 10, 1, 100, 1),
+            Err(Error::Unsupported(_))
+        ));
+        let flat =
+            SegmentIndex::build_standalone(&IndexPlan::Flat, Metric::L2, dim, &x).expect("build");
+        assert!(matches!(
+            measure_recall_curve(&flat, &x, Metric::L2, 10, 1, 100, 1),
+            Err(Error::Unsupported(_))
+        ));
+        assert!(matches!(
+            measure_recall_curve(&ivf, &x[..dim * 10], Metric::L2, 10, 1, 100, 1),
+            Err(Error::Mismatch { .. })
+        ));
+        assert!(matches!(
+            measure_recall_curve(&ivf, &x, Metric::Cosine, 10, 1, 100, 1),
+            Err(Error::Mismatch { .. })
+        ));
+        assert!(matches!(
+            measure_recall_curve(&ivf, &x, Metric::L2, 0, 1, 100, 1),
+            Err(Error::ZeroK)
+        ));
+        assert!(matches!(
+            measure_recall_curve(&ivf, &x, Metric::L2, 10, 0, 100, 1),
+            Err(Error::InvalidArgument(_))
+        ));
+        assert!(matches!(
+            measure_recall_curve(&ivf, &x, Metric::L2, 10, 1, 0, 1),
+            Err(Error::InvalidArgument(_))
+        ));
+    }
+}
