@@ -559,7 +559,7 @@ fn open_consistent(primary: &Path, dir: &Path) -> Result<(DB, ManifestMark)> {
 }
 
 impl Catalog {
-    /// Open or create the catalog in `path`, with the recovery options of RELIABILITY.md recipe 2:
+    /// Open or create the catalog in `path`, with the recovery options of docs/reliability.md recipe 2:
     /// paranoid checks, and a WAL recovery mode that tolerates only a torn last record.
     pub fn open(path: &Path) -> Result<Catalog> {
         let mut opts = db_options();

@@ -1,7 +1,7 @@
 //! Every file operation Kiln performs on its own files goes through [`FileSystem`].
 //!
 //! The production implementation is [`OsFs`]. Tests put a fault-injecting or crash-simulating
-//! implementation under the same trait (see `../shared/RELIABILITY.md`), so nothing in Kiln may
+//! implementation under the same trait (see `docs/reliability.md`), so nothing in Kiln may
 //! call `std::fs` on its own files directly. RocksDB's files are outside this seam: they are
 //! covered by RocksDB's own synced writes and recovery options.
 
@@ -298,7 +298,7 @@ impl FileSystem for OsFs {
 /// The suffix of files being written; anything with it is a leftover after a crash.
 pub const TEMP_SUFFIX: &str = ".tmp";
 
-/// Publish a file durably (RELIABILITY.md recipe 1): write `dir/name.tmp` with ordinary writes,
+/// Publish a file durably (docs/reliability.md recipe 1): write `dir/name.tmp` with ordinary writes,
 /// fsync it, rename it to `dir/name`, fsync `dir`. Only after this returns may the catalog refer
 /// to the file.
 ///

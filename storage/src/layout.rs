@@ -113,7 +113,7 @@ pub struct Cleanup {
     pub removed: Vec<PathBuf>,
 }
 
-/// Remove what interrupted writes and drops left behind (RELIABILITY.md recipe 5): temporary
+/// Remove what interrupted writes and drops left behind (docs/reliability.md recipe 5): temporary
 /// files, files no catalog entry refers to, and directories of collections the catalog no longer
 /// has. Runs only after the catalog loaded, and touches only names Kiln itself creates.
 ///
