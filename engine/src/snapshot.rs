@@ -42,6 +42,16 @@ pub(crate) enum SegmentData {
     },
 }
 
+impl SegmentData {
+    /// Rows its data holds now (a snapshot may see fewer of a growing segment's).
+    pub(crate) fn rows(&self) -> usize {
+        match self {
+            SegmentData::Growing(g) | SegmentData::Frozen(g) => g.len(),
+            SegmentData::Sealed { segment, .. } => segment.reader.rows(),
+        }
+    }
+}
+
 /// A sealed segment: its verified mapping, and the guard that collects its file once the
 /// catalog dropped it and no snapshot holds it any more.
 #[derive(Debug)]
@@ -183,10 +193,7 @@ impl SegmentView {
     /// This view with its row count caught up with its data and `dead` rows deleted (the dense
     /// bitmap is rebuilt on next use when deletes changed).
     pub(crate) fn refreshed(&self, dead: Option<&Vec<RowId>>) -> Self {
-        let rows = match &self.data {
-            SegmentData::Growing(g) | SegmentData::Frozen(g) => g.len(),
-            SegmentData::Sealed { segment, .. } => segment.reader.rows(),
-        };
+        let rows = self.data.rows();
         match dead {
             Some(d) if !d.is_empty() => SegmentView {
                 rows,

@@ -23,14 +23,13 @@ use kiln_storage::attrs::{encode_columns, CheckedRow};
 use kiln_storage::catalog::{IndexRecord, SegmentMeta};
 use kiln_storage::segment::write_segment;
 use kiln_storage::{CatalogBatch, CollectionId, DeletionBitmap, RowId, RowLocation, SegmentId};
-use kiln_storage::{SegmentFileInfo, SegmentReader, SegmentState};
+use kiln_storage::{SegmentFileInfo, SegmentState};
 
 use crate::error::Result;
 use crate::events::Event;
-use crate::gc::FileGuard;
 use crate::indexing::{merge_indexes, persist_index, plan_for, AttachedIndex};
 use crate::jobs::build::{attached, build_attached};
-use crate::jobs::{Change, JobBoard, JobCtx};
+use crate::jobs::{open_written, Change, JobBoard, JobCtx};
 use crate::snapshot::{SealedSegment, SegmentAttrs, SegmentData, SegmentView, Snapshot};
 
 /// Merge sealed segments.
@@ -83,16 +82,7 @@ impl MergeJob {
             return Ok(None);
         };
         fail::fail_point!("merge::after_file");
-        let fs = ctx.core.options.fs.as_ref();
-        let file = FileGuard::new(&ctx.core.collector, path.clone());
-        let reader = match SegmentReader::open(fs, &path, out_id, ctx.coll.config.dim, &info) {
-            Ok(r) => r,
-            Err(e) => {
-                file.mark_obsolete();
-                return Err(e.into());
-            }
-        };
-        let merged = Arc::new(SealedSegment::new(reader, file));
+        let merged = Arc::new(open_written(ctx, path, out_id, &info)?);
         let index = if ctx.stop.is_set() {
             None
         } else {

@@ -33,13 +33,14 @@ use std::time::{Duration, Instant};
 
 use parking_lot::{Condvar, Mutex};
 
-use kiln_storage::{CatalogBatch, CollectionId, SegmentId};
+use kiln_storage::{CatalogBatch, CollectionId, SegmentId, SegmentReader};
 
 use crate::core::DbCore;
 use crate::error::{Error, Result};
+use crate::gc::FileGuard;
 use crate::indexing::Templates;
 use crate::meta::{CollectionInfo, StopSignal};
-use crate::snapshot::{SegmentKind, SegmentView, Snapshot};
+use crate::snapshot::{SealedSegment, SegmentKind, SegmentView, Snapshot};
 
 /// What a job works on; the key of its claim and of its retry entry.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -337,6 +338,26 @@ pub(crate) struct JobCtx<'a> {
     pub(crate) coll: &'a CollectionInfo,
     pub(crate) templates: &'a Templates,
     pub(crate) stop: &'a StopSignal,
+}
+
+/// Open a segment file a job just wrote (`path`, what `write_segment` returned as `info`) for
+/// reading, verified; a file that fails verification is collected (the catalog does not name
+/// it yet).
+pub(crate) fn open_written(
+    ctx: &JobCtx<'_>,
+    path: std::path::PathBuf,
+    id: SegmentId,
+    info: &kiln_storage::SegmentFileInfo,
+) -> Result<SealedSegment> {
+    let file = FileGuard::new(&ctx.core.collector, path.clone());
+    let fs = ctx.core.options.fs.as_ref();
+    match SegmentReader::open(fs, &path, id, ctx.coll.config.dim, info) {
+        Ok(reader) => Ok(SealedSegment::new(reader, file)),
+        Err(e) => {
+            file.mark_obsolete();
+            Err(e.into())
+        }
+    }
 }
 
 /// A finished job's change to collection state, committed by the updater under the writer

@@ -11,13 +11,11 @@ use tracing::debug;
 use kiln_storage::attrs::{encode_columns, CheckedRow, Schema};
 use kiln_storage::catalog::SegmentMeta;
 use kiln_storage::segment::write_segment;
-use kiln_storage::SegmentReader;
 use kiln_storage::{CatalogBatch, CollectionId, GrowingSegment, SegmentFileInfo, SegmentId};
 
 use crate::error::{Error, Result};
 use crate::events::Event;
-use crate::gc::FileGuard;
-use crate::jobs::{Change, JobBoard, JobCtx};
+use crate::jobs::{open_written, Change, JobBoard, JobCtx};
 use crate::snapshot::{SealedSegment, SegmentData, SegmentView, Snapshot};
 
 /// Seal one frozen segment.
@@ -87,20 +85,12 @@ impl SealJob {
             },
         );
         let (path, info) = written.map_err(|e| ctx.core.poison_if_fatal(e))?;
-        let file = FileGuard::new(&ctx.core.collector, path.clone());
-        let reader = match SegmentReader::open(fs, &path, g.id(), coll.config.dim, &info) {
-            Ok(r) => r,
-            Err(e) => {
-                // Not committed: the catalog does not name the file.
-                file.mark_obsolete();
-                return Err(e.into());
-            }
-        };
+        let segment = open_written(ctx, path, g.id(), &info)?;
         Ok(Some(Sealed {
             id: g.id(),
             rows,
             info,
-            segment: Arc::new(SealedSegment::new(reader, file)),
+            segment: Arc::new(segment),
             collectable: true,
         }))
     }

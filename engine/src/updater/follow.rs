@@ -23,7 +23,7 @@
 //! state. The rebuild then reports [`Attempt::Stale`] and the caller catches up and tries again.
 //! Files already mapped stay readable after their deletion.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -42,8 +42,8 @@ use crate::error::{Error, Result};
 use crate::gc::FileGuard;
 use crate::indexing::{try_load_index, AttachedIndex, Templates};
 use crate::meta::{CollectionInfo, StopSignal};
-use crate::options::CollectionConfig;
 use crate::snapshot::{SealedSegment, SegmentData, SegmentView, Snapshot};
+use crate::updater::load::{no_active_segment, stored_config, tombstones_by_segment};
 use crate::updater::{SegmentUpdater, WriterState};
 
 /// The outcome of building a state from the follower catalog.
@@ -90,7 +90,7 @@ impl SegmentUpdater {
     ) -> Result<Attempt<SegmentUpdater>> {
         let _span =
             tracing::info_span!("load_collection_read_only", collection = %record.name).entered();
-        let config = parse_config(core, &record)?;
+        let (config, _) = stored_config(core, &record)?;
         let info = CollectionInfo {
             id: record.id,
             name: record.name.clone(),
@@ -194,23 +194,6 @@ impl SegmentUpdater {
     }
 }
 
-/// The configuration stored in `record`.
-fn parse_config(core: &DbCore, record: &CollectionRecord) -> Result<CollectionConfig> {
-    let corrupted = |reason: String| Error::Corrupted {
-        path: core.catalog.path().to_path_buf(),
-        reason,
-    };
-    let config: CollectionConfig = serde_json::from_str(&record.config)
-        .map_err(|e| corrupted(format!("configuration of collection {}: {e}", record.name)))?;
-    if config.dim != record.dim as usize {
-        return Err(corrupted(format!(
-            "collection {}: dimension {} vs config {}",
-            record.name, record.dim, config.dim
-        )));
-    }
-    Ok(config)
-}
-
 /// The state of collection `record` at the follower catalog's position, reusing what
 /// `previous` holds. `unusable`: index files found damaged, by name, not loaded again.
 fn build(
@@ -223,19 +206,10 @@ fn build(
 ) -> Result<Attempt<Followed>> {
     let catalog = &core.catalog;
     let seq = catalog.latest_sequence();
-    let config = parse_config(core, &record)?;
     // The fields may have grown since `info` was made (the writer's `add_field`).
-    let schema = Arc::new(
-        crate::validate::schema_of(&config).map_err(|e| Error::Corrupted {
-            path: catalog.path().to_path_buf(),
-            reason: format!("collection {}: {e}", record.name),
-        })?,
-    );
+    let (_, schema) = stored_config(core, &record)?;
     let metas = catalog.segments(record.id)?;
-    let mut tombstones: HashMap<SegmentId, Vec<RowId>> = HashMap::new();
-    for (seg, row) in catalog.tombstones(record.id)? {
-        tombstones.entry(seg).or_default().push(row);
-    }
+    let mut tombstones = tombstones_by_segment(core, &record)?;
     let loaded: Vec<Result<Attempt<SegmentData>>> = core.pools.query.install(|| {
         metas
             .par_iter()
@@ -260,14 +234,10 @@ fn build(
             Attempt::Done(d) => d,
             Attempt::Stale { path } => return Ok(Attempt::Stale { path }),
         };
-        let rows = match &data {
-            SegmentData::Growing(g) => {
-                active = Some(Arc::clone(g));
-                g.len()
-            }
-            SegmentData::Frozen(g) => g.len(),
-            SegmentData::Sealed { segment, .. } => segment.reader.rows(),
-        };
+        if let SegmentData::Growing(g) = &data {
+            active = Some(Arc::clone(g));
+        }
+        let rows = data.rows();
         let mut dead = tombstones.remove(&meta.id).unwrap_or_default();
         dead.retain(|&r| (r as usize) < rows);
         views.push(SegmentView::followed(
@@ -278,13 +248,7 @@ fn build(
             previous.segment(meta.id),
         ));
     }
-    let active = active.ok_or_else(|| Error::Corrupted {
-        path: catalog.path().to_path_buf(),
-        reason: format!(
-            "collection {}: active segment {} is not a growing segment",
-            record.name, record.active_segment
-        ),
-    })?;
+    let active = active.ok_or_else(|| no_active_segment(core, &record))?;
     Ok(Attempt::Done(Followed {
         record,
         schema,

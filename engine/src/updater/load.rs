@@ -29,29 +29,11 @@ impl SegmentUpdater {
     pub(crate) fn load(core: &DbCore, record: CollectionRecord) -> Result<SegmentUpdater> {
         let _span = tracing::info_span!("load_collection", collection = %record.name).entered();
         let catalog = &core.catalog;
-        let corrupted = |reason: String| Error::Corrupted {
-            path: catalog.path().to_path_buf(),
-            reason,
-        };
-        let config: CollectionConfig = serde_json::from_str(&record.config)
-            .map_err(|e| corrupted(format!("configuration of collection {}: {e}", record.name)))?;
-        if config.dim != record.dim as usize {
-            return Err(corrupted(format!(
-                "collection {}: dimension {} vs config {}",
-                record.name, record.dim, config.dim
-            )));
-        }
-        let schema = Arc::new(
-            crate::validate::schema_of(&config)
-                .map_err(|e| corrupted(format!("collection {}: {e}", record.name)))?,
-        );
+        let (config, schema) = stored_config(core, &record)?;
         let dir = core.layout.collection_dir(record.id);
         let templates = load_templates(core, &dir, &config, &catalog.templates(record.id)?);
         let metas = catalog.segments(record.id)?;
-        let mut tombstones: HashMap<SegmentId, Vec<RowId>> = HashMap::new();
-        for (seg, row) in catalog.tombstones(record.id)? {
-            tombstones.entry(seg).or_default().push(row);
-        }
+        let mut tombstones = tombstones_by_segment(core, &record)?;
         let info = CollectionInfo {
             id: record.id,
             name: record.name.clone(),
@@ -70,14 +52,10 @@ impl SegmentUpdater {
         let mut active = None;
         for (meta, data) in metas.iter().zip(loaded) {
             let data = data?;
-            let rows = match &data {
-                SegmentData::Growing(g) => {
-                    active = Some(Arc::clone(g));
-                    g.len()
-                }
-                SegmentData::Frozen(g) => g.len(),
-                SegmentData::Sealed { segment, .. } => segment.reader.rows(),
-            };
+            if let SegmentData::Growing(g) = &data {
+                active = Some(Arc::clone(g));
+            }
+            let rows = data.rows();
             let mut dead = tombstones.remove(&meta.id).unwrap_or_default();
             dead.retain(|&r| (r as usize) < rows);
             views.push(SegmentView::new(
@@ -90,12 +68,7 @@ impl SegmentUpdater {
         if !tombstones.is_empty() {
             warn!(collection = %record.name, segments = tombstones.len(), "ignoring tombstones of unknown segments");
         }
-        let active = active.ok_or_else(|| {
-            corrupted(format!(
-                "collection {}: active segment {} is not a growing segment",
-                record.name, record.active_segment
-            ))
-        })?;
+        let active = active.ok_or_else(|| no_active_segment(core, &record))?;
         Ok(SegmentUpdater {
             info,
             state: Mutex::new(WriterState { record, active }),
@@ -106,6 +79,51 @@ impl SegmentUpdater {
             dropped: AtomicBool::new(false),
             unusable_indexes: Mutex::default(),
         })
+    }
+}
+
+/// The configuration and fields stored in `record`, checked against it.
+pub(super) fn stored_config(
+    core: &DbCore,
+    record: &CollectionRecord,
+) -> Result<(CollectionConfig, Arc<Schema>)> {
+    let corrupted = |reason: String| Error::Corrupted {
+        path: core.catalog.path().to_path_buf(),
+        reason,
+    };
+    let config: CollectionConfig = serde_json::from_str(&record.config)
+        .map_err(|e| corrupted(format!("configuration of collection {}: {e}", record.name)))?;
+    if config.dim != record.dim as usize {
+        return Err(corrupted(format!(
+            "collection {}: dimension {} vs config {}",
+            record.name, record.dim, config.dim
+        )));
+    }
+    let schema = crate::validate::schema_of(&config)
+        .map_err(|e| corrupted(format!("collection {}: {e}", record.name)))?;
+    Ok((config, Arc::new(schema)))
+}
+
+/// The collection's tombstones, grouped by segment.
+pub(super) fn tombstones_by_segment(
+    core: &DbCore,
+    record: &CollectionRecord,
+) -> Result<HashMap<SegmentId, Vec<RowId>>> {
+    let mut tombstones: HashMap<SegmentId, Vec<RowId>> = HashMap::new();
+    for (seg, row) in core.catalog.tombstones(record.id)? {
+        tombstones.entry(seg).or_default().push(row);
+    }
+    Ok(tombstones)
+}
+
+/// The error of a collection record whose active segment is not a growing one.
+pub(super) fn no_active_segment(core: &DbCore, record: &CollectionRecord) -> Error {
+    Error::Corrupted {
+        path: core.catalog.path().to_path_buf(),
+        reason: format!(
+            "collection {}: active segment {} is not a growing segment",
+            record.name, record.active_segment
+        ),
     }
 }
 
