@@ -18,7 +18,7 @@ use crate::search::{search_snapshot, FanOut, Selection};
 use crate::snapshot::Snapshot;
 use crate::stats::{CollectionStats, SearchExplain, SegmentInfo};
 use crate::updater::{SegmentUpdater, WriteMode};
-use crate::validate::{check_k, prepare_batch, prepare_query, prepare_vector};
+use crate::validate::{check_search, prepare_batch, prepare_query, prepare_vector};
 
 /// A handle to one collection: cheap to clone, `Send + Sync`. It keeps the database open.
 #[derive(Clone)]
@@ -288,14 +288,23 @@ impl Collection {
         self.search_one(query, options)
     }
 
+    /// The recall target of a search: its own, else the collection's.
+    fn target_recall(&self, options: &SearchOptions) -> f64 {
+        options
+            .target_recall
+            .unwrap_or_else(|| self.config().effective_target_recall())
+    }
+
     fn search_one(&self, query: &[f32], options: &SearchOptions) -> Result<SearchExplain> {
-        check_k(options.k)?;
+        check_search(options)?;
         self.updater.check_live()?;
         let q = prepare_query(self.metric(), self.dim(), query)?;
         let snap = self.updater.snapshot();
         let selection = selection(&snap, options)?;
         let pool = FanOut::Pool(&self.core.pools.query);
-        let (hits, segments) = search_snapshot(&snap, &selection, self.metric(), &q, options, pool);
+        let target = self.target_recall(options);
+        let (hits, segments) =
+            search_snapshot(&snap, &selection, self.metric(), &q, options, target, pool);
         Ok(SearchExplain { hits, segments })
     }
 
@@ -304,7 +313,7 @@ impl Collection {
     pub fn search_batch(&self, queries: &[f32], options: &SearchOptions) -> Result<Vec<Vec<Hit>>> {
         let _span = tracing::debug_span!("search_batch", collection = %self.name(), k = options.k)
             .entered();
-        check_k(options.k)?;
+        check_search(options)?;
         self.updater.check_live()?;
         let dim = self.dim();
         if !queries.len().is_multiple_of(dim) {
@@ -321,8 +330,9 @@ impl Collection {
         let selection = selection(&snap, options)?;
         let metric = self.metric();
         let pool = &self.core.pools.query;
+        let target = self.target_recall(options);
         let one = |q: &Vec<f32>, fan_out| {
-            search_snapshot(&snap, &selection, metric, q, options, fan_out).0
+            search_snapshot(&snap, &selection, metric, q, options, target, fan_out).0
         };
         if prepared.len() <= 1 {
             return Ok(prepared
@@ -397,23 +407,21 @@ impl Collection {
         query: &[f32],
         options: &SearchOptions,
     ) -> Result<Vec<Hit>> {
-        check_k(options.k)?;
+        check_search(options)?;
         let q = prepare_query(self.metric(), self.dim(), query)?;
         let snap = self.updater.snapshot();
         let view = snap
             .segment(kiln_storage::SegmentId(segment))
             .ok_or_else(|| Error::invalid(format!("no segment {segment:016x}")))?;
-        let params = options.params();
+        let knobs = crate::search::Knobs {
+            params: options.params(),
+            target: self.target_recall(options),
+            exact: options.exact,
+            total: view.live_rows(),
+        };
         let rows = crate::search::Rows::Live;
-        let (top, _) = crate::search::search_segment(
-            view,
-            self.metric(),
-            &q,
-            options.k,
-            &params,
-            options.exact,
-            rows,
-        );
+        let (top, _) =
+            crate::search::search_segment(view, self.metric(), &q, options.k, &knobs, rows);
         Ok(top.into_sorted())
     }
 

@@ -25,8 +25,9 @@ use parking_lot::Mutex;
 use tracing::{info, warn};
 
 use kiln_index::{
-    load, plan_index, ExpectedIndex, IndexKind, IndexPlan, IvfTemplate, LoadMode, LoadedIndex,
-    MergePart, RowBitmap, SegmentIndex, VectorIndex,
+    load, measure_recall_curve, plan_index, CurveSettings, ExpectedIndex, IndexKind, IndexPlan,
+    IvfTemplate, LoadMode, LoadedIndex, MergePart, RecallCurve, RowBitmap, SegmentIndex,
+    VectorIndex,
 };
 use kiln_storage::blob::{index_file_name, publish_blob, template_file_name, verify_blob};
 use kiln_storage::catalog::{IndexRecord, TemplateRecord};
@@ -47,6 +48,9 @@ pub struct AttachedIndex {
     pub(crate) index: IndexHandle,
     pub(crate) record: IndexRecord,
     pub(crate) file: FileGuard,
+    /// The index's measured recall curve (from `record`): searches pick their nprobe /
+    /// efSearch from it. `None` for an index without a search knob.
+    pub(crate) curve: Option<RecallCurve>,
 }
 
 /// A built (in memory) or loaded (usually mapped) index.
@@ -57,6 +61,17 @@ pub(crate) enum IndexHandle {
 }
 
 impl AttachedIndex {
+    /// `index`, described by `record` (whose curve it takes), kept alive by `file`.
+    pub(crate) fn new(index: IndexHandle, record: IndexRecord, file: FileGuard) -> AttachedIndex {
+        let curve = curve_of(&record);
+        AttachedIndex {
+            index,
+            record,
+            file,
+            curve,
+        }
+    }
+
     pub(crate) fn index(&self) -> &dyn VectorIndex {
         match &self.index {
             IndexHandle::Built(i) => i,
@@ -96,6 +111,45 @@ impl AttachedIndex {
             }
         }
     }
+}
+
+/// The recall curve stored in `record`, if it has a readable one.
+pub(crate) fn curve_of(record: &IndexRecord) -> Option<RecallCurve> {
+    serde_json::from_str(record.curve.as_deref()?).ok()
+}
+
+/// How recall curves are measured when an index is built: recall@10 over 200 rows held out as
+/// queries, candidates up to 4·k re-ranked for indexes whose distances are estimates.
+pub(crate) fn curve_settings() -> CurveSettings {
+    CurveSettings::default()
+}
+
+/// The recall curve of an IVF index over all of `vectors` (`None` when it has no knob or too
+/// few rows), e.g. of a merged index.
+pub(crate) fn measure_curve(
+    index: &SegmentIndex,
+    metric: kiln_index::Metric,
+    vectors: &[f32],
+) -> Result<Option<RecallCurve>> {
+    let info = index.info();
+    if info.nlist.is_none() || info.rows < 2 {
+        return Ok(None);
+    }
+    let s = curve_settings();
+    Ok(Some(measure_recall_curve(
+        index,
+        vectors,
+        metric,
+        s.k,
+        s.rerank_factor,
+        s.sample,
+        s.seed,
+    )?))
+}
+
+/// Whether an index of this kind is searched at a knob, and so must carry a recall curve.
+fn has_knob(info: &kiln_index::IndexInfo) -> bool {
+    info.rows >= 2 && (info.nlist.is_some() || info.kind.is_hnsw())
 }
 
 /// The handle to keep for a freshly built and persisted index: the file mapped read-only, so
@@ -302,11 +356,20 @@ pub(crate) fn try_load_index(
             metric: config.metric,
         };
         let index = load(&path, LoadMode::MappedVerifiedByCaller, &expected)?;
-        Ok(Arc::new(AttachedIndex {
-            index: IndexHandle::Loaded(index),
-            record: record.clone(),
-            file: FileGuard::new(&db.collector, path),
-        }))
+        let attached = AttachedIndex::new(
+            IndexHandle::Loaded(index),
+            record.clone(),
+            FileGuard::new(&db.collector, path.clone()),
+        );
+        if attached.curve.is_none() && has_knob(attached.index().info()) {
+            // Written before recall curves were recorded (or its curve is unreadable): the
+            // index would be searched at a guessed setting, so it is rebuilt, measured.
+            return Err(Error::Corrupted {
+                path,
+                reason: "index record has no readable recall curve".into(),
+            });
+        }
+        Ok(Arc::new(attached))
     };
     attempt()
 }
@@ -327,7 +390,8 @@ pub(crate) fn build_index(
     reader: &SegmentReader,
     vectors: &[f32],
 ) -> Result<(SegmentIndex, IndexRecord, PathBuf)> {
-    let (index, template) = if plan.kind().is_ivf() {
+    let settings = curve_settings();
+    let (index, curve, template) = if plan.kind().is_ivf() {
         let tpl = current_template(
             db,
             coll,
@@ -338,25 +402,36 @@ pub(crate) fn build_index(
             collection_rows,
             sample_from,
         )?;
-        (SegmentIndex::build(&tpl.template, vectors)?, Some(tpl.id))
+        let (index, curve) = SegmentIndex::build_measured(&tpl.template, vectors, &settings)?;
+        (index, curve, Some(tpl.id))
     } else {
-        (
-            SegmentIndex::build_standalone(plan, config.metric, config.dim, vectors)?,
-            None,
-        )
+        let (index, curve) = SegmentIndex::build_standalone_measured(
+            plan,
+            config.metric,
+            config.dim,
+            vectors,
+            &settings,
+        )?;
+        (index, curve, None)
     };
-    let (record, path) = persist_index(db, dir, &index, reader, template)?;
+    let (record, path) = persist_index(db, dir, &index, reader, template, curve.as_ref())?;
     Ok((index, record, path))
 }
 
-/// Write `index` (of the segment read by `reader`) as a derived file; return its record.
+/// Write `index` (of the segment read by `reader`) as a derived file; return its record, which
+/// carries `curve`.
 pub(crate) fn persist_index(
     db: &DbCore,
     dir: &std::path::Path,
     index: &SegmentIndex,
     reader: &SegmentReader,
     template: Option<u64>,
+    curve: Option<&RecallCurve>,
 ) -> Result<(IndexRecord, PathBuf)> {
+    let curve = curve
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(|e| Error::invalid(format!("recall curve: {e}")))?;
     let bytes = index.to_bytes()?;
     fail::fail_point!("index::before_publish");
     let id = db.catalog.reserve_ids(1)?.start;
@@ -368,6 +443,7 @@ pub(crate) fn persist_index(
             kind: index.info().kind as u32,
             segment_crc: reader.info().crc,
             template,
+            curve,
         },
         path,
     ))

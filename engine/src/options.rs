@@ -4,7 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use kiln_index::{IndexSpec, Metric};
+use kiln_index::{IndexSpec, Metric, DEFAULT_RECALL_TARGET};
 use kiln_storage::attrs::{Field, FieldType, Filter};
 use kiln_storage::{FileSystem, OsFs};
 
@@ -231,6 +231,9 @@ pub struct CollectionConfig {
     /// Typed attribute fields at creation, in order (`Collection::add_field` appends more).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub(crate) fields: Vec<Field>,
+    /// Recall@k searches aim for when they state none (`None`: [`DEFAULT_RECALL_TARGET`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) target_recall: Option<f64>,
 }
 
 impl CollectionConfig {
@@ -243,7 +246,25 @@ impl CollectionConfig {
             index: IndexSpec::Auto,
             merge: None,
             fields: Vec::new(),
+            target_recall: None,
         }
+    }
+
+    /// The recall@k a search aims for when its options state none (default
+    /// [`DEFAULT_RECALL_TARGET`], 0.95). Each index measures its own recall curve when it is
+    /// built (rows held out as queries, exact answers from the segment), and a search picks
+    /// per segment the cheapest `nprobe` / `efSearch` whose measured recall stays two standard
+    /// errors above the target. Must be in `(0, 1]` (checked by `create_collection`); at 1.0 a
+    /// search uses the widest setting measured, which is not a guarantee of exact answers: ask
+    /// for [`SearchOptions::exact`] for those. Explicit `nprobe` / `ef_search` override it.
+    pub fn target_recall(mut self, recall: f64) -> Self {
+        self.target_recall = Some(recall);
+        self
+    }
+
+    /// The effective recall target of searches that state none.
+    pub fn effective_target_recall(&self) -> f64 {
+        self.target_recall.unwrap_or(DEFAULT_RECALL_TARGET)
     }
 
     /// Add a typed attribute field: rows may carry a value for it (`insert_with` and friends),
@@ -323,6 +344,7 @@ pub struct SearchOptions {
     pub(crate) nprobe: Option<usize>,
     pub(crate) ef_search: Option<usize>,
     pub(crate) filter: Option<Filter>,
+    pub(crate) target_recall: Option<f64>,
 }
 
 impl SearchOptions {
@@ -335,7 +357,18 @@ impl SearchOptions {
             nprobe: None,
             ef_search: None,
             filter: None,
+            target_recall: None,
         }
+    }
+
+    /// The recall@k to aim for in this search (default: the collection's
+    /// [`CollectionConfig::target_recall`], 0.95 unless set): each indexed segment is searched
+    /// at the cheapest setting its measured recall curve says reaches it. Must be in `(0, 1]`
+    /// (`InvalidArgument` otherwise, when the search runs). `nprobe` / `ef_search`, when given,
+    /// take precedence.
+    pub fn target_recall(mut self, recall: f64) -> Self {
+        self.target_recall = Some(recall);
+        self
     }
 
     /// Only rows that match `filter` qualify: the search returns the `min(k, matching live
@@ -353,14 +386,16 @@ impl SearchOptions {
         self
     }
 
-    /// IVF lists to probe per indexed segment. Default: about `3.3·√nlist` (at least 16), which
-    /// reaches recall@10 ≈ 0.975 on real sentence embeddings.
+    /// IVF lists to probe per indexed segment. Default: the segment's pick for the recall
+    /// target ([`target_recall`](SearchOptions::target_recall)); for an index without a
+    /// measured curve, about `3.3·√nlist` (at least 16).
     pub fn nprobe(mut self, nprobe: usize) -> Self {
         self.nprobe = Some(nprobe.max(1));
         self
     }
 
-    /// HNSW beam width per indexed segment. Default: 48.
+    /// HNSW beam width per indexed segment. Default: the segment's pick for the recall target;
+    /// 48 for an index without a measured curve.
     pub fn ef_search(mut self, ef: usize) -> Self {
         self.ef_search = Some(ef.max(1));
         self

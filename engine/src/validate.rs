@@ -62,6 +62,9 @@ pub fn check_config(config: &CollectionConfig) -> Result<()> {
         .index
         .validate(config.dim)
         .map_err(|e| Error::invalid(format!("index spec {:?}: {e}", config.index)))?;
+    if let Some(r) = config.target_recall {
+        check_target_recall(r)?;
+    }
     if let Some(rows) = config.segment_rows {
         if rows == 0 || rows > MAX_SEGMENT_ROWS {
             return Err(Error::invalid(format!(
@@ -159,6 +162,26 @@ pub fn prepare_query(metric: Metric, dim: usize, q: &[f32]) -> Result<Vec<f32>> 
 pub fn check_k(k: usize) -> Result<()> {
     if k == 0 {
         return Err(Error::invalid("k must be at least 1"));
+    }
+    Ok(())
+}
+
+/// Check a search's options that do not depend on the collection: `k ≥ 1`, a recall target
+/// in `(0, 1]`.
+pub fn check_search(options: &crate::options::SearchOptions) -> Result<()> {
+    check_k(options.k)?;
+    if let Some(r) = options.target_recall {
+        check_target_recall(r)?;
+    }
+    Ok(())
+}
+
+/// A recall target must be in `(0, 1]`.
+pub fn check_target_recall(r: f64) -> Result<()> {
+    if !(r > 0.0 && r <= 1.0) {
+        return Err(Error::invalid(format!(
+            "target_recall must be in (0, 1], got {r}"
+        )));
     }
     Ok(())
 }

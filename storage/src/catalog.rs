@@ -125,6 +125,10 @@ pub struct IndexRecord {
     /// The trained template it was built on, for IVF kinds.
     #[serde(default)]
     pub template: Option<u64>,
+    /// The index's measured recall curve, opaque to storage (the index layer's JSON); `None`
+    /// for an index without a search knob, or written before curves were recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub curve: Option<String>,
 }
 
 /// A trained IVF template (shared coarse quantizer) of a collection.

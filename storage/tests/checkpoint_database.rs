@@ -50,6 +50,7 @@ fn build_source(root: &Path) -> (DbLayout, Catalog) {
                 kind: 2,
                 segment_crc: info.crc,
                 template: Some(TEMPLATE),
+                curve: None,
             });
         }
         b.put_segment(COLL, &meta).expect("put");

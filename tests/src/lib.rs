@@ -46,6 +46,21 @@ pub fn clustered_vectors(
     out
 }
 
+/// `n` rows and `nq` queries around the same `clusters` centres: queries like the rows, as real
+/// queries are (a second `clustered_vectors` call draws new centres, far from every row).
+pub fn clustered_rows_and_queries(
+    rng: &mut impl Rng,
+    n: usize,
+    nq: usize,
+    dim: usize,
+    clusters: usize,
+    spread: f32,
+) -> (Vec<f32>, Vec<f32>) {
+    let mut rows = clustered_vectors(rng, n + nq, dim, clusters, spread);
+    let queries = rows.split_off(n * dim);
+    (rows, queries)
+}
+
 /// A vector of small integers (so distances tie often, exercising tie-breaking).
 pub fn small_int_vector(rng: &mut impl Rng, dim: usize) -> Vec<f32> {
     (0..dim).map(|_| rng.gen_range(-2i32..=2) as f32).collect()

@@ -13,8 +13,8 @@ use kiln::{
     SegmentState,
 };
 use kiln_tests::{
-    assert_same_hits, clustered_vectors, dev_set_dir, read_fvecs, read_ivecs, recall_at,
-    seeded_rng, Model, TempDir,
+    assert_same_hits, clustered_rows_and_queries, clustered_vectors, dev_set_dir, read_fvecs,
+    read_ivecs, recall_at, seeded_rng, Model, TempDir,
 };
 
 const DIM: usize = 32;
@@ -77,8 +77,7 @@ fn load(c: &kiln::Collection, data: &[f32], first_id: u64) -> Model {
 #[test]
 fn segments_get_ivf_indexes_and_approximate_search_meets_recall() {
     let (mut rng, _) = seeded_rng("ivf_build", 3);
-    let data = clustered_vectors(&mut rng, 40_000, DIM, 200, 0.08);
-    let queries = clustered_vectors(&mut rng, 100, DIM, 200, 0.08);
+    let (data, queries) = clustered_rows_and_queries(&mut rng, 40_000, 100, DIM, 200, 0.08);
     let dir = TempDir::new("ivf");
     let db = Database::open_with(
         dir.path(),
@@ -169,8 +168,7 @@ fn segments_get_ivf_indexes_and_approximate_search_meets_recall() {
 #[test]
 fn merges_concatenate_indexes_and_keep_answers() {
     let (mut rng, _) = seeded_rng("ivf_merge", 4);
-    let data = clustered_vectors(&mut rng, 44_000, DIM, 200, 0.08);
-    let queries = clustered_vectors(&mut rng, 60, DIM, 200, 0.08);
+    let (data, queries) = clustered_rows_and_queries(&mut rng, 44_000, 60, DIM, 200, 0.08);
     let dir = TempDir::new("ivf-merge");
     let db = Database::open_with(
         dir.path(),
@@ -252,8 +250,7 @@ fn merges_concatenate_indexes_and_keep_answers() {
 #[test]
 fn rewrite_of_an_indexed_segment_concatenates_its_lists() {
     let (mut rng, _) = seeded_rng("ivf_rewrite", 9);
-    let data = clustered_vectors(&mut rng, 30_000, DIM, 100, 0.08);
-    let queries = clustered_vectors(&mut rng, 50, DIM, 100, 0.08);
+    let (data, queries) = clustered_rows_and_queries(&mut rng, 30_000, 50, DIM, 100, 0.08);
     let dir = TempDir::new("ivf-rewrite");
     let db = Database::open(dir.path()).expect("open");
     let policy = MergePolicy {
@@ -514,7 +511,7 @@ fn a_grown_collection_gets_a_new_template_generation_in_the_background() {
     c.wait_for_indexing().expect("wait");
     assert_eq!(files_with_ext(dir.path(), "tpl").len(), 1);
     // Then grow past 16 times that: a retrain job trains a second generation.
-    let more = clustered_vectors(&mut rng, 160_000, dim, 50, 0.05);
+    let (more, queries) = clustered_rows_and_queries(&mut rng, 160_000, 50, dim, 50, 0.05);
     let ids: Vec<u64> = (10_000..170_000).collect();
     for (ci, cv) in ids.chunks(10_000).zip(more.chunks(10_000 * dim)) {
         c.insert_batch(ci, cv).expect("insert");
@@ -531,7 +528,6 @@ fn a_grown_collection_gets_a_new_template_generation_in_the_background() {
         .filter(|s| s.state == SegmentState::Sealed)
         .collect();
     assert!(sealed.iter().all(|s| s.index.is_some()), "{sealed:?}");
-    let queries = clustered_vectors(&mut rng, 50, dim, 50, 0.05);
     let approx = c
         .search_batch(&queries, &SearchOptions::new(10))
         .expect("search");

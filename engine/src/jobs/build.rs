@@ -101,11 +101,11 @@ pub(crate) fn attached(
     rows: usize,
 ) -> (Arc<AttachedIndex>, IndexRecord) {
     (
-        Arc::new(AttachedIndex {
-            index: attach_persisted(index, &path, &ctx.coll.config, rows),
-            record: record.clone(),
-            file: FileGuard::new(&ctx.core.collector, path),
-        }),
+        Arc::new(AttachedIndex::new(
+            attach_persisted(index, &path, &ctx.coll.config, rows),
+            record.clone(),
+            FileGuard::new(&ctx.core.collector, path),
+        )),
         record,
     )
 }

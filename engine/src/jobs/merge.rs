@@ -27,7 +27,7 @@ use kiln_storage::{SegmentFileInfo, SegmentState};
 
 use crate::error::Result;
 use crate::events::Event;
-use crate::indexing::{merge_indexes, persist_index, plan_for, AttachedIndex};
+use crate::indexing::{measure_curve, merge_indexes, persist_index, plan_for, AttachedIndex};
 use crate::jobs::build::{attached, build_attached};
 use crate::jobs::{open_written, Change, JobBoard, JobCtx};
 use crate::snapshot::{SealedSegment, SegmentAttrs, SegmentData, SegmentView, Snapshot};
@@ -43,8 +43,8 @@ pub(crate) struct MergeJob {
 
 /// What a merge produced.
 pub(crate) enum MergeOutput {
-    /// A merged segment to commit.
-    Merged(Merged),
+    /// A merged segment to commit (boxed: it carries the index record with its curve).
+    Merged(Box<Merged>),
     /// The inputs hold no live row: they are removed and nothing is written.
     Dropped(Dropped),
 }
@@ -88,7 +88,7 @@ impl MergeJob {
         } else {
             self.index(ctx, &merged)
         };
-        Ok(Some(MergeOutput::Merged(Merged {
+        Ok(Some(MergeOutput::Merged(Box::new(Merged {
             ids: self.ids,
             out_id,
             info,
@@ -99,7 +99,7 @@ impl MergeJob {
             replaced: Vec::new(),
             dead: Vec::new(),
             started,
-        })))
+        }))))
     }
 
     /// Write the live rows into segment `out_id`; `None` when the job was asked to stop.
@@ -177,8 +177,16 @@ impl MergeJob {
         let attempt = || -> Result<MergedIndex> {
             if plan.kind().is_ivf() {
                 if let Some((index, template)) = self.concatenated(ctx)? {
-                    let (record, path) =
-                        persist_index(ctx.core, &ctx.coll.dir, &index, &merged.reader, template)?;
+                    let curve =
+                        measure_curve(&index, ctx.coll.config.metric, merged.reader.vectors())?;
+                    let (record, path) = persist_index(
+                        ctx.core,
+                        &ctx.coll.dir,
+                        &index,
+                        &merged.reader,
+                        template,
+                        curve.as_ref(),
+                    )?;
                     let (index, record) = attached(ctx, index, record, path, rows);
                     return Ok(MergedIndex {
                         index,

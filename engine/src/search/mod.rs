@@ -9,7 +9,7 @@
 
 mod plan;
 
-pub(crate) use plan::{search_segment, Rows};
+pub(crate) use plan::{search_segment, Knobs, Rows};
 
 use rayon::prelude::*;
 
@@ -74,7 +74,8 @@ impl Selection {
 }
 
 /// The `options.k` nearest qualifying rows of `snap` to `query` (already validated and, under
-/// cosine, normalised): exactly `min(k, qualifying rows)` hits, nearest first, ties by smaller
+/// cosine, normalised), each indexed segment searched for `options.target_recall` or else
+/// `target` (the collection's): exactly `min(k, qualifying rows)` hits, nearest first, ties by smaller
 /// id; and how each segment was searched.
 pub(crate) fn search_snapshot(
     snap: &Snapshot,
@@ -82,17 +83,24 @@ pub(crate) fn search_snapshot(
     metric: Metric,
     query: &[f32],
     options: &SearchOptions,
+    target: f64,
     fan_out: FanOut<'_>,
 ) -> (Vec<Hit>, Vec<SegmentExplain>) {
-    let k = options.k.min(selection.count(snap));
+    let total = selection.count(snap);
+    let k = options.k.min(total);
     if k == 0 {
         return (Vec::new(), Vec::new());
     }
-    let params = options.params();
     let exact = options.exact;
+    let knobs = Knobs {
+        params: options.params(),
+        target: options.target_recall.unwrap_or(target),
+        exact,
+        total,
+    };
     let segments: Vec<(usize, &SegmentView)> = snap.segments.iter().enumerate().collect();
     let search = |&(i, s): &(usize, &SegmentView)| {
-        search_segment(s, metric, query, k, &params, exact, selection.rows(i))
+        search_segment(s, metric, query, k, &knobs, selection.rows(i))
     };
     let parts: Vec<(TopK, SegmentExplain)> = match fan_out {
         FanOut::Pool(pool)

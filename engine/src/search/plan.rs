@@ -21,13 +21,32 @@
 //! either way: fewer than min(k, |M|) hits from the index, or an error ─► exact scan of M
 //! ```
 
-use kiln_index::{scan_block, Hit, IndexKind, Metric, Neighbor, RowBitmap, SearchParams, TopK};
+use kiln_index::{
+    rerank, scan_block, CurveSettings, Hit, IndexKind, Knob, Metric, Neighbor, RowBitmap,
+    SearchParams, TopK, TunedSearch,
+};
 use kiln_storage::attrs::RoaringBitmap;
 use kiln_storage::RowId;
 use tracing::{debug, warn};
 
 use crate::snapshot::{SegmentData, SegmentView};
 use crate::stats::{SegmentExplain, SegmentPlan};
+
+/// How a query wants its segments searched.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Knobs {
+    /// The caller's explicit `nprobe` / `efSearch` (each overrides the recall target).
+    pub(crate) params: SearchParams,
+    /// The recall@k to aim for.
+    pub(crate) target: f64,
+    /// Every segment exactly.
+    pub(crate) exact: bool,
+    /// Qualifying rows over all the query's segments: a segment holding a fraction of them is
+    /// tuned for its share of the top k ([`RecallCurve::tuned_for_share`]).
+    ///
+    /// [`RecallCurve::tuned_for_share`]: kiln_index::RecallCurve::tuned_for_share
+    pub(crate) total: usize,
+}
 
 /// Which rows of a segment qualify.
 #[derive(Clone, Copy)]
@@ -44,8 +63,7 @@ pub(crate) fn search_segment(
     metric: Metric,
     query: &[f32],
     k: usize,
-    params: &SearchParams,
-    exact: bool,
+    knobs: &Knobs,
     rows: Rows<'_>,
 ) -> (TopK, SegmentExplain) {
     let qualifying = match rows {
@@ -63,15 +81,18 @@ pub(crate) fn search_segment(
     if k == 0 {
         return (TopK::new(0), explain);
     }
-    let use_index = !exact
+    let share = qualifying as f64 / knobs.total.max(qualifying).max(1) as f64;
+    let tuned = tuned(view, knobs, k, share);
+    let use_index = !knobs.exact
         && view.index().is_some()
         && match rows {
             Rows::Live => true,
-            Rows::Only(_) => qualifying > index_work(view, params, k, qualifying),
+            Rows::Only(_) => qualifying > index_work(view, &tuned.params, k, qualifying),
         };
     if use_index {
-        let widened = widen(view, params, k, qualifying);
-        match search_index(view, query, k, &widened, rows) {
+        let widened = widen(view, &tuned.params, k, qualifying);
+        let candidates = tuned.candidates.max(k);
+        match search_index(view, metric, query, k, candidates, &widened, rows) {
             Ok((top, found)) if found >= k => {
                 explain.plan = SegmentPlan::Index {
                     nprobe: widened.nprobe,
@@ -96,6 +117,43 @@ pub(crate) fn search_segment(
         Rows::Only(m) => scan_rows(view, metric, query, k, m),
     };
     (top, explain)
+}
+
+/// How to search `view`'s index for `k` neighbours when it holds the fraction `share` of the
+/// query's qualifying rows: the caller's explicit setting, else the pick of the index's recall
+/// curve for the target and that share, else the index's defaults; and how many candidates to
+/// ask for (more than `k` when the index's distances are estimates from codes, re-ranked
+/// exactly).
+fn tuned(view: &SegmentView, knobs: &Knobs, k: usize, share: f64) -> TunedSearch {
+    let Some(index) = view.index() else {
+        return TunedSearch {
+            params: knobs.params,
+            candidates: k,
+        };
+    };
+    match &index.curve {
+        Some(curve) => {
+            let explicit = match curve.knob() {
+                Knob::Nprobe => knobs.params.nprobe,
+                Knob::EfSearch => knobs.params.ef_search,
+            };
+            match explicit {
+                Some(v) => curve.exactly_at(v, k),
+                None => curve.tuned_for_share(knobs.target, k, share),
+            }
+        }
+        None => {
+            let approximate = index.index().info().approximate_distances;
+            TunedSearch {
+                params: knobs.params,
+                candidates: if approximate {
+                    k.saturating_mul(CurveSettings::default().rerank_factor)
+                } else {
+                    k
+                },
+            }
+        }
+    }
 }
 
 /// Distance computations (roughly) an index search of `view` at `params` costs for
@@ -161,12 +219,16 @@ fn widen(view: &SegmentView, params: &SearchParams, k: usize, qualifying: usize)
     }
 }
 
-/// Through the segment's index among `rows`; the hits and how many there were (`Err` when the
-/// index failed; the caller answers exactly).
+/// Through the segment's index among `rows`, asking it for `candidates ≥ k` neighbours
+/// (re-ranked with the segment's exact vectors when the index's distances are estimates); the
+/// top `k` and how many qualifying hits there were (`Err` when the index failed; the caller
+/// answers exactly).
 fn search_index(
     view: &SegmentView,
+    metric: Metric,
     query: &[f32],
     k: usize,
+    candidates: usize,
     params: &SearchParams,
     rows: Rows<'_>,
 ) -> Result<(TopK, usize), ()> {
@@ -181,7 +243,7 @@ fn search_index(
             Some(&filtered)
         }
     };
-    let found = match index.index().search(query, k, params, exclude) {
+    let found = match index.index().search(query, candidates, params, exclude) {
         Ok(mut results) => results.pop().unwrap_or_default(),
         Err(e) => {
             warn!(segment = %view.id, error = %e, "index search failed; answering exactly");
@@ -193,9 +255,14 @@ fn search_index(
         Rows::Live => (n.row as usize) < view.rows && !view.deletes.contains(n.row),
         Rows::Only(m) => m.contains(n.row),
     };
+    let mut found: Vec<Neighbor> = found.into_iter().filter(|h| qualifies(h)).collect();
+    if index.index().info().approximate_distances {
+        let r = &segment.reader;
+        found = rerank(metric, query, &found, r.vectors(), r.dim(), k);
+    }
     let mut top = TopK::new(k);
     let mut n = 0;
-    for hit in found.iter().filter(|h| qualifies(h)) {
+    for hit in &found {
         if let Some(&id) = ids.get(hit.row as usize) {
             top.push(Hit {
                 id,

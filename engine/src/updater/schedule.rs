@@ -193,7 +193,7 @@ impl SegmentUpdater {
             },
             JobKey::Merge(ids) => match MergeJob::plan(&snap, ids) {
                 Some(job) => match job.run(&ctx)? {
-                    Some(MergeOutput::Merged(m)) => self.commit_change(core, m),
+                    Some(MergeOutput::Merged(m)) => self.commit_change(core, *m),
                     Some(MergeOutput::Dropped(d)) => self.commit_change(core, d),
                     None => cancelled,
                 },
