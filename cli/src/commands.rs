@@ -261,6 +261,9 @@ pub fn search(a: &SearchArgs) -> CliResult {
     if let Some(ef) = a.ef {
         opts = opts.ef_search(ef);
     }
+    if let Some(r) = a.target_recall {
+        opts = opts.target_recall(r);
+    }
     let filter = match &a.filter {
         Some(text) => Some(attrs::parse_filter("--filter", text)?),
         None => None,

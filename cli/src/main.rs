@@ -218,12 +218,16 @@ struct SearchArgs {
     /// Neighbours to return.
     #[arg(short, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=100_000))]
     k: u64,
-    /// IVF lists to probe per indexed segment (default: about 3.3·√nlist).
+    /// IVF lists to probe per indexed segment (default: each segment's pick for the recall
+    /// target, from its measured recall curve).
     #[arg(long)]
     nprobe: Option<usize>,
-    /// HNSW beam width per indexed segment.
+    /// HNSW beam width per indexed segment (default: as for --nprobe).
     #[arg(long)]
     ef: Option<usize>,
+    /// The recall@k to aim for, in (0, 1] (default: the collection's, 0.95 unless set).
+    #[arg(long, value_name = "RECALL")]
+    target_recall: Option<f64>,
     /// Search every segment exactly, ignoring indexes.
     #[arg(long)]
     exact: bool,
