@@ -2,14 +2,7 @@
 #![allow(non_camel_case_types)]
 #![allow(non_snake_case)]
 
-#[cfg(feature = "gpu")]
-mod bindings_gpu;
-#[cfg(feature = "gpu")]
-pub use bindings_gpu::*;
-
-#[cfg(not(feature = "gpu"))]
 mod bindings;
-#[cfg(not(feature = "gpu"))]
 pub use bindings::*;
 
 #[cfg(test)]
