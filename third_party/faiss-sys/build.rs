@@ -134,11 +134,6 @@ fn static_link_faiss() {
     // `links` metadata: build scripts of crates that depend on faiss-sys see it as
     // DEP_FAISS_C_SIMD_LEVEL (kiln-index reports it as `faiss_simd_level()`).
     println!("cargo:simd_level={}", level.name());
-    println!(
-        "cargo:warning=building Faiss for SIMD level {} ({SIMD_ENV}={:?})",
-        level.name(),
-        std::env::var(SIMD_ENV).unwrap_or_default()
-    );
 
     let mut cfg = cmake::Config::new("faiss");
     cfg.define("FAISS_ENABLE_C_API", "ON")
