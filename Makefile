@@ -4,6 +4,8 @@
 #
 # CARGO_TARGET_DIR is honoured; .ci/run points it outside the clone so repeated runs are
 # incremental.
+# KILN_FAISS_SIMD=generic builds a portable Faiss (default: the build machine's SIMD level;
+# README "Portable builds"); changing it rebuilds Faiss only.
 
 CARGO ?= cargo
 # libgomp threads spin while waiting and fight OpenBLAS on small machines; passive waiting made

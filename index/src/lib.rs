@@ -93,7 +93,8 @@
 //!   memory when fewer than 1,024 (or 5 % of `vm.max_map_count`) remain.
 //! - **Exact kernels** ([`metric::dot`], [`metric::l2_squared`]) are compiled per SIMD level by
 //!   `multiversion` and chosen once per process ([`metric::kernel`]; `KILN_SIMD=off` forces
-//!   the portable build); every build returns the same bits.
+//!   the portable build); every build returns the same bits. Faiss's own kernels are compiled
+//!   for one SIMD level when Kiln is built (`KILN_FAISS_SIMD`; [`faiss_simd_level`]).
 
 #![deny(missing_docs)]
 #![deny(clippy::print_stdout)]
@@ -134,5 +135,7 @@ pub use spec::{
     MAX_FACTORY_NUMBER, MAX_HNSW_M, MAX_NLIST, MIN_INDEXED_ROWS, MIN_TRAINING_ROWS_PER_LIST,
 };
 pub use template::{IvfTemplate, TRAINING_ROWS_PER_LIST};
-pub use threads::{faiss_threads, release_free_heap, set_faiss_threads, with_faiss_threads};
+pub use threads::{
+    faiss_simd_level, faiss_threads, release_free_heap, set_faiss_threads, with_faiss_threads,
+};
 pub use topk::{merge_hits, scan_block, Hit, TopK};

@@ -18,6 +18,14 @@
 
 use crate::ffi;
 
+/// The SIMD level the linked Faiss was compiled for: `"avx512"`, `"avx2"` or `"generic"`, chosen
+/// when Kiln is built (`KILN_FAISS_SIMD`, README "Portable builds"); `"unknown"` when Faiss
+/// comes from elsewhere than Kiln's faiss-sys. Unlike the exact kernels ([`crate::metric`]),
+/// Faiss's level is fixed at build time: a binary built for AVX2 needs an AVX2 CPU.
+pub fn faiss_simd_level() -> &'static str {
+    env!("KILN_FAISS_SIMD_LEVEL")
+}
+
 /// Set how many OpenMP threads Faiss uses for calls made from the calling thread (at least 1).
 pub fn set_faiss_threads(n: usize) {
     ffi::set_omp_threads(n);
