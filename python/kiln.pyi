@@ -120,6 +120,16 @@ class Collection:
     ) -> Tuple[npt.NDArray[np.uint64], npt.NDArray[np.float32]]:
         """Nearest neighbours: q (dim,) -> ids (n,), distances (n,); q (nq, dim) -> (nq, n)
         arrays; n = min(k, qualifying rows), nothing padded."""
+    def explain(
+        self,
+        q: npt.ArrayLike,
+        k: int = 10,
+        filter: Optional[str] = None,
+        nprobe: Optional[int] = None,
+        ef_search: Optional[int] = None,
+        exact: bool = False,
+    ) -> Dict[str, Any]:
+        """search() of one query and each segment's plan: {"ids", "distances", "segments"}."""
     def flush(self) -> None:
         """Seal the growing segment and make every acknowledged write durable."""
     def wait_for_indexing(self) -> None:

@@ -3,7 +3,9 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use kiln::{CollectionStats, Filter, Hit, Metric, Payload, SearchOptions, SegmentState};
+use kiln::{
+    CollectionStats, Filter, Hit, Metric, Payload, SearchOptions, SegmentPlan, SegmentState,
+};
 use numpy::ndarray::Array2;
 use numpy::{IntoPyArray, PyArray1, PyArray2, PyUntypedArrayMethods};
 use parking_lot::RwLock;
@@ -432,6 +434,57 @@ impl PyCollection {
                 format!("q must have shape ({dim},) or (nq, {dim}), got shape {shape:?}"),
             )),
         }
+    }
+
+    /// ``search`` of one query ``q`` (shape ``(dim,)``), and how each segment was searched:
+    /// ``{"ids", "distances", "segments": [{"segment", "live_rows", "matching_rows", "plan",
+    /// "nprobe", "ef_search", "candidates"}]}`` with ``plan`` one of ``"skipped"``,
+    /// ``"exact_scan"``, ``"index"``, ``"index_then_exact"``.
+    #[pyo3(signature = (q, k = 10, filter = None, nprobe = None, ef_search = None, exact = false))]
+    #[allow(clippy::too_many_arguments)]
+    fn explain<'py>(
+        &self,
+        py: Python<'py>,
+        q: &Bound<'py, PyAny>,
+        k: usize,
+        filter: Option<&str>,
+        nprobe: Option<usize>,
+        ef_search: Option<usize>,
+        exact: bool,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let dim = self.state.dim;
+        let opts = Self::options(py, k, filter, nprobe, ef_search, exact)?;
+        let qa = f32_array(q, "q")?;
+        if qa.shape() != [dim] {
+            return Err(dim_error(py, dim, qa.shape().iter().product()));
+        }
+        let qr = borrow(&qa, "q")?;
+        let qs = flat(py, &qr, "q")?;
+        let ex = lift(py, py.detach(|| self.state.with(|c| c.explain(qs, &opts))))?;
+        let (ids, dist) = split(ex.hits);
+        let d = PyDict::new(py);
+        d.set_item("ids", PyArray1::from_vec(py, ids))?;
+        d.set_item("distances", PyArray1::from_vec(py, dist))?;
+        let segments = PyList::empty(py);
+        for seg in ex.segments {
+            let sd = PyDict::new(py);
+            sd.set_item("segment", seg.segment)?;
+            sd.set_item("live_rows", seg.live_rows)?;
+            sd.set_item("matching_rows", seg.matching_rows)?;
+            let (plan, np, ef) = match seg.plan {
+                SegmentPlan::Skipped => ("skipped", None, None),
+                SegmentPlan::ExactScan => ("exact_scan", None, None),
+                SegmentPlan::Index { nprobe, ef_search } => ("index", nprobe, ef_search),
+                SegmentPlan::IndexThenExact => ("index_then_exact", None, None),
+            };
+            sd.set_item("plan", plan)?;
+            sd.set_item("nprobe", np)?;
+            sd.set_item("ef_search", ef)?;
+            sd.set_item("candidates", seg.candidates)?;
+            segments.append(sd)?;
+        }
+        d.set_item("segments", segments)?;
+        Ok(d)
     }
 
     /// Seal the growing segment now and make every acknowledged write durable (also under

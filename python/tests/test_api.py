@@ -163,6 +163,13 @@ def test_flush_wait_stats_and_index(db, rng):
     assert ids[0] == 123 and dist[0] == pytest.approx(0.0, abs=1e-4)
     ids, _ = col.search(vecs[:5], k=3, exact=True)
     assert ids[:, 0].tolist() == [0, 1, 2, 3, 4]
+    ex = col.explain(vecs[123], k=3, nprobe=8)
+    np.testing.assert_array_equal(ex["ids"], col.search(vecs[123], k=3, nprobe=8)[0])
+    plans = {seg["plan"] for seg in ex["segments"]}
+    assert plans <= {"skipped", "exact_scan", "index", "index_then_exact"}
+    assert any(seg["plan"] == "index" and seg["nprobe"] == 8 for seg in ex["segments"])
+    ex = col.explain(vecs[1], k=3, exact=True)
+    assert all(seg["plan"] in ("exact_scan", "skipped") for seg in ex["segments"])
 
 
 def test_search_parameters(db, rng):
