@@ -14,7 +14,16 @@ export OMP_WAIT_POLICY ?= PASSIVE
 # Faiss' build is the long pole; use every core for it.
 export CMAKE_BUILD_PARALLEL_LEVEL ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: demo test setup build lint bench bench-ingest bench-index bench-filtered long-campaign fmt clean-demo
+.PHONY: demo test setup build lint bench bench-ingest bench-index bench-filtered long-campaign fmt clean-demo \
+	python python-venv python-test bench-python
+
+# The Python binding (python/): a virtualenv under the cargo target directory, with maturin,
+# numpy and pytest from PyPI. The extension is built in the dev profile into the same target
+# directory as the Rust tests, so it reuses their compiled Faiss and RocksDB.
+TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
+PYTHON ?= python3
+PY_VENV ?= $(TARGET_DIR)/python-venv
+PY_DEPS := "maturin>=1.7,<2" "numpy>=1.21" "pytest>=7"
 
 setup:
 	@./scripts/setup.sh
@@ -29,6 +38,29 @@ test: setup
 	$(CARGO) test --workspace --all-targets --no-fail-fast
 	$(CARGO) test --workspace --doc
 	$(CARGO) test -p kiln-tests --features failpoints --test failpoints --test flush_seal_race --test stale_retry
+	$(MAKE) python-test
+
+# The virtualenv, made once (again when python/pyproject.toml changes).
+python-venv: $(PY_VENV)/.kiln-deps
+$(PY_VENV)/.kiln-deps: python/pyproject.toml
+	$(PYTHON) -m venv $(PY_VENV)
+	$(PY_VENV)/bin/python -m pip install -q --upgrade pip
+	$(PY_VENV)/bin/python -m pip install -q $(PY_DEPS)
+	touch $@
+
+# Build the extension (dev profile, shared target directory) and install it in the virtualenv.
+python: setup python-venv
+	PATH="$(PY_VENV)/bin:$$PATH" CARGO_TARGET_DIR=$(TARGET_DIR) $(PY_VENV)/bin/python -m pip install \
+		-q --no-build-isolation --no-deps --force-reinstall ./python
+
+python-test: python
+	cd python && $(PY_VENV)/bin/python -m pytest -q tests
+
+# Python against the Rust API and faiss-cpu on the dev set (README "Python"); BENCH_ARGS are
+# passed to python/bench/bench.py.
+bench-python: python
+	$(PY_VENV)/bin/python -m pip install -q faiss-cpu
+	$(PY_VENV)/bin/python python/bench/bench.py $(BENCH_ARGS)
 
 lint: setup
 	$(CARGO) fmt --all -- --check

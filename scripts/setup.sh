@@ -2,7 +2,8 @@
 # Install the system packages Kiln's build needs, and only those that are missing.
 #
 # Faiss (built from source by faiss-sys) needs cmake >= 3.24, a C++ compiler, OpenMP, BLAS and
-# LAPACK; RocksDB's bindings need libclang for bindgen. On Debian and Ubuntu the missing packages
+# LAPACK; RocksDB's bindings need libclang for bindgen; the Python binding needs python3 with
+# venv and libpython. On Debian and Ubuntu the missing packages
 # are installed with apt-get (through sudo when not root). Elsewhere this script prints what to
 # install by hand and fails.
 set -euo pipefail
@@ -28,6 +29,17 @@ if have_cmd dpkg-query; then
   dpkg_has liblapack-dev || need_pkgs+=(liblapack-dev)
   dpkg_has libclang-dev || need_pkgs+=(libclang-dev)
   have_cmd clang || dpkg_has clang || true
+  # The Python binding (make python-test): python3 with venv, and libpython's shared library,
+  # which plain cargo builds of the workspace link (pyenv and other self-built Pythons have
+  # both; Debian's python3 needs python3-venv and python3-dev).
+  if ! have_cmd python3; then
+    need_pkgs+=(python3 python3-venv python3-dev)
+  else
+    python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need_pkgs+=(python3-venv)
+    python3 -c 'import os, sys, sysconfig as s
+lib = os.path.join(s.get_config_var("LIBDIR") or "", s.get_config_var("LDLIBRARY") or "")
+sys.exit(0 if os.path.exists(lib) else 1)' >/dev/null 2>&1 || need_pkgs+=(python3-dev)
+  fi
 else
   cmake_ok || need_pkgs+=(cmake)
   have_cmd c++ || need_pkgs+=(c++)
