@@ -62,6 +62,8 @@ mod schema;
 mod value;
 
 #[cfg(test)]
+mod eval_bench;
+#[cfg(test)]
 mod tests;
 
 pub use bound::BoundFilter;
