@@ -310,9 +310,100 @@ fn bitmap_of_bench() {
             let (mut by_sort, mut by_bits) = (f64::MAX, f64::MAX);
             for _ in 0..5 {
                 by_sort = by_sort.min(time(|| bitmap_sorted(&[&rows]).len(), calls));
-                by_bits = by_bits.min(time(|| dense(n, false, &[], &[&rows]).len(), calls));
+                by_bits = by_bits.min(time(|| dense(n, false, &[&rows]).len(), calls));
             }
             println!("  1 in {one_in:>5}: {k:>7} rows  {by_sort:>10.0} {by_bits:>10.0}");
+        }
+    }
+}
+
+/// The engine's `not_in` as it was: one row at a time.
+fn complement_bytes_by_row(m: &RoaringBitmap, rows: usize) -> Vec<u8> {
+    let mut bytes = vec![0xFFu8; rows.div_ceil(8)];
+    for r in m.iter() {
+        if let Some(b) = bytes.get_mut(r as usize / 8) {
+            *b &= !(1 << (r % 8));
+        }
+    }
+    bytes
+}
+
+/// Bitmaps of `n` rows: random (a `bucket` range), in runs, and edge cases.
+fn complement_inputs(n: u32) -> Vec<(String, RoaringBitmap)> {
+    let ix = index(u64::from(n));
+    let s = schema();
+    let mut out = Vec::new();
+    for text in [
+        "bucket < 5000",
+        "bucket < 1000",
+        "bucket < 10",
+        "NOT bucket < 10",
+    ] {
+        let f = s
+            .check_filter(&Filter::parse(text).expect("parse"))
+            .expect("bind");
+        out.push((text.to_owned(), ix.evaluate(&f, n)));
+    }
+    let mut runs = RoaringBitmap::new();
+    for start in (0..n).step_by(1_000) {
+        runs.insert_range(start + 3..(start + 517).min(n));
+    }
+    out.push(("runs of 514 rows".to_owned(), runs));
+    let mut all = RoaringBitmap::new();
+    all.insert_range(0..n);
+    out.push(("all rows".to_owned(), all));
+    out.push(("none".to_owned(), RoaringBitmap::new()));
+    out
+}
+
+#[test]
+fn complement_bytes_equals_row_by_row() {
+    for n in [0u32, 1, 7, 8, 9, 63, 64, 65, 7_500, 70_001] {
+        for (what, m) in complement_inputs(n) {
+            for rows in [n as usize, n as usize / 2, n as usize + 13] {
+                assert_eq!(
+                    complement_bytes(&m, rows),
+                    complement_bytes_by_row(&m, rows),
+                    "{what} of {n} rows over {rows}"
+                );
+            }
+        }
+    }
+    // Every run boundary within and across bytes.
+    for first in 0..40u32 {
+        for last in first..40 {
+            let mut m = RoaringBitmap::new();
+            m.insert_range(first..=last);
+            m.insert(45);
+            for rows in [0usize, 20, 41, 48, 60] {
+                assert_eq!(
+                    complement_bytes(&m, rows),
+                    complement_bytes_by_row(&m, rows),
+                    "{first}..={last} over {rows}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+#[ignore = "benchmark: run with --ignored --nocapture"]
+#[allow(clippy::print_stdout)] // a benchmark's report
+fn complement_bytes_bench() {
+    for n in [7_500u32, 100_000] {
+        println!("{n} rows: ns per dense complement, row by row / by runs (best of 7 rounds)");
+        for (what, m) in complement_inputs(n) {
+            let rows = n as usize;
+            let calls = (20_000_000 / (m.len() * 3 + 2_000)).max(3) as u32;
+            let (mut old, mut new) = (f64::MAX, f64::MAX);
+            for _ in 0..7 {
+                old = old.min(time(
+                    || complement_bytes_by_row(&m, rows).len() as u64,
+                    calls,
+                ));
+                new = new.min(time(|| complement_bytes(&m, rows).len() as u64, calls));
+            }
+            println!("  {what:<20} {:>7} rows  {old:>10.0} {new:>10.0}", m.len());
         }
     }
 }

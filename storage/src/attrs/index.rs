@@ -57,17 +57,19 @@ pub struct AttrIndex {
 type Bits<'a> = Cow<'a, RoaringBitmap>;
 
 /// Below one row to place in this many of the segment's, a bitmap is built from a list of row
-/// numbers by sorting it, or combined by roaring's own operations; from there on, by setting
-/// (or clearing) bits in a dense byte bitmap that roaring then reads a 65,536-row container at
-/// a time ([`RoaringBitmap::from_lsb0_bytes`]). The dense way costs a pass over `rows / 8`
-/// bytes whatever the count, but no sort, and no per-row push (which in builds with debug
-/// assertions, e.g. the dev profile, rescans a container's words per row). `eval_bench`'s
-/// `bitmap_of_bench` puts the crossover between one row in 256 and one in 1,024.
+/// numbers by sorting it; from there on, by setting (or clearing) bits in a dense byte bitmap
+/// that roaring then reads a 65,536-row container at a time
+/// ([`RoaringBitmap::from_lsb0_bytes`]). The dense way costs a pass over `rows / 8` bytes
+/// whatever the count, but no sort, and no per-row push (which in builds with debug assertions,
+/// e.g. the dev profile, rescans a container's words per row). `eval_bench`'s
+/// `bitmap_of_bench` puts the crossover between one row in 256 and one in 1,024. (Bitmaps are
+/// combined with roaring's own operations: reading one row by row into bytes costs more.)
 const DENSE_BELOW_ONE_IN: u64 = 512;
 
 /// Whether placing `count` rows in a bitmap of `universe` rows is best done densely.
-fn dense_pays(count: u64, universe: u32) -> bool {
-    count.saturating_mul(DENSE_BELOW_ONE_IN) >= u64::from(universe)
+/// (`from_lsb0_bytes` takes at most 2^32 - 8 bits.)
+fn dense_pays(count: usize, universe: u32) -> bool {
+    (count as u64).saturating_mul(DENSE_BELOW_ONE_IN) >= u64::from(universe) && universe < 1 << 31
 }
 
 /// The bitmap of the row numbers in `slices`: each below `universe`, in any order, duplicates
@@ -76,10 +78,23 @@ fn bitmap_of(slices: &[&[u32]], universe: u32) -> RoaringBitmap {
     let total: usize = slices.iter().map(|s| s.len()).sum();
     if total == 0 {
         RoaringBitmap::new()
-    } else if dense_pays(total as u64, universe) {
-        dense(universe, false, &[], slices)
+    } else if dense_pays(total, universe) {
+        dense(universe, false, slices)
     } else {
         bitmap_sorted(slices)
+    }
+}
+
+/// The rows of `0..universe` in none of `slices` (row numbers in any order, duplicates
+/// allowed).
+fn all_but(universe: u32, slices: &[&[u32]]) -> RoaringBitmap {
+    let total: usize = slices.iter().map(|s| s.len()).sum();
+    if total == 0 {
+        full(universe)
+    } else if dense_pays(total, universe) {
+        dense(universe, true, slices)
+    } else {
+        full(universe) - bitmap_sorted(slices)
     }
 }
 
@@ -95,30 +110,22 @@ pub(super) fn bitmap_sorted(slices: &[&[u32]]) -> RoaringBitmap {
         .unwrap_or_else(|_| sorted.iter().copied().collect())
 }
 
-/// Built in a dense byte bitmap of rows `0..universe`: the rows of `bitmaps` and `slices` if
-/// not `complement`, else all rows but those. Rows at or past `universe` are ignored.
-pub(super) fn dense(
-    universe: u32,
-    complement: bool,
-    bitmaps: &[&RoaringBitmap],
-    slices: &[&[u32]],
-) -> RoaringBitmap {
+/// Built in a dense byte bitmap of rows `0..universe`: the rows of `slices` if not
+/// `complement`, else all rows but those. Rows at or past `universe` are ignored.
+pub(super) fn dense(universe: u32, complement: bool, slices: &[&[u32]]) -> RoaringBitmap {
     let len = universe.div_ceil(8) as usize;
-    let rows = bitmaps
-        .iter()
-        .flat_map(|b| b.range(..universe))
-        .chain(slices.iter().flat_map(|s| s.iter().copied()));
+    let rows = slices.iter().flat_map(|s| s.iter());
     let mut bytes;
     if complement {
         bytes = vec![0xFFu8; len];
-        for r in rows {
+        for &r in rows {
             if let Some(b) = bytes.get_mut((r / 8) as usize) {
                 *b &= !(1 << (r % 8));
             }
         }
     } else {
         bytes = vec![0u8; len];
-        for r in rows {
+        for &r in rows {
             if let Some(b) = bytes.get_mut((r / 8) as usize) {
                 *b |= 1 << (r % 8);
             }
@@ -132,23 +139,43 @@ pub(super) fn dense(
     RoaringBitmap::from_lsb0_bytes(0, &bytes)
 }
 
-/// The rows of `0..universe` in none of `bitmaps` and `slices` (row numbers in any order).
-fn all_but(universe: u32, bitmaps: &[&RoaringBitmap], slices: &[&[u32]]) -> RoaringBitmap {
-    let total = bitmaps.iter().map(|b| b.len()).sum::<u64>()
-        + slices.iter().map(|s| s.len() as u64).sum::<u64>();
-    if dense_pays(total, universe) {
-        return dense(universe, true, bitmaps, slices);
-    }
-    let mut out = full(universe);
-    for b in bitmaps {
-        out -= *b;
-    }
-    for s in slices {
-        for &r in *s {
-            out.remove(r);
+/// The rows of `0..rows` not in `bitmap`, as a dense bitmap: bit `r % 8` of byte `r / 8` set
+/// means row `r` is not in `bitmap` (the layout of Faiss's `IDSelectorBitmap`, e.g. for a
+/// search's excluded rows). Bits past `rows` in the last byte are set.
+///
+/// Cleared a run of consecutive rows at a time (a whole byte at a time inside a run), so a
+/// bitmap of long runs costs little more than its runs.
+pub fn complement_bytes(bitmap: &RoaringBitmap, rows: usize) -> Vec<u8> {
+    let mut bytes = vec![0xFFu8; rows.div_ceil(8)];
+    let end = bytes.len() * 8;
+    let mut iter = bitmap.iter();
+    while let Some(run) = iter.next_range() {
+        let first = *run.start() as usize;
+        if first >= end {
+            break;
+        }
+        let last = (*run.end() as usize).min(end - 1);
+        let (a, b) = (first / 8, last / 8);
+        // Bits first % 8 ..= 7 of byte a, 0 ..= last % 8 of byte b.
+        let head = 0xFFu8 << (first % 8);
+        let tail = 0xFFu8 >> (7 - last % 8);
+        if a == b {
+            if let Some(x) = bytes.get_mut(a) {
+                *x &= !(head & tail);
+            }
+        } else {
+            if let Some(x) = bytes.get_mut(a) {
+                *x &= !head;
+            }
+            if let Some(mid) = bytes.get_mut(a + 1..b) {
+                mid.fill(0);
+            }
+            if let Some(x) = bytes.get_mut(b) {
+                *x &= !tail;
+            }
         }
     }
-    out
+    bytes
 }
 
 /// `a AND b`, computed in whichever operand is already owned.
@@ -501,18 +528,20 @@ impl AttrIndex {
         self.fields.get(field).map(|f| &f.kind)
     }
 
-    /// Indexed rows where `field` is not null and which are in none of `bitmaps` and `slices`.
-    fn present_but(
-        &self,
-        field: usize,
-        bitmaps: &[&RoaringBitmap],
-        slices: &[&[u32]],
-    ) -> RoaringBitmap {
+    /// Indexed rows where `field` is not null.
+    fn present(&self, field: usize) -> RoaringBitmap {
+        self.present_but(field, &[])
+    }
+
+    /// Indexed rows where `field` is not null and which are in none of `slices`.
+    fn present_but(&self, field: usize, slices: &[&[u32]]) -> RoaringBitmap {
         match self.fields.get(field) {
             Some(f) => {
-                let mut all = vec![&f.nulls];
-                all.extend_from_slice(bitmaps);
-                all_but(self.rows, &all, slices)
+                let mut out = all_but(self.rows, slices);
+                if !f.nulls.is_empty() {
+                    out -= &f.nulls;
+                }
+                out
             }
             None => RoaringBitmap::new(),
         }
@@ -542,7 +571,7 @@ impl AttrIndex {
         if e - s > rows.len() / 2 {
             let below = rows.get(..s).unwrap_or(&[]);
             let above = rows.get(e..).unwrap_or(&[]);
-            self.present_but(field, &[], &[below, above])
+            self.present_but(field, &[below, above])
         } else {
             bitmap_of(&[rows.get(s..e).unwrap_or(&[])], self.rows)
         }
@@ -599,7 +628,7 @@ impl AttrIndex {
                 Some(Kind::Int { values, rows }) => {
                     let (s, e) = int_span(values, *value, *value);
                     let eq = rows.get(s..e).unwrap_or(&[]);
-                    Cow::Owned(self.present_but(*field, &[], &[eq]))
+                    Cow::Owned(self.present_but(*field, &[eq]))
                 }
                 _ => none(),
             },
@@ -625,7 +654,7 @@ impl AttrIndex {
                     let eq = Bound::Included(*value);
                     let (s, e) = float_span(values, &eq, &eq);
                     let eq = rows.get(s..e).unwrap_or(&[]);
-                    Cow::Owned(self.present_but(*field, &[], &[eq]))
+                    Cow::Owned(self.present_but(*field, &[eq]))
                 }
                 _ => none(),
             },
@@ -656,22 +685,16 @@ impl AttrIndex {
                 [one] => self.postings(*field, one, false),
                 _ => match self.kind(*field) {
                     Some(Kind::Keyword(m)) => {
-                        let lists: Vec<&RoaringBitmap> =
-                            values.iter().filter_map(|v| m.get(v)).collect();
-                        let total = lists.iter().map(|b| b.len()).sum();
-                        Cow::Owned(if dense_pays(total, self.rows) {
-                            dense(self.rows, false, &lists, &[])
-                        } else {
-                            lists.into_iter().union()
-                        })
+                        Cow::Owned(values.iter().filter_map(|v| m.get(v)).union())
                     }
                     _ => none(),
                 },
             },
             Node::KeywordNe { field, value } => {
                 if matches!(self.kind(*field), Some(Kind::Keyword(_))) {
-                    let eq = self.postings(*field, value, false);
-                    Cow::Owned(self.present_but(*field, &[&eq], &[]))
+                    let mut out = self.present(*field);
+                    out -= &*self.postings(*field, value, false);
+                    Cow::Owned(out)
                 } else {
                     none()
                 }
@@ -702,9 +725,7 @@ impl AttrIndex {
                 }
                 acc
             }
-            Node::Not(inner) => {
-                Cow::Owned(all_but(rows, &[&self.eval(inner, rows, universe)], &[]))
-            }
+            Node::Not(inner) => Cow::Owned(universe - &*self.eval(inner, rows, universe)),
         }
     }
 }
