@@ -332,12 +332,25 @@ impl SegmentView {
             SegmentData::Sealed { segment, .. } => match segment.attrs(schema)? {
                 Some(a) => a.index.evaluate(filter, rows),
                 // No attribute section: every field of every row is null.
-                None if filter.matches(&[]) => (0..rows).collect(),
+                None if filter.matches(&[]) => {
+                    let mut all = RoaringBitmap::new();
+                    all.insert_range(0..rows);
+                    all
+                }
                 None => RoaringBitmap::new(),
             },
         };
-        for dead in self.deletes.iter() {
-            out.remove(dead);
+        let deleted = self.deletes.count();
+        // Many deleted rows go in one difference with the dense deletion bitmap (built once per
+        // set of deletes, read a 65,536-row container at a time); a few are removed one by one,
+        // cheaper than reading the whole dense bitmap.
+        let many = deleted > 0 && deleted.saturating_mul(512) >= self.rows;
+        if many && self.exclude().as_bytes().len() < 1 << 28 {
+            out -= RoaringBitmap::from_lsb0_bytes(0, self.exclude().as_bytes());
+        } else {
+            for dead in self.deletes.iter() {
+                out.remove(dead);
+            }
         }
         Ok(out)
     }

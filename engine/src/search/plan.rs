@@ -274,15 +274,10 @@ fn search_index(
     Ok((top, n))
 }
 
-/// The rows of `0..rows` not in `m`, as the dense bitmap Faiss's selector reads.
+/// The rows of `0..rows` not in `m`, as the dense bitmap Faiss's selector reads (cleared a run
+/// of rows at a time: `kiln_storage::attrs::complement_bytes`).
 fn not_in(m: &RoaringBitmap, rows: usize) -> RowBitmap {
-    let mut bytes = vec![0xFFu8; rows.div_ceil(8)];
-    for r in m.iter() {
-        if let Some(b) = bytes.get_mut(r as usize / 8) {
-            *b &= !(1 << (r % 8));
-        }
-    }
-    RowBitmap::from_bytes(bytes)
+    RowBitmap::from_bytes(kiln_storage::attrs::complement_bytes(m, rows))
 }
 
 /// The exact top `k` of the segment's live rows.

@@ -1,10 +1,11 @@
 //! [`AttrIndex`]: a sealed segment's attribute index, which turns a [`BoundFilter`] into the
 //! exact bitmap of matching rows.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::ops::Bound;
 
-use roaring::RoaringBitmap;
+use roaring::{MultiOps, RoaringBitmap};
 
 use super::bound::{BoundFilter, Node};
 use super::columns::{bit_at, code_at, u64_at, ColumnParts, ColumnsReader};
@@ -14,7 +15,7 @@ use super::value::{FieldType, Value};
 
 /// What the index keeps for one field.
 #[derive(Debug)]
-enum Kind {
+pub(super) enum Kind {
     /// Row numbers sorted by value (ties by row): a range is a slice found by binary search.
     Int { values: Vec<i64>, rows: Vec<u32> },
     /// The same for floats, sorted by `total_cmp` (no NaN).
@@ -30,10 +31,10 @@ enum Kind {
 }
 
 #[derive(Debug)]
-struct FieldIndex {
+pub(super) struct FieldIndex {
     /// Rows where the field is null.
-    nulls: RoaringBitmap,
-    kind: Kind,
+    pub(super) nulls: RoaringBitmap,
+    pub(super) kind: Kind,
 }
 
 /// The attribute index of one segment: per field, a null bitmap and
@@ -47,16 +48,174 @@ struct FieldIndex {
 /// (appended to the schema later) are null in all its rows.
 #[derive(Debug)]
 pub struct AttrIndex {
-    rows: u32,
-    fields: Vec<FieldIndex>,
+    pub(super) rows: u32,
+    pub(super) fields: Vec<FieldIndex>,
 }
 
-/// A bitmap of `rows`, which are distinct but in any order.
-fn bitmap_of(rows: &[u32]) -> RoaringBitmap {
-    let mut sorted = rows.to_vec();
+/// A result of [`AttrIndex::eval`]: a bitmap of the index's (a posting list, the null rows, the
+/// universe) is lent rather than copied; only a node that computes something owns its result.
+type Bits<'a> = Cow<'a, RoaringBitmap>;
+
+/// Below one row to place in this many of the segment's, a bitmap is built from a list of row
+/// numbers by sorting it; from there on, by setting (or clearing) bits in a dense byte bitmap
+/// that roaring then reads a 65,536-row container at a time
+/// ([`RoaringBitmap::from_lsb0_bytes`]). The dense way costs a pass over `rows / 8` bytes
+/// whatever the count, but no sort, and no per-row push (which in builds with debug assertions,
+/// e.g. the dev profile, rescans a container's words per row). `eval_bench`'s
+/// `bitmap_of_bench` puts the crossover between one row in 256 and one in 1,024. (Bitmaps are
+/// combined with roaring's own operations: reading one row by row into bytes costs more.)
+const DENSE_BELOW_ONE_IN: u64 = 512;
+
+/// Whether placing `count` rows in a bitmap of `universe` rows is best done densely.
+/// (`from_lsb0_bytes` takes at most 2^32 - 8 bits.)
+fn dense_pays(count: usize, universe: u32) -> bool {
+    (count as u64).saturating_mul(DENSE_BELOW_ONE_IN) >= u64::from(universe) && universe < 1 << 31
+}
+
+/// The bitmap of the row numbers in `slices`: each below `universe`, in any order, duplicates
+/// allowed.
+fn bitmap_of(slices: &[&[u32]], universe: u32) -> RoaringBitmap {
+    let total: usize = slices.iter().map(|s| s.len()).sum();
+    if total == 0 {
+        RoaringBitmap::new()
+    } else if dense_pays(total, universe) {
+        dense(universe, false, slices)
+    } else {
+        bitmap_sorted(slices)
+    }
+}
+
+/// The rows of `0..universe` in none of `slices` (row numbers in any order, duplicates
+/// allowed).
+fn all_but(universe: u32, slices: &[&[u32]]) -> RoaringBitmap {
+    let total: usize = slices.iter().map(|s| s.len()).sum();
+    if total == 0 {
+        full(universe)
+    } else if dense_pays(total, universe) {
+        dense(universe, true, slices)
+    } else {
+        full(universe) - bitmap_sorted(slices)
+    }
+}
+
+/// [`bitmap_of`] by sorting the row numbers.
+pub(super) fn bitmap_sorted(slices: &[&[u32]]) -> RoaringBitmap {
+    let mut sorted = Vec::with_capacity(slices.iter().map(|s| s.len()).sum());
+    for s in slices {
+        sorted.extend_from_slice(s);
+    }
     sorted.sort_unstable();
+    sorted.dedup();
     RoaringBitmap::from_sorted_iter(sorted.iter().copied())
         .unwrap_or_else(|_| sorted.iter().copied().collect())
+}
+
+/// Built in a dense byte bitmap of rows `0..universe`: the rows of `slices` if not
+/// `complement`, else all rows but those. Rows at or past `universe` are ignored.
+pub(super) fn dense(universe: u32, complement: bool, slices: &[&[u32]]) -> RoaringBitmap {
+    let len = universe.div_ceil(8) as usize;
+    let rows = slices.iter().flat_map(|s| s.iter());
+    let mut bytes;
+    if complement {
+        bytes = vec![0xFFu8; len];
+        for &r in rows {
+            if let Some(b) = bytes.get_mut((r / 8) as usize) {
+                *b &= !(1 << (r % 8));
+            }
+        }
+    } else {
+        bytes = vec![0u8; len];
+        for &r in rows {
+            if let Some(b) = bytes.get_mut((r / 8) as usize) {
+                *b |= 1 << (r % 8);
+            }
+        }
+    }
+    if !universe.is_multiple_of(8) {
+        if let Some(last) = bytes.last_mut() {
+            *last &= (1u8 << (universe % 8)) - 1;
+        }
+    }
+    RoaringBitmap::from_lsb0_bytes(0, &bytes)
+}
+
+/// The rows of `0..rows` not in `bitmap`, as a dense bitmap: bit `r % 8` of byte `r / 8` set
+/// means row `r` is not in `bitmap` (the layout of Faiss's `IDSelectorBitmap`, e.g. for a
+/// search's excluded rows). Bits past `rows` in the last byte are set.
+///
+/// A bitmap held mostly in run containers is cleared a run at a time (a whole byte at a time
+/// inside a run); any other row by row, which `eval_bench`'s `complement_bytes_bench` measures
+/// as cheaper there than walking its short runs.
+pub fn complement_bytes(bitmap: &RoaringBitmap, rows: usize) -> Vec<u8> {
+    let mut bytes = vec![0xFFu8; rows.div_ceil(8)];
+    let stats = bitmap.statistics();
+    if u64::from(stats.n_values_run_containers) * 2 < stats.cardinality {
+        for r in bitmap.iter() {
+            if let Some(b) = bytes.get_mut(r as usize / 8) {
+                *b &= !(1 << (r % 8));
+            }
+        }
+        return bytes;
+    }
+    let end = bytes.len() * 8;
+    let mut iter = bitmap.iter();
+    while let Some(run) = iter.next_range() {
+        let first = *run.start() as usize;
+        if first >= end {
+            break;
+        }
+        let last = (*run.end() as usize).min(end - 1);
+        let (a, b) = (first / 8, last / 8);
+        // Bits first % 8 ..= 7 of byte a, 0 ..= last % 8 of byte b.
+        let head = 0xFFu8 << (first % 8);
+        let tail = 0xFFu8 >> (7 - last % 8);
+        if a == b {
+            if let Some(x) = bytes.get_mut(a) {
+                *x &= !(head & tail);
+            }
+        } else {
+            if let Some(x) = bytes.get_mut(a) {
+                *x &= !head;
+            }
+            if let Some(mid) = bytes.get_mut(a + 1..b) {
+                mid.fill(0);
+            }
+            if let Some(x) = bytes.get_mut(b) {
+                *x &= !tail;
+            }
+        }
+    }
+    bytes
+}
+
+/// `a AND b`, computed in whichever operand is already owned.
+fn and<'a>(a: Bits<'a>, b: Bits<'a>) -> Bits<'a> {
+    Cow::Owned(match (a, b) {
+        (Cow::Owned(mut a), b) => {
+            a &= &*b;
+            a
+        }
+        (Cow::Borrowed(a), Cow::Owned(mut b)) => {
+            b &= a;
+            b
+        }
+        (Cow::Borrowed(a), Cow::Borrowed(b)) => a & b,
+    })
+}
+
+/// `a OR b`, computed in whichever operand is already owned.
+fn or<'a>(a: Bits<'a>, b: Bits<'a>) -> Bits<'a> {
+    Cow::Owned(match (a, b) {
+        (Cow::Owned(mut a), Cow::Owned(b)) => {
+            a |= b;
+            a
+        }
+        (Cow::Owned(mut a), Cow::Borrowed(b)) | (Cow::Borrowed(b), Cow::Owned(mut a)) => {
+            a |= b;
+            a
+        }
+        (Cow::Borrowed(a), Cow::Borrowed(b)) => a | b,
+    })
 }
 
 fn full(rows: u32) -> RoaringBitmap {
@@ -350,16 +509,29 @@ impl AttrIndex {
     /// whose types disagree.
     pub fn evaluate(&self, filter: &BoundFilter, rows: u32) -> RoaringBitmap {
         let universe = full(rows);
-        let mut out = self.eval(&filter.root, rows, &universe);
+        let mut out = self.eval(&filter.root, rows, &universe).into_owned();
         if rows < self.rows {
             out.remove_range(rows..);
         }
         out
     }
 
-    /// How many rows among `0..rows` match `filter`.
+    /// How many rows among `0..rows` match `filter`: the length of [`AttrIndex::evaluate`]'s
+    /// bitmap, without building it for a lone range.
     pub fn count(&self, filter: &BoundFilter, rows: u32) -> u64 {
-        self.evaluate(filter, rows).len()
+        if rows >= self.rows {
+            // Rows past the index are null, which no range matches.
+            if let Some((_, s, e)) = self.range(&filter.root) {
+                return (e - s) as u64;
+            }
+        }
+        let universe = full(rows);
+        let out = self.eval(&filter.root, rows, &universe);
+        if rows < self.rows {
+            out.range_cardinality(..rows)
+        } else {
+            out.len()
+        }
     }
 
     fn kind(&self, field: usize) -> Option<&Kind> {
@@ -368,18 +540,58 @@ impl AttrIndex {
 
     /// Indexed rows where `field` is not null.
     fn present(&self, field: usize) -> RoaringBitmap {
+        self.present_but(field, &[])
+    }
+
+    /// Indexed rows where `field` is not null and which are in none of `slices`.
+    fn present_but(&self, field: usize, slices: &[&[u32]]) -> RoaringBitmap {
         match self.fields.get(field) {
-            Some(f) => full(self.rows) - &f.nulls,
+            Some(f) => {
+                let mut out = all_but(self.rows, slices);
+                if !f.nulls.is_empty() {
+                    out -= &f.nulls;
+                }
+                out
+            }
             None => RoaringBitmap::new(),
+        }
+    }
+
+    /// For an Int or Float range leaf on a field of that type: the field's rows in value order
+    /// and the part `s..e` of them in the range. `None` for any other node.
+    fn range(&self, node: &Node) -> Option<(&[u32], usize, usize)> {
+        match (node, self.kind(node_field(node)?)?) {
+            (Node::IntRange { lo, hi, .. }, Kind::Int { values, rows }) => {
+                let (s, e) = int_span(values, *lo, *hi);
+                Some((rows, s, e))
+            }
+            (Node::FloatRange { lo, hi, .. }, Kind::Float { values, rows }) => {
+                let (s, e) = float_span(values, lo, hi);
+                Some((rows, s, e))
+            }
+            _ => None,
+        }
+    }
+
+    /// The bitmap of `rows[s..e]`, where `rows` are `field`'s non-null rows in value order.
+    /// When the range holds most of them, the rows outside it are fewer to place: the result is
+    /// then the field's non-null rows minus those.
+    fn range_bitmap(&self, field: usize, rows: &[u32], s: usize, e: usize) -> RoaringBitmap {
+        let e = e.max(s);
+        if e - s > rows.len() / 2 {
+            let below = rows.get(..s).unwrap_or(&[]);
+            let above = rows.get(e..).unwrap_or(&[]);
+            self.present_but(field, &[below, above])
+        } else {
+            bitmap_of(&[rows.get(s..e).unwrap_or(&[])], self.rows)
         }
     }
 
     fn int_range(&self, field: usize, lo: i64, hi: i64) -> RoaringBitmap {
         match self.kind(field) {
             Some(Kind::Int { values, rows }) => {
-                let s = values.partition_point(|v| *v < lo);
-                let e = values.partition_point(|v| *v <= hi);
-                bitmap_of(rows.get(s..e.max(s)).unwrap_or(&[]))
+                let (s, e) = int_span(values, lo, hi);
+                self.range_bitmap(field, rows, s, e)
             }
             _ => RoaringBitmap::new(),
         }
@@ -388,112 +600,176 @@ impl AttrIndex {
     fn float_range(&self, field: usize, lo: &Bound<f64>, hi: &Bound<f64>) -> RoaringBitmap {
         match self.kind(field) {
             Some(Kind::Float { values, rows }) => {
-                // `values` is sorted by total_cmp without NaN, in which order every predicate
-                // below is monotone (-0.0 and 0.0 are neighbours and compare equal).
-                let s = match lo {
-                    Bound::Included(l) => values.partition_point(|v| v < l),
-                    Bound::Excluded(l) => values.partition_point(|v| v <= l),
-                    Bound::Unbounded => 0,
-                };
-                let e = match hi {
-                    Bound::Included(h) => values.partition_point(|v| v <= h),
-                    Bound::Excluded(h) => values.partition_point(|v| v < h),
-                    Bound::Unbounded => values.len(),
-                };
-                bitmap_of(rows.get(s..e.max(s)).unwrap_or(&[]))
+                let (s, e) = float_span(values, lo, hi);
+                self.range_bitmap(field, rows, s, e)
             }
             _ => RoaringBitmap::new(),
         }
     }
 
-    fn postings(&self, field: usize, key: &str, list: bool) -> RoaringBitmap {
+    /// The posting list of `key` (empty for a key no row holds or a field of another type).
+    fn postings(&self, field: usize, key: &str, list: bool) -> Bits<'_> {
         match (self.kind(field), list) {
-            (Some(Kind::Keyword(m)), false) | (Some(Kind::List(m)), true) => {
-                m.get(key).cloned().unwrap_or_default()
-            }
-            _ => RoaringBitmap::new(),
+            (Some(Kind::Keyword(m)), false) | (Some(Kind::List(m)), true) => match m.get(key) {
+                Some(b) => Cow::Borrowed(b),
+                None => Cow::Owned(RoaringBitmap::new()),
+            },
+            _ => Cow::Owned(RoaringBitmap::new()),
         }
     }
 
-    fn eval(&self, node: &Node, rows: u32, universe: &RoaringBitmap) -> RoaringBitmap {
+    fn eval<'a>(&'a self, node: &Node, rows: u32, universe: &'a RoaringBitmap) -> Bits<'a> {
+        let none = || Cow::Owned(RoaringBitmap::new());
         match node {
-            Node::Const(true) => universe.clone(),
-            Node::Const(false) => RoaringBitmap::new(),
-            Node::IsNull(field) => {
-                let mut b = match self.fields.get(*field) {
-                    Some(f) => f.nulls.clone(),
-                    None => universe.clone(),
-                };
-                if rows > self.rows {
+            Node::Const(true) => Cow::Borrowed(universe),
+            Node::Const(false) => none(),
+            Node::IsNull(field) => match self.fields.get(*field) {
+                // Rows past `rows` are removed by the caller.
+                Some(f) if rows <= self.rows => Cow::Borrowed(&f.nulls),
+                Some(f) => {
+                    let mut b = f.nulls.clone();
                     b.insert_range(self.rows..rows);
+                    Cow::Owned(b)
                 }
-                b
-            }
-            Node::IntRange { field, lo, hi } => self.int_range(*field, *lo, *hi),
-            Node::IntNe { field, value } => {
-                if matches!(self.kind(*field), Some(Kind::Int { .. })) {
-                    self.present(*field) - self.int_range(*field, *value, *value)
-                } else {
-                    RoaringBitmap::new()
-                }
-            }
-            Node::IntIn { field, values } => values
-                .iter()
-                .map(|v| self.int_range(*field, *v, *v))
-                .fold(RoaringBitmap::new(), |a, b| a | b),
-            Node::FloatRange { field, lo, hi } => self.float_range(*field, lo, hi),
-            Node::FloatNe { field, value } => {
-                if matches!(self.kind(*field), Some(Kind::Float { .. })) {
-                    let eq = Bound::Included(*value);
-                    self.present(*field) - self.float_range(*field, &eq, &eq)
-                } else {
-                    RoaringBitmap::new()
-                }
-            }
-            Node::FloatIn { field, values } => values
-                .iter()
-                .map(|v| self.float_range(*field, &Bound::Included(*v), &Bound::Included(*v)))
-                .fold(RoaringBitmap::new(), |a, b| a | b),
-            Node::BoolEq { field, value } => match self.kind(*field) {
-                Some(Kind::Bool { trues, falses }) => if *value { trues } else { falses }.clone(),
-                _ => RoaringBitmap::new(),
+                None => Cow::Borrowed(universe),
             },
-            Node::KeywordIn { field, values } => values
-                .iter()
-                .map(|v| self.postings(*field, v, false))
-                .fold(RoaringBitmap::new(), |a, b| a | b),
+            Node::IntRange { field, lo, hi } => Cow::Owned(self.int_range(*field, *lo, *hi)),
+            Node::IntNe { field, value } => match self.kind(*field) {
+                Some(Kind::Int { values, rows }) => {
+                    let (s, e) = int_span(values, *value, *value);
+                    let eq = rows.get(s..e).unwrap_or(&[]);
+                    Cow::Owned(self.present_but(*field, &[eq]))
+                }
+                _ => none(),
+            },
+            Node::IntIn { field, values } => match self.kind(*field) {
+                Some(Kind::Int {
+                    values: sorted,
+                    rows: by_value,
+                }) => {
+                    let slices: Vec<&[u32]> = values
+                        .iter()
+                        .map(|v| {
+                            let (s, e) = int_span(sorted, *v, *v);
+                            by_value.get(s..e.max(s)).unwrap_or(&[])
+                        })
+                        .collect();
+                    Cow::Owned(bitmap_of(&slices, self.rows))
+                }
+                _ => none(),
+            },
+            Node::FloatRange { field, lo, hi } => Cow::Owned(self.float_range(*field, lo, hi)),
+            Node::FloatNe { field, value } => match self.kind(*field) {
+                Some(Kind::Float { values, rows }) => {
+                    let eq = Bound::Included(*value);
+                    let (s, e) = float_span(values, &eq, &eq);
+                    let eq = rows.get(s..e).unwrap_or(&[]);
+                    Cow::Owned(self.present_but(*field, &[eq]))
+                }
+                _ => none(),
+            },
+            Node::FloatIn { field, values } => match self.kind(*field) {
+                Some(Kind::Float {
+                    values: sorted,
+                    rows: by_value,
+                }) => {
+                    let slices: Vec<&[u32]> = values
+                        .iter()
+                        .map(|v| {
+                            let eq = Bound::Included(*v);
+                            let (s, e) = float_span(sorted, &eq, &eq);
+                            by_value.get(s..e.max(s)).unwrap_or(&[])
+                        })
+                        .collect();
+                    Cow::Owned(bitmap_of(&slices, self.rows))
+                }
+                _ => none(),
+            },
+            Node::BoolEq { field, value } => match self.kind(*field) {
+                Some(Kind::Bool { trues, falses }) => {
+                    Cow::Borrowed(if *value { trues } else { falses })
+                }
+                _ => none(),
+            },
+            Node::KeywordIn { field, values } => match values.as_slice() {
+                [one] => self.postings(*field, one, false),
+                _ => match self.kind(*field) {
+                    Some(Kind::Keyword(m)) => {
+                        Cow::Owned(values.iter().filter_map(|v| m.get(v)).union())
+                    }
+                    _ => none(),
+                },
+            },
             Node::KeywordNe { field, value } => {
                 if matches!(self.kind(*field), Some(Kind::Keyword(_))) {
-                    self.present(*field) - self.postings(*field, value, false)
+                    let mut out = self.present(*field);
+                    out -= &*self.postings(*field, value, false);
+                    Cow::Owned(out)
                 } else {
-                    RoaringBitmap::new()
+                    none()
                 }
             }
             Node::Contains { field, value } => self.postings(*field, value, true),
             Node::And(operands) => {
                 let mut iter = operands.iter();
                 let Some(first) = iter.next() else {
-                    return universe.clone();
+                    return Cow::Borrowed(universe);
                 };
                 let mut acc = self.eval(first, rows, universe);
                 for n in iter {
                     if acc.is_empty() {
                         break;
                     }
-                    acc &= self.eval(n, rows, universe);
+                    acc = and(acc, self.eval(n, rows, universe));
                 }
                 acc
             }
             Node::Or(operands) => {
-                let mut acc = RoaringBitmap::new();
-                for n in operands {
-                    acc |= self.eval(n, rows, universe);
+                let mut iter = operands.iter();
+                let Some(first) = iter.next() else {
+                    return none();
+                };
+                let mut acc = self.eval(first, rows, universe);
+                for n in iter {
+                    acc = or(acc, self.eval(n, rows, universe));
                 }
                 acc
             }
-            Node::Not(inner) => universe - self.eval(inner, rows, universe),
+            Node::Not(inner) => Cow::Owned(universe - &*self.eval(inner, rows, universe)),
         }
     }
+}
+
+/// The field of a leaf node.
+fn node_field(node: &Node) -> Option<usize> {
+    match node {
+        Node::IntRange { field, .. } | Node::FloatRange { field, .. } => Some(*field),
+        _ => None,
+    }
+}
+
+/// The part `s..e` of sorted `values` within `lo..=hi` (`s <= e`).
+fn int_span(values: &[i64], lo: i64, hi: i64) -> (usize, usize) {
+    let s = values.partition_point(|v| *v < lo);
+    let e = values.partition_point(|v| *v <= hi);
+    (s, e.max(s))
+}
+
+/// The part `s..e` of `values` (sorted by `total_cmp`, no NaN) within the bounds (`s <= e`).
+fn float_span(values: &[f64], lo: &Bound<f64>, hi: &Bound<f64>) -> (usize, usize) {
+    // In total_cmp order without NaN every predicate below is monotone (-0.0 and 0.0 are
+    // neighbours and compare equal).
+    let s = match lo {
+        Bound::Included(l) => values.partition_point(|v| v < l),
+        Bound::Excluded(l) => values.partition_point(|v| v <= l),
+        Bound::Unbounded => 0,
+    };
+    let e = match hi {
+        Bound::Included(h) => values.partition_point(|v| v <= h),
+        Bound::Excluded(h) => values.partition_point(|v| v < h),
+        Bound::Unbounded => values.len(),
+    };
+    (s, e.max(s))
 }
 
 #[cfg(test)]

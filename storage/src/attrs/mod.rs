@@ -62,13 +62,15 @@ mod schema;
 mod value;
 
 #[cfg(test)]
+mod eval_bench;
+#[cfg(test)]
 mod tests;
 
 pub use bound::BoundFilter;
 pub use columns::{encode_columns, ColumnsReader, COLUMNS_MAGIC, COLUMNS_VERSION};
 pub use error::{Error, Result};
 pub use filter::{CompareOp, Filter};
-pub use index::AttrIndex;
+pub use index::{complement_bytes, AttrIndex};
 pub use parse::MAX_FILTER_DEPTH;
 pub use row::{decode_row, encode_row, ROW_CODEC_VERSION};
 pub use schema::{

@@ -564,3 +564,146 @@ fn fuzz_entry_point_accepts_valid_input() {
     fuzz_decoders(&input);
     assert!(ColumnsReader::open(&section[..], &schema, 2).is_ok());
 }
+
+/// A random Int literal near the values of `wide_segments_agree_with_row_by_row_matching`.
+fn int_near(rng: &mut ChaCha8Rng, spread: i64) -> i64 {
+    match rng.gen_range(0..10) {
+        0 => pick(rng, &[i64::MIN, i64::MAX, i64::MIN + 1, i64::MAX - 1]),
+        1 => pick(rng, &[-spread - 1, spread + 1, 0]),
+        _ => rng.gen_range(-spread..=spread),
+    }
+}
+
+/// Segments large enough for every way `AttrIndex` builds a bitmap (by sorting row numbers or
+/// in a dense byte bitmap; a range holding most rows as the complement of the rows outside it;
+/// complements and unions densely or by roaring's operations) and for several 65,536-row
+/// containers: the index's rows are exactly those `BoundFilter::matches` accepts, for ranges
+/// that are empty, full, at the values' extremes (i64::MIN/MAX, ±infinity, -0.0), on fields
+/// with and without nulls.
+#[test]
+fn wide_segments_agree_with_row_by_row_matching() {
+    let schema = Schema::new()
+        .with_field("i", FieldType::Int)
+        .and_then(|s| s.with_field("f", FieldType::Float))
+        .and_then(|s| s.with_field("k", FieldType::Keyword))
+        .and_then(|s| s.with_field("l", FieldType::KeywordList))
+        .expect("schema");
+    let sizes = [
+        0usize, 1, 7, 9, 511, 513, 4_095, 4_097, 9_000, 65_535, 65_537, 140_000,
+    ];
+    for (seed, &n) in sizes.iter().enumerate() {
+        let mut rng = rng(1_000 + seed as u64);
+        let spread: i64 = pick(&mut rng, &[3, 1_000, 1_000_000]);
+        let keys: u32 = pick(&mut rng, &[3, 600, 20_000]);
+        let nulls = pick(&mut rng, &[0.0, 0.002, 0.1]);
+        let rows: Vec<Vec<Value>> = (0..n)
+            .map(|_| {
+                let i = Value::Int(match rng.gen_range(0..50) {
+                    0 => i64::MIN,
+                    1 => i64::MAX,
+                    _ => rng.gen_range(-spread..=spread),
+                });
+                let f = Value::Float(match rng.gen_range(0..50) {
+                    0 => f64::NEG_INFINITY,
+                    1 => f64::INFINITY,
+                    2 => -0.0,
+                    _ => rng.gen_range(-spread..=spread) as f64 / 4.0,
+                });
+                let k = Value::from(format!("k{}", rng.gen_range(0..keys)));
+                let l = Value::from(vec![
+                    format!("k{}", rng.gen_range(0..keys)),
+                    format!("k{}", rng.gen_range(0..3)),
+                ]);
+                [i, f, k, l]
+                    .into_iter()
+                    .map(|v| if rng.gen_bool(nulls) { Value::Null } else { v })
+                    .collect()
+            })
+            .collect();
+        let n32 = n as u32;
+        let section = encode_columns(&schema, &rows).expect("encode");
+        let cols = ColumnsReader::open(&section[..], &schema, n32).expect("open");
+        let indexes = [
+            AttrIndex::from_rows(&schema, &rows).expect("index from rows"),
+            AttrIndex::from_columns(&cols),
+        ];
+        let key = |rng: &mut ChaCha8Rng| format!("k{}", rng.gen_range(0..keys + 1));
+        let float = |rng: &mut ChaCha8Rng| match rng.gen_range(0..8) {
+            0 => pick(rng, &[f64::NEG_INFINITY, f64::INFINITY, -0.0, 0.0]),
+            _ => int_near(rng, spread) as f64 / 4.0,
+        };
+        for _ in 0..60 {
+            let leaf = |rng: &mut ChaCha8Rng| match rng.gen_range(0..14) {
+                0 => Filter::lt("i", int_near(rng, spread)),
+                1 => Filter::ge("i", int_near(rng, spread)),
+                2 => {
+                    let (a, b) = (int_near(rng, spread), int_near(rng, spread));
+                    Filter::range("i", a..=b)
+                }
+                3 => Filter::range("i", i64::MIN..=i64::MAX),
+                4 => Filter::ne("i", int_near(rng, spread)),
+                5 => Filter::one_of(
+                    "i",
+                    (0..rng.gen_range(1..6))
+                        .map(|_| int_near(rng, spread))
+                        .collect::<Vec<_>>(),
+                ),
+                6 => {
+                    let (a, b) = (float(rng), float(rng));
+                    Filter::range("f", a..b)
+                }
+                7 => Filter::gt("f", float(rng)),
+                8 => Filter::ne("f", float(rng)),
+                9 => Filter::one_of("f", vec![float(rng), float(rng), -0.0]),
+                10 => Filter::eq("k", key(rng)),
+                11 => Filter::ne("k", key(rng)),
+                12 => Filter::one_of(
+                    "k",
+                    (0..rng.gen_range(1..5))
+                        .map(|_| key(rng))
+                        .collect::<Vec<_>>(),
+                ),
+                _ => match rng.gen_range(0..3) {
+                    0 => Filter::contains("l", key(rng)),
+                    1 => Filter::is_null(pick(rng, &["i", "f", "k", "l"])),
+                    _ => Filter::is_not_null(pick(rng, &["i", "f", "k", "l"])),
+                },
+            };
+            let filter = match rng.gen_range(0..6) {
+                0 => !leaf(&mut rng),
+                1 => leaf(&mut rng) & leaf(&mut rng),
+                2 => leaf(&mut rng) | leaf(&mut rng),
+                3 => !(leaf(&mut rng) | !leaf(&mut rng)),
+                _ => leaf(&mut rng),
+            };
+            let bound = schema.check_filter(&filter).expect("bind");
+            let expected: Vec<u32> = rows
+                .iter()
+                .enumerate()
+                .filter(|(_, row)| bound.matches(row))
+                .map(|(r, _)| r as u32)
+                .collect();
+            let null_matches = bound.matches(&[]);
+            for index in &indexes {
+                for view in [n32, n32 / 3, n32 + 9] {
+                    let mut want: Vec<u32> =
+                        expected.iter().copied().filter(|&r| r < view).collect();
+                    if null_matches {
+                        want.extend(n32..view);
+                    }
+                    let got = index.evaluate(&bound, view);
+                    assert_eq!(
+                        got.iter().collect::<Vec<_>>(),
+                        want,
+                        "n {n}: {filter} over {view} rows"
+                    );
+                    assert_eq!(
+                        index.count(&bound, view),
+                        want.len() as u64,
+                        "n {n}: {filter} over {view} rows"
+                    );
+                }
+            }
+        }
+    }
+}
