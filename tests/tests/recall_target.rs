@@ -315,3 +315,69 @@ fn curves_survive_reopen_and_are_rebuilt_when_missing() {
         .as_deref()
         .is_some_and(|s| s.starts_with('{') && s.contains("points"))));
 }
+
+/// Graph indexes: the curve's knob is efSearch; SQ8 codes are re-ranked with the segment's
+/// exact vectors (the hits' distances are exact, so they merge with other segments').
+#[test]
+fn graph_indexes_meet_the_target_and_quantised_ones_are_reranked_exactly() {
+    let (mut rng, _) = seeded_rng("recall_target_graphs", 16);
+    let dim = 32;
+    let (n, nq) = (12_000, 200);
+    let all = clustered_vectors(&mut rng, n + nq, dim, 48, 0.12);
+    let (base, queries) = all.split_at(n * dim);
+    for (name, spec) in [
+        (
+            "hnsw",
+            kiln::IndexSpec::Hnsw {
+                m: 16,
+                ef_construction: 40,
+            },
+        ),
+        (
+            "hnsw-sq8",
+            kiln::IndexSpec::HnswSq8 {
+                m: 16,
+                ef_construction: 40,
+            },
+        ),
+    ] {
+        let dir = TempDir::new(name);
+        let db = open(dir.path());
+        let c = db
+            .create_collection(
+                "g",
+                CollectionConfig::new(dim, Metric::L2)
+                    .segment_rows(6_000)
+                    .index(spec),
+            )
+            .expect("create");
+        let ids: Vec<u64> = (0..n as u64).collect();
+        c.insert_batch(&ids, base).expect("insert");
+        c.compact().expect("compact");
+        assert_eq!(indexed(&c), 2, "{name}: {:?}", c.stats().segments);
+        let truth = exact_truth(&c, queries);
+        let r = mean_recall(&c, queries, &SearchOptions::new(10), &truth);
+        let settings = index_settings(&c, &queries[..dim], &SearchOptions::new(10));
+        eprintln!("{name}: default recall@10 {r:.4}; {settings:?}");
+        assert!(r >= 0.95, "{name}: default recall@10 {r}");
+        assert!(
+            settings
+                .iter()
+                .all(|(_, nprobe, ef)| nprobe.is_none() && ef.is_some()),
+            "{name}: {settings:?}"
+        );
+        // Every hit's distance is the exact one, whatever the index computed from its codes.
+        for q in queries.chunks(dim).take(20) {
+            for h in c.search(q, &SearchOptions::new(10)).expect("search") {
+                let v = c.get(h.id).expect("get").expect("live");
+                let exact: f32 = v.iter().zip(q).map(|(a, b)| (a - b) * (a - b)).sum();
+                assert!(
+                    (h.distance - exact).abs() <= 1e-4 * exact.max(1.0),
+                    "{name}: id {} distance {} vs exact {exact}",
+                    h.id,
+                    h.distance
+                );
+            }
+        }
+    }
+}
