@@ -377,12 +377,16 @@ impl Collection {
         self.updater.wait_for_indexing(&self.core)
     }
 
-    /// Seal the growing segment, run the merge policy and every pending index build now, and
-    /// wait until nothing is left (`flush` then `wait_for_indexing`).
+    /// Seal the growing segment, run the merge policy and every pending index build now, then
+    /// merge the segments that are not final (under half the merge policy's
+    /// `max_segment_rows`) into as few as that limit allows, and wait until nothing is left.
+    /// Call it when a load is done: a settled collection of few large segments answers a
+    /// query with one index search per segment instead of many (the dev set's 15,000 rows:
+    /// one segment instead of two). With `MergePolicy::disabled()` it only seals and indexes.
     pub fn compact(&self) -> Result<()> {
         self.check_not_read_only()?;
         self.flush()?;
-        self.wait_for_indexing()
+        self.updater.compact(&self.core)
     }
 
     /// Counts, per-segment state and background progress.

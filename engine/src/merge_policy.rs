@@ -45,6 +45,9 @@ pub enum MergeReason {
     Tier,
     /// Too many deleted rows in one segment.
     Deletes,
+    /// An explicit `compact()`: the collection's segments packed into as few as the size
+    /// limit allows.
+    Compact,
 }
 
 /// A proposed merge: these segments become one.
@@ -166,9 +169,87 @@ impl MergePolicy {
     }
 }
 
+impl MergePolicy {
+    /// The merges an explicit compaction runs once the tiered merges are done: the segments
+    /// not yet final (live rows under half of `max_segment_rows`), largest first, packed into
+    /// groups of at most `max_segment_rows` live rows; every group of two or more is merged.
+    /// A settled collection then has few large segments, each searched with one index (one
+    /// coarse search, one graph) instead of many small ones. Empty when merging is disabled
+    /// (`max_segment_rows` 0) or nothing pairs up.
+    ///
+    /// ```text
+    /// max_segment_rows = 20,000 (final at 10,000), live rows 12,000  9,000  6,000  4,000  500
+    ///   12,000 is final; groups (first fit, largest first): {9,000 6,000 4,000 500} → one merge
+    /// ```
+    pub fn compaction_candidates(&self, segments: &[MergeInput]) -> Vec<MergeCandidate> {
+        let final_size = self.max_segment_rows / 2;
+        let mut eligible: Vec<&MergeInput> =
+            segments.iter().filter(|s| s.live() < final_size).collect();
+        eligible.sort_by(|a, b| b.live().cmp(&a.live()).then(a.id.cmp(&b.id)));
+        // First fit, largest first.
+        let mut groups: Vec<(usize, Vec<SegmentId>)> = Vec::new();
+        for s in eligible {
+            match groups
+                .iter_mut()
+                .find(|(total, _)| total.saturating_add(s.live()) <= self.max_segment_rows)
+            {
+                Some((total, ids)) => {
+                    *total += s.live();
+                    ids.push(s.id);
+                }
+                None => groups.push((s.live(), vec![s.id])),
+            }
+        }
+        groups
+            .into_iter()
+            .filter(|(_, ids)| ids.len() >= 2)
+            .map(|(_, mut ids)| {
+                ids.sort();
+                MergeCandidate {
+                    segments: ids,
+                    reason: MergeReason::Compact,
+                }
+            })
+            .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn compaction_packs_segments_that_are_not_final_into_few() {
+        let policy = MergePolicy {
+            merge_factor: 8,
+            floor_rows: 100,
+            max_segment_rows: 20_000,
+            deletes_ratio: 0.15,
+        };
+        let segs = [
+            seg(1, 12_000, 0),
+            seg(2, 9_000, 0),
+            seg(3, 6_000, 0),
+            seg(4, 4_000, 0),
+            seg(5, 600, 100),
+        ];
+        let c = policy.compaction_candidates(&segs);
+        assert_eq!(c.len(), 1);
+        assert_eq!(ids(&c[0]), vec![2, 3, 4, 5]);
+        assert_eq!(c[0].reason, MergeReason::Compact);
+        // Two segments that together exceed the limit stay apart.
+        let c =
+            policy.compaction_candidates(&[seg(1, 9_000, 0), seg(2, 9_500, 0), seg(3, 3_000, 0)]);
+        assert_eq!(c.iter().map(ids).collect::<Vec<_>>(), vec![vec![1, 2]]);
+        let c =
+            policy.compaction_candidates(&[seg(1, 9_900, 0), seg(2, 9_900, 0), seg(3, 9_900, 0)]);
+        assert_eq!(c.iter().map(ids).collect::<Vec<_>>(), vec![vec![1, 2]]);
+        // One segment, or merging disabled: nothing.
+        assert!(policy.compaction_candidates(&[seg(1, 50, 0)]).is_empty());
+        assert!(MergePolicy::disabled()
+            .compaction_candidates(&[seg(1, 50, 0), seg(2, 60, 0)])
+            .is_empty());
+    }
 
     fn seg(id: u64, rows: usize, deleted: usize) -> MergeInput {
         MergeInput {

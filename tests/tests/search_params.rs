@@ -30,7 +30,9 @@ fn filled(spec: IndexSpec, name: &str) -> (TempDir, kiln::Collection, Model, Vec
     let vectors = clustered_vectors(&mut rng, ROWS, DIM, 40, 0.05);
     let ids: Vec<u64> = (0..ROWS as u64).collect();
     c.insert_batch(&ids, &vectors).expect("insert");
-    c.compact().expect("compact");
+    // Sealed and indexed, not compacted: the point is several segments.
+    c.flush().expect("flush");
+    c.wait_for_indexing().expect("wait");
     let mut model = Model::new(Metric::L2, DIM);
     for (i, id) in ids.iter().enumerate() {
         model.upsert(*id, &vectors[i * DIM..(i + 1) * DIM]);

@@ -250,6 +250,23 @@ impl SegmentUpdater {
 
     /// Wait until the background has nothing left to do for this collection, or return the
     /// error of a job (still applicable) that failed three times in a row.
+    /// An explicit compaction (after a flush): every due job finished, then the segments
+    /// that are not final merged into as few as the size limit allows
+    /// ([`MergePolicy::compaction_candidates`](crate::MergePolicy::compaction_candidates)),
+    /// and those merges and their indexes waited for.
+    pub(crate) fn compact(self: &Arc<Self>, core: &Arc<DbCore>) -> Result<()> {
+        self.wait_for_indexing(core)?;
+        let snap = self.snapshot();
+        let inputs = merge_inputs(&snap.summaries(), &self.board.held());
+        for candidate in self.info.policy.compaction_candidates(&inputs) {
+            let key = JobKey::Merge(candidate.segments);
+            if let Some(claim) = self.board.claim(key, Backoff::Respect, || self.snapshot()) {
+                self.spawn(core, claim);
+            }
+        }
+        self.wait_for_indexing(core)
+    }
+
     pub(crate) fn wait_for_indexing(self: &Arc<Self>, core: &Arc<DbCore>) -> Result<()> {
         loop {
             self.check_live()?;
