@@ -19,6 +19,11 @@
 //!                                                     selector and nprobe / efSearch widened
 //!                                                     by selectivity^-¼ resp. to k/selectivity
 //! either way: fewer than min(k, |M|) hits from the index, or an error ─► exact scan of M
+//!
+//! index search parameters: the caller's nprobe / efSearch if given, else the index's recall
+//!   curve's pick for the target at this segment's share of the qualifying rows (≈ its share
+//!   of the top k), else the index's defaults; codes (SQ8, PQ): k × rerank_factor candidates,
+//!   re-ranked with the segment's exact vectors
 //! ```
 
 use kiln_index::{
