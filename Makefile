@@ -37,7 +37,7 @@ demo: setup
 test: setup
 	$(CARGO) test --workspace --all-targets --no-fail-fast
 	$(CARGO) test --workspace --doc
-	$(CARGO) test -p kiln-tests --features failpoints --test failpoints --test flush_seal_race --test stale_retry
+	$(CARGO) test -p kiln-tests --features failpoints --test failpoints --test flush_seal_race --test stale_retry --test compact_errors
 	$(MAKE) python-test
 
 # The virtualenv, made once (again when python/pyproject.toml changes).

@@ -228,6 +228,17 @@ impl JobBoard {
             .map(|(_, r)| r.error.clone())
     }
 
+    /// The error of `key`'s last attempt, if it failed (and has not succeeded since).
+    pub(crate) fn last_failure(&self, key: &JobKey) -> Option<Error> {
+        self.board.lock().retry.get(key).map(|r| r.error.clone())
+    }
+
+    /// Forget `key`'s failures: a job that only a caller runs (a compaction merge), once that
+    /// caller has been told, must not fail later waits.
+    pub(crate) fn forget(&self, key: &JobKey) {
+        self.board.lock().retry.remove(key);
+    }
+
     /// The segments claims hold now.
     pub(crate) fn held(&self) -> HashSet<SegmentId> {
         self.board.lock().held.clone()

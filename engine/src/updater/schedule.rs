@@ -37,6 +37,9 @@ pub(crate) struct Pressure {
     pub(crate) pending_merges: usize,
 }
 
+/// Tries of a failing compaction merge before `compact()` returns its error.
+pub const COMPACT_ATTEMPTS: u32 = 3;
+
 /// The sealed segments no job holds, as the merge policy sees them.
 pub(crate) fn merge_inputs(
     segments: &[SegmentSummary],
@@ -254,17 +257,69 @@ impl SegmentUpdater {
     /// that are not final merged into as few as the size limit allows
     /// ([`MergePolicy::compaction_candidates`](crate::MergePolicy::compaction_candidates)),
     /// and those merges and their indexes waited for.
+    ///
+    /// A compaction merge that fails is tried again, [`COMPACT_ATTEMPTS`] times in all; then
+    /// its error is returned as [`Error::Background`] (the segments stay as they were, every
+    /// row searchable) and forgotten: the background never runs compaction merges, so their
+    /// failures must not fail later waits; the next `compact()` tries again. Segments that
+    /// appear meanwhile (concurrent writes) are not waited for.
     pub(crate) fn compact(self: &Arc<Self>, core: &Arc<DbCore>) -> Result<()> {
-        self.wait_for_indexing(core)?;
-        let snap = self.snapshot();
-        let inputs = merge_inputs(&snap.summaries(), &self.board.held());
-        for candidate in self.info.policy.compaction_candidates(&inputs) {
-            let key = JobKey::Merge(candidate.segments);
-            if let Some(claim) = self.board.claim(key, Backoff::Respect, || self.snapshot()) {
-                self.spawn(core, claim);
+        let mut launched: Vec<JobKey> = Vec::new();
+        let result = self.compact_rounds(core, &mut launched);
+        if result.is_err() {
+            for key in &launched {
+                self.board.forget(key);
             }
         }
-        self.wait_for_indexing(core)
+        result
+    }
+
+    /// `compact`'s rounds; the compaction merges it started go to `launched`.
+    fn compact_rounds(
+        self: &Arc<Self>,
+        core: &Arc<DbCore>,
+        launched: &mut Vec<JobKey>,
+    ) -> Result<()> {
+        let mut attempts = 0;
+        loop {
+            self.wait_for_indexing(core)?;
+            let snap = self.snapshot();
+            let inputs = merge_inputs(&snap.summaries(), &self.board.held());
+            let keys: Vec<JobKey> = self
+                .info
+                .policy
+                .compaction_candidates(&inputs)
+                .into_iter()
+                .map(|c| JobKey::Merge(c.segments))
+                .collect();
+            if attempts > 0 {
+                if let Some((key, error)) = keys
+                    .iter()
+                    .find_map(|k| self.board.last_failure(k).map(|e| (k, e)))
+                {
+                    if attempts >= COMPACT_ATTEMPTS {
+                        return Err(Error::Background {
+                            job: key.describe(),
+                            error: error.to_string(),
+                        });
+                    }
+                } else {
+                    // What is left was written meanwhile, or nothing is: done.
+                    return Ok(());
+                }
+            }
+            if keys.is_empty() {
+                return Ok(());
+            }
+            attempts += 1;
+            for key in keys {
+                launched.push(key.clone());
+                // The caller waits for the result: no backoff.
+                if let Some(claim) = self.board.claim(key, Backoff::Ignore, || self.snapshot()) {
+                    self.spawn(core, claim);
+                }
+            }
+        }
     }
 
     pub(crate) fn wait_for_indexing(self: &Arc<Self>, core: &Arc<DbCore>) -> Result<()> {
