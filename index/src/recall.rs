@@ -53,7 +53,7 @@
 //! The rows as queries remain a little easier than the dev set's 300 real held-out queries:
 //! IVF-Flat (nlist 384) at nprobe 16 / 33 / 47 measured 0.907 / 0.948 / 0.964 on 1,500
 //! held-out rows and 0.891 / 0.943 / 0.959 on the real queries. That, and the sample's own
-//! noise, is what [`RecallCurve::pick`]'s margin of two standard errors is for.
+//! noise, is what [`RecallCurve::pick`]'s margin of three standard errors is for.
 //!
 //! # Cost
 //!
@@ -102,7 +102,7 @@ use crate::topk::{Hit, TopK};
 /// The recall@k a search aims for when the collection states none.
 pub const DEFAULT_RECALL_TARGET: f64 = 0.95;
 /// How many standard errors above the target [`RecallCurve::pick`] wants the measured recall.
-pub const PICK_MARGIN_STDERRS: f64 = 2.0;
+pub const PICK_MARGIN_STDERRS: f64 = 3.0;
 /// The most knob values one curve measures (each is one batch search of the sample).
 pub const MAX_LADDER_STEPS: usize = 12;
 
@@ -346,16 +346,19 @@ impl RecallCurve {
 
     /// The cheapest measured value from which the recall stays at least
     /// [`PICK_MARGIN_STDERRS`] standard errors above `target` (for the usual monotone curve:
-    /// the smallest value with `recall − 2·stderr ≥ target`); the largest value measured when
+    /// the smallest value with `recall − 3·stderr ≥ target`); the largest value measured when
     /// none does (the best the curve knows: compare [`picked_point`](RecallCurve::picked_point)
     /// with the target to tell).
     ///
     /// Why the margin: the sample is a couple of hundred queries, so a point measured at
-    /// exactly the target is as likely to fall short of it for the queries that come. Two
-    /// standard errors (≈ 0.012 at 0.95 over 200 queries) leave about one chance in forty
-    /// under the sample's own noise; on the dev set the picks then land 0.005–0.01 above the
-    /// target on 300 real held-out queries, which were a little harder than the rows (see
-    /// `recall_curves.rs`).
+    /// exactly the target is as likely to fall short of it for the queries that come; taking
+    /// the cheapest of several points near the target favours one whose noise was kind; and
+    /// rows are easier queries than real ones. Two standard errors (≈ 0.012 at 0.95 over 200
+    /// queries) covered the noise but not always the rest: on the dev set one HNSW32 build's
+    /// curve read 0.966 at efSearch 16 where 300 real held-out queries got 0.948, and graphs
+    /// differ from build to build (Faiss inserts in parallel). Three standard errors (≈ 0.018)
+    /// put that pick at efSearch 17, 0.950 on the real queries; IVF picks land 0.01–0.02 above
+    /// the target (see `recall_curves.rs`).
     pub fn pick(&self, target: f64) -> usize {
         self.picked_point(target).value as usize
     }
@@ -1123,7 +1126,7 @@ mod tests {
     }
 
     #[test]
-    fn pick_is_the_cheapest_value_that_stays_two_standard_errors_above_the_target() {
+    fn pick_is_the_cheapest_value_that_stays_three_standard_errors_above_the_target() {
         let c = RecallCurve::new(
             Knob::Nprobe,
             10,
@@ -1140,8 +1143,13 @@ mod tests {
             ],
         )
         .expect("valid");
-        assert_eq!(c.pick(0.95), 24, "20 is within two errors of the target");
-        assert_eq!(c.pick(0.94), 12);
+        assert_eq!(c.pick(0.95), 24, "20 is within three errors of the target");
+        assert_eq!(
+            c.pick(0.94),
+            24,
+            "20 and 16 dip within three errors of 0.94"
+        );
+        assert_eq!(c.pick(0.93), 12);
         assert_eq!(c.pick(0.90), 8);
         assert_eq!(c.pick(0.5), 4);
         assert_eq!(c.pick(0.98), 32);
@@ -1170,7 +1178,7 @@ mod tests {
             10,
             4,
             200,
-            vec![p(10, 0.9, 0.01), p(16, 0.96, 0.004), p(64, 0.995, 0.001)],
+            vec![p(10, 0.9, 0.01), p(16, 0.965, 0.004), p(64, 0.995, 0.001)],
         )
         .expect("valid");
         let t = c.tuned(0.95, 10);
