@@ -260,16 +260,16 @@ impl SegmentUpdater {
     ///
     /// A compaction merge that fails is tried again, [`COMPACT_ATTEMPTS`] times in all; then
     /// its error is returned as [`Error::Background`] (the segments stay as they were, every
-    /// row searchable) and forgotten: the background never runs compaction merges, so their
-    /// failures must not fail later waits; the next `compact()` tries again. Segments that
-    /// appear meanwhile (concurrent writes) are not waited for.
+    /// row searchable). Either way, the failures of the merges it started are then forgotten:
+    /// the background never runs compaction merges, so their failures must not fail later
+    /// waits; the next `compact()` tries again. Segments that appear meanwhile (concurrent
+    /// writes) are not waited for.
     pub(crate) fn compact(self: &Arc<Self>, core: &Arc<DbCore>) -> Result<()> {
         let mut launched: Vec<JobKey> = Vec::new();
         let result = self.compact_rounds(core, &mut launched);
-        if result.is_err() {
-            for key in &launched {
-                self.board.forget(key);
-            }
+        // Whatever the outcome, the caller has it: no failure of these merges outlives the call.
+        for key in &launched {
+            self.board.forget(key);
         }
         result
     }
