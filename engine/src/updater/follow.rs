@@ -32,7 +32,7 @@ use parking_lot::{Mutex, RwLock};
 use rayon::prelude::*;
 use tracing::warn;
 
-use kiln_storage::attrs::{decode_row, CheckedRow, Schema};
+use kiln_storage::attrs::Schema;
 use kiln_storage::catalog::{CollectionRecord, SegmentMeta, SegmentState};
 use kiln_storage::segment::segment_file_name;
 use kiln_storage::{GrowingSegment, RowId, SegmentId, SegmentReader};
@@ -43,7 +43,9 @@ use crate::gc::FileGuard;
 use crate::indexing::{try_load_index, AttachedIndex, Templates};
 use crate::meta::{CollectionInfo, StopSignal};
 use crate::snapshot::{SealedSegment, SegmentData, SegmentView, Snapshot};
-use crate::updater::load::{no_active_segment, stored_config, tombstones_by_segment};
+use crate::updater::load::{
+    growing_rows_from, no_active_segment, stored_config, tombstones_by_segment,
+};
 use crate::updater::{SegmentUpdater, WriterState};
 
 /// The outcome of building a state from the follower catalog.
@@ -287,25 +289,8 @@ fn follow_segment(
             };
             let first = RowId::try_from(g.len())
                 .map_err(|_| Error::invalid("segment row number overflows u32"))?;
-            let mut ids = Vec::new();
-            let mut vectors = Vec::new();
-            let mut attrs = Vec::new();
-            let catalog = &core.catalog;
-            catalog.growing_rows_from(record.id, meta.id, dim, first, |row, id, v, bytes| {
-                ids.push(id);
-                vectors.extend_from_slice(v);
-                attrs.push(if bytes.is_empty() {
-                    CheckedRow::default()
-                } else {
-                    decode_row(bytes, schema).map_err(|e| {
-                        kiln_storage::Error::corrupted(
-                            catalog.path(),
-                            format!("segment {} row {row}: attributes: {e}", meta.id),
-                        )
-                    })?
-                });
-                Ok(())
-            })?;
+            let (ids, vectors, attrs) =
+                growing_rows_from(core, record, meta.id, dim, schema, first)?;
             if !ids.is_empty() {
                 g.append_with(&ids, &vectors, attrs);
             }

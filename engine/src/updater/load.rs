@@ -127,6 +127,38 @@ pub(super) fn no_active_segment(core: &DbCore, record: &CollectionRecord) -> Err
     }
 }
 
+/// The rows of growing segment `seg` from row `first` on, read from the row log: ids, vectors
+/// (row-major) and checked attributes (an attribute value that does not decode is `Corrupted`).
+pub(super) fn growing_rows_from(
+    core: &DbCore,
+    record: &CollectionRecord,
+    seg: SegmentId,
+    dim: usize,
+    schema: &Schema,
+    first: RowId,
+) -> Result<(Vec<u64>, Vec<f32>, Vec<CheckedRow>)> {
+    let mut ids = Vec::new();
+    let mut vectors = Vec::new();
+    let mut attrs = Vec::new();
+    let catalog = &core.catalog;
+    catalog.growing_rows_from(record.id, seg, dim, first, |row, id, v, bytes| {
+        ids.push(id);
+        vectors.extend_from_slice(v);
+        attrs.push(if bytes.is_empty() {
+            CheckedRow::default()
+        } else {
+            decode_row(bytes, schema).map_err(|e| {
+                kiln_storage::Error::corrupted(
+                    catalog.path(),
+                    format!("segment {seg} row {row}: attributes: {e}"),
+                )
+            })?
+        });
+        Ok(())
+    })?;
+    Ok((ids, vectors, attrs))
+}
+
 /// One segment's data: a growing segment's rows from the row log (the active one `Growing`,
 /// others `Frozen`), or a sealed segment's verified mapping and its index if it loads.
 fn load_segment(
@@ -140,25 +172,7 @@ fn load_segment(
     match meta.state {
         SegmentState::Growing => {
             let g = GrowingSegment::new(meta.id, dim);
-            let mut ids = Vec::new();
-            let mut vectors = Vec::new();
-            let mut attrs = Vec::new();
-            let catalog = &core.catalog;
-            catalog.growing_rows(record.id, meta.id, dim, |row, id, v, bytes| {
-                ids.push(id);
-                vectors.extend_from_slice(v);
-                attrs.push(if bytes.is_empty() {
-                    CheckedRow::default()
-                } else {
-                    decode_row(bytes, schema).map_err(|e| {
-                        kiln_storage::Error::corrupted(
-                            catalog.path(),
-                            format!("segment {} row {row}: attributes: {e}", meta.id),
-                        )
-                    })?
-                });
-                Ok(())
-            })?;
+            let (ids, vectors, attrs) = growing_rows_from(core, record, meta.id, dim, schema, 0)?;
             g.append_with(&ids, &vectors, attrs);
             let g = Arc::new(g);
             Ok(if meta.id == record.active_segment {
