@@ -22,36 +22,12 @@ pub(crate) fn f32_array<'py>(
     obj: &Bound<'py, PyAny>,
     what: &str,
 ) -> PyResult<Bound<'py, PyArrayDyn<f32>>> {
-    if let Ok(a) = obj.cast::<PyArrayDyn<f32>>() {
-        if a.is_c_contiguous() {
-            return Ok(a.clone());
-        }
-    }
-    let py = obj.py();
-    let np = py.import("numpy")?;
-    let a = np.call_method1("asarray", (obj,)).map_err(|e| {
-        err(
-            py,
-            Kind::Dtype,
-            format!("{what} must be an array of numbers (float32): {e}"),
-        )
-    })?;
-    let dtype = a.getattr("dtype")?;
-    let kind: String = dtype.getattr("kind")?.extract()?;
-    if !NUMERIC_KINDS.contains(&kind.as_str()) {
-        return Err(err(
-            py,
-            Kind::Dtype,
-            format!(
-                "{what} must be an array of numbers (float32), got dtype {}",
-                dtype.str()?
-            ),
-        ));
-    }
-    let kwargs = PyDict::new(py);
-    kwargs.set_item("dtype", np.getattr("float32")?)?;
-    let c = np.call_method("ascontiguousarray", (a,), Some(&kwargs))?;
-    Ok(c.cast_into::<PyArrayDyn<f32>>()?)
+    contiguous(
+        obj,
+        "float32",
+        &format!("{what} must be an array of numbers (float32)"),
+        |_, kind| Ok(NUMERIC_KINDS.contains(&kind)),
+    )
 }
 
 /// `obj` (an integer or an array of non-negative integers) as a C-contiguous uint64 array:
@@ -61,54 +37,59 @@ pub(crate) fn u64_array<'py>(
     obj: &Bound<'py, PyAny>,
     what: &str,
 ) -> PyResult<Bound<'py, PyArrayDyn<u64>>> {
-    if let Ok(a) = obj.cast::<PyArrayDyn<u64>>() {
+    let wanted = format!("{what} must be an array of non-negative integers (uint64)");
+    contiguous(obj, "uint64", &wanted, |a, kind| {
+        let size: usize = a.getattr("size")?.extract()?;
+        Ok(match kind {
+            "u" => true,
+            // `[]` is a float64 array: an empty list of ids is fine.
+            "f" => size == 0,
+            "i" => {
+                if size > 0 {
+                    let min: i64 = a.call_method0("min")?.extract()?;
+                    if min < 0 {
+                        return Err(err(
+                            a.py(),
+                            Kind::InvalidArgument,
+                            format!("{what} must be non-negative (uint64), got {min}"),
+                        ));
+                    }
+                }
+                true
+            }
+            _ => false,
+        })
+    })
+}
+
+/// `obj` as a C-contiguous array of `T` (numpy dtype `dtype`): itself when it already is one,
+/// else `numpy.asarray`, checked by `accepts(array, dtype kind)` (`Ok(false)`: a dtype error
+/// that starts with `wanted`), then one `ascontiguousarray` to `dtype`.
+fn contiguous<'py, T: numpy::Element>(
+    obj: &Bound<'py, PyAny>,
+    dtype: &str,
+    wanted: &str,
+    accepts: impl FnOnce(&Bound<'py, PyAny>, &str) -> PyResult<bool>,
+) -> PyResult<Bound<'py, PyArrayDyn<T>>> {
+    if let Ok(a) = obj.cast::<PyArrayDyn<T>>() {
         if a.is_c_contiguous() {
             return Ok(a.clone());
         }
     }
     let py = obj.py();
     let np = py.import("numpy")?;
-    let a = np.call_method1("asarray", (obj,)).map_err(|e| {
-        err(
-            py,
-            Kind::Dtype,
-            format!("{what} must be an array of non-negative integers (uint64): {e}"),
-        )
-    })?;
-    let dtype = a.getattr("dtype")?;
-    let kind: String = dtype.getattr("kind")?.extract()?;
-    let size: usize = a.getattr("size")?.extract()?;
-    match kind.as_str() {
-        "u" => {}
-        // `[]` is a float64 array: an empty list of ids is fine.
-        "f" if size == 0 => {}
-        "i" => {
-            if size > 0 {
-                let min: i64 = a.call_method0("min")?.extract()?;
-                if min < 0 {
-                    return Err(err(
-                        py,
-                        Kind::InvalidArgument,
-                        format!("{what} must be non-negative (uint64), got {min}"),
-                    ));
-                }
-            }
-        }
-        _ => {
-            return Err(err(
-                py,
-                Kind::Dtype,
-                format!(
-                    "{what} must be an array of non-negative integers (uint64), got dtype {}",
-                    dtype.str()?
-                ),
-            ))
-        }
+    let a = np
+        .call_method1("asarray", (obj,))
+        .map_err(|e| err(py, Kind::Dtype, format!("{wanted}: {e}")))?;
+    let kind: String = a.getattr("dtype")?.getattr("kind")?.extract()?;
+    if !accepts(&a, &kind)? {
+        let got = a.getattr("dtype")?.str()?;
+        return Err(err(py, Kind::Dtype, format!("{wanted}, got dtype {got}")));
     }
     let kwargs = PyDict::new(py);
-    kwargs.set_item("dtype", np.getattr("uint64")?)?;
+    kwargs.set_item("dtype", np.getattr(dtype)?)?;
     let c = np.call_method("ascontiguousarray", (a,), Some(&kwargs))?;
-    Ok(c.cast_into::<PyArrayDyn<u64>>()?)
+    Ok(c.cast_into::<PyArrayDyn<T>>()?)
 }
 
 /// A read-only borrow of a C-contiguous array and its flat contents.
