@@ -214,6 +214,40 @@ fn slice4(bytes: &[u8], at: usize) -> std::io::Result<[u8; 4]> {
         .ok_or_else(|| std::io::Error::other(format!("truncated record at byte {at}")))
 }
 
+/// The shared dev set: `dim`-d base rows and queries (row-major) and each query's exact
+/// neighbour ids, nearest first.
+pub struct DevSet {
+    /// Dimension.
+    pub dim: usize,
+    /// The base rows.
+    pub base: Vec<f32>,
+    /// The queries.
+    pub queries: Vec<f32>,
+    /// Per query, the ground truth's ids.
+    pub truth: Vec<Vec<u64>>,
+}
+
+/// The shared dev set, if present (`None` after saying so on stderr: the caller skips).
+pub fn dev_set() -> Option<DevSet> {
+    let Some(dev) = dev_set_dir() else {
+        eprintln!("dev set not present: skipped");
+        return None;
+    };
+    let (dim, base) = read_fvecs(&dev.join("base.fvecs")).expect("base");
+    let (_, queries) = read_fvecs(&dev.join("query.fvecs")).expect("queries");
+    let (gt_k, gt) = read_ivecs(&dev.join("groundtruth.ivecs")).expect("gt");
+    let truth = gt
+        .chunks(gt_k.max(1))
+        .map(|row| row.iter().map(|&x| x as u64).collect())
+        .collect();
+    Some(DevSet {
+        dim,
+        base,
+        queries,
+        truth,
+    })
+}
+
 /// Where the shared dev set lives, if present.
 pub fn dev_set_dir() -> Option<PathBuf> {
     let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));

@@ -13,8 +13,8 @@ use kiln::{
     SegmentState,
 };
 use kiln_tests::{
-    assert_same_hits, clustered_rows_and_queries, clustered_vectors, dev_set_dir, read_fvecs,
-    read_ivecs, recall_at, seeded_rng, Model, TempDir,
+    assert_same_hits, clustered_rows_and_queries, clustered_vectors, dev_set, recall_at,
+    seeded_rng, DevSet, Model, TempDir,
 };
 
 const DIM: usize = 32;
@@ -422,13 +422,15 @@ fn panicking_builds_are_retried() {
 
 #[test]
 fn dev_set_recall_through_the_engine() {
-    let Some(dev) = dev_set_dir() else {
-        eprintln!("dev set not present: skipped");
+    let Some(DevSet {
+        dim,
+        base,
+        queries,
+        truth,
+    }) = dev_set()
+    else {
         return;
     };
-    let (dim, base) = read_fvecs(&dev.join("base.fvecs")).expect("base");
-    let (_, queries) = read_fvecs(&dev.join("query.fvecs")).expect("queries");
-    let (gt_k, gt) = read_ivecs(&dev.join("groundtruth.ivecs")).expect("gt");
     let n = base.len() / dim;
     let dir = TempDir::new("dev");
     let db = Database::open_with(
@@ -468,13 +470,9 @@ fn dev_set_recall_through_the_engine() {
         .search_batch(&queries, &SearchOptions::new(10))
         .expect("search");
     let mut recall = 0.0;
-    for (i, hits) in results.iter().enumerate() {
-        let truth: Vec<u64> = gt[i * gt_k..(i + 1) * gt_k]
-            .iter()
-            .map(|&x| x as u64)
-            .collect();
+    for (hits, truth) in results.iter().zip(&truth) {
         let got: Vec<u64> = hits.iter().map(|h| h.id).collect();
-        recall += recall_at(10, &got, &truth);
+        recall += recall_at(10, &got, truth);
     }
     recall /= results.len() as f64;
     eprintln!(

@@ -10,9 +10,7 @@ use std::path::Path;
 
 use kiln::{CollectionConfig, Database, DbOptions, Durability, Metric, SearchOptions, SegmentPlan};
 use kiln_storage::catalog::Catalog;
-use kiln_tests::{
-    clustered_vectors, dev_set_dir, read_fvecs, read_ivecs, recall_at, seeded_rng, TempDir,
-};
+use kiln_tests::{clustered_vectors, dev_set, recall_at, seeded_rng, DevSet, TempDir};
 
 /// Mean recall@10 of `c`'s answers to `queries` at `options` against `truth` (one id list per
 /// query).
@@ -77,17 +75,16 @@ fn indexed(c: &kiln::Collection) -> usize {
 
 #[test]
 fn default_search_on_the_dev_set_lands_within_the_target_band() {
-    let Some(dev) = dev_set_dir() else {
-        eprintln!("dev set not present: skipped");
+    let Some(DevSet {
+        dim,
+        base,
+        queries,
+        truth,
+    }) = dev_set()
+    else {
         return;
     };
-    let (dim, base) = read_fvecs(&dev.join("base.fvecs")).expect("base");
-    let (_, queries) = read_fvecs(&dev.join("query.fvecs")).expect("queries");
-    let (gt_k, gt) = read_ivecs(&dev.join("groundtruth.ivecs")).expect("gt");
-    let truth: Vec<Vec<u64>> = gt
-        .chunks(gt_k)
-        .map(|row| row.iter().take(10).map(|&x| x as u64).collect())
-        .collect();
+    let truth: Vec<Vec<u64>> = truth.into_iter().map(|t| t[..10].to_vec()).collect();
     let n = base.len() / dim;
     let dir = TempDir::new("recall-dev");
     let db = open(dir.path());
