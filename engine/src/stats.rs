@@ -64,6 +64,9 @@ pub struct CollectionStats {
     pub indexes_built: u64,
     /// Merged segments whose index was made by concatenating their inputs' inverted lists.
     pub indexes_merged: u64,
+    /// Merged segments whose graph index is their largest input's graph with the other
+    /// inputs' rows inserted (instead of a graph built from nothing).
+    pub graphs_grown: u64,
     /// Background job failures since open (each retried).
     pub jobs_failed: u64,
     /// Writes that had to wait for background work.

@@ -629,6 +629,63 @@ impl SegmentIndex {
         Ok((Self::finish(raw, info, None)?, Some(measured)))
     }
 
+    /// A graph grown from `base`, an HNSW index over the first `base.rows` of `vectors`, by
+    /// inserting the rest (the merge technique Lucene adopted: the largest input's graph is
+    /// kept and the others' rows are inserted, instead of building from nothing), with its
+    /// [`RecallCurve`] measured as [`build_standalone_measured`](Self::build_standalone_measured)
+    /// measures it: the last `min(curve.sample, rows / 10, new rows)` rows (at least 1) are
+    /// inserted only after they served as the curve's queries.
+    ///
+    /// The caller vouches that `vectors[..base.rows]` are the rows `base` was built from, in
+    /// order (labels stay row numbers). SQ8 codes keep `base`'s trained ranges: the caller
+    /// should check that the new rows lie within them (e.g. within the per-component range of
+    /// the base rows, which is what the ranges were trained on) or build anew.
+    ///
+    /// Errors: `base` not an HNSW kind, no new rows, or `vectors` not extending `base`.
+    pub fn extend_measured(
+        base: SegmentIndex,
+        vectors: &[f32],
+        curve: &CurveSettings,
+    ) -> Result<(Self, Option<RecallCurve>)> {
+        let dim = base.info.dim;
+        let have = base.info.rows;
+        if !base.info.kind.is_hnsw() {
+            return Err(Error::InvalidArgument(format!(
+                "only a graph grows by insertion, not {}",
+                base.info.kind.name()
+            )));
+        }
+        let rows = check_finite(vectors, dim)?;
+        rows_u32(rows)?;
+        if rows <= have {
+            return Err(Error::InvalidArgument(format!(
+                "{rows} rows do not extend a graph of {have}"
+            )));
+        }
+        let _span =
+            tracing::debug_span!("extend_measured", kind = base.info.kind.name(), have, rows)
+                .entered();
+        let held = held_out_count(rows, curve.sample).min(rows - have).max(1);
+        let head = rows - held;
+        let (mut raw, mut info, lists) = base.into_parts();
+        raw.add(&vectors[have * dim..head * dim])?;
+        info.rows = head;
+        let partial = Self::finish(raw, info, lists)?;
+        let held_rows: Vec<u32> = (head..rows).filter_map(|r| u32::try_from(r).ok()).collect();
+        let measured = measure_held_out(
+            &partial,
+            vectors,
+            partial.info.metric,
+            curve,
+            &held_rows,
+            None,
+        )?;
+        let (mut raw, mut info, lists) = partial.into_parts();
+        raw.add(&vectors[head * dim..])?;
+        info.rows = rows;
+        Ok((Self::finish(raw, info, lists)?, Some(measured)))
+    }
+
     /// The curve of an index built over all of `vectors` (`None` without a knob or rows).
     fn measure_built(&self, vectors: &[f32], curve: &CurveSettings) -> Result<Option<RecallCurve>> {
         if self.info.nlist.is_none() || self.info.rows < 2 {
@@ -1472,6 +1529,74 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn a_graph_extended_by_insertion_holds_every_row_under_its_row_number() {
+        let dim = 16;
+        let x = clustered(29, 3_000, dim, 25);
+        let settings = CurveSettings {
+            sample: 100,
+            ..CurveSettings::default()
+        };
+        for plan in [
+            IndexPlan::Hnsw {
+                m: 8,
+                ef_construction: 40,
+            },
+            IndexPlan::HnswSq8 {
+                m: 8,
+                ef_construction: 40,
+            },
+        ] {
+            let (base, _) = SegmentIndex::build_standalone_measured(
+                &plan,
+                Metric::L2,
+                dim,
+                &x[..2_000 * dim],
+                &settings,
+            )
+            .expect("base");
+            for new_rows in [1usize, 50, 1_000] {
+                let all = &x[..(2_000 + new_rows) * dim];
+                let (grown, curve) =
+                    SegmentIndex::extend_measured(base.try_clone().expect("clone"), all, &settings)
+                        .expect("extend");
+                assert_eq!(grown.info().rows, 2_000 + new_rows, "{plan:?}");
+                assert_eq!(grown.info().kind, plan.kind());
+                let curve = curve.expect("a curve");
+                assert_eq!(
+                    curve.queries(),
+                    new_rows.min(100),
+                    "held out of the new rows"
+                );
+                let params = SearchParams {
+                    nprobe: None,
+                    ef_search: Some(200),
+                };
+                for r in [0usize, 1_999, 2_000, 2_000 + new_rows - 1] {
+                    let hits = grown
+                        .search(&x[r * dim..(r + 1) * dim], 1, &params, None)
+                        .expect("search");
+                    assert_eq!(hits[0][0].row as usize, r, "{plan:?} +{new_rows}");
+                }
+            }
+            // Nothing to insert, or not a graph: refused.
+            assert!(SegmentIndex::extend_measured(
+                base.try_clone().expect("clone"),
+                &x[..2_000 * dim],
+                &settings
+            )
+            .is_err());
+        }
+        let ivf = SegmentIndex::build_standalone(
+            &IndexPlan::IvfFlat { nlist: 16 },
+            Metric::L2,
+            dim,
+            &x[..2_000 * dim],
+        )
+        .expect("ivf");
+        assert!(SegmentIndex::extend_measured(ivf, &x, &settings).is_err());
     }
 
     #[test]

@@ -218,6 +218,7 @@ fn stats_dict<'py>(py: Python<'py>, s: &CollectionStats) -> PyResult<Bound<'py, 
     d.set_item("merges_done", s.merges_done)?;
     d.set_item("indexes_built", s.indexes_built)?;
     d.set_item("indexes_merged", s.indexes_merged)?;
+    d.set_item("graphs_grown", s.graphs_grown)?;
     d.set_item("jobs_failed", s.jobs_failed)?;
     d.set_item("writes_stalled", s.writes_stalled)?;
     d.set_item("writes_throttled", s.writes_throttled)?;

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use tracing::{info, warn};
 
-use kiln_index::SegmentIndex;
+use kiln_index::{ExpectedIndex, IndexPlan, SegmentIndex};
 use kiln_storage::attrs::{encode_columns, CheckedRow};
 use kiln_storage::catalog::{IndexRecord, SegmentMeta};
 use kiln_storage::segment::write_segment;
@@ -27,7 +27,10 @@ use kiln_storage::{SegmentFileInfo, SegmentState};
 
 use crate::error::Result;
 use crate::events::Event;
-use crate::indexing::{measure_curve, merge_indexes, persist_index, plan_for, AttachedIndex};
+use crate::indexing::{
+    curve_settings, measure_curve, merge_indexes, persist_index, plan_for, settled_plan,
+    AttachedIndex,
+};
 use crate::jobs::build::{attached, build_attached};
 use crate::jobs::{open_written, Change, JobBoard, JobCtx};
 use crate::snapshot::{SealedSegment, SegmentAttrs, SegmentData, SegmentView, Snapshot};
@@ -39,6 +42,8 @@ pub(crate) struct MergeJob {
     /// The inputs as of T0, in `ids` order.
     inputs: Vec<SegmentView>,
     snap: Arc<Snapshot>,
+    /// Asked for by `compact()`: the merged segment is settled.
+    compaction: bool,
 }
 
 /// What a merge produced.
@@ -51,7 +56,11 @@ pub(crate) enum MergeOutput {
 
 impl MergeJob {
     /// The merge of `ids`, if every one is sealed in `snap`.
-    pub(crate) fn plan(snap: &Arc<Snapshot>, ids: &[SegmentId]) -> Option<MergeJob> {
+    pub(crate) fn plan(
+        snap: &Arc<Snapshot>,
+        ids: &[SegmentId],
+        compaction: bool,
+    ) -> Option<MergeJob> {
         let inputs: Option<Vec<SegmentView>> = ids
             .iter()
             .map(|id| snap.segment(*id).filter(|v| v.is_sealed()).cloned())
@@ -60,6 +69,7 @@ impl MergeJob {
             ids: ids.to_vec(),
             inputs: inputs?,
             snap: Arc::clone(snap),
+            compaction,
         })
     }
 
@@ -69,7 +79,7 @@ impl MergeJob {
         let _span =
             tracing::info_span!("merge", collection = %ctx.coll.name, inputs = self.ids.len())
                 .entered();
-        let (copied, out_ids) = live_rows(&self.inputs);
+        let (copied, out_ids) = live_rows(&self.inputs, graph_input(&self.inputs));
         if out_ids.is_empty() {
             return Ok(Some(MergeOutput::Dropped(Dropped {
                 ids: self.ids,
@@ -168,12 +178,31 @@ impl MergeJob {
         Ok(Some(encode_columns(schema, rows)?))
     }
 
-    /// The merged segment's index: list concatenation when every input has an IVF index of
-    /// the same template, else a build from the merged rows; `None` when the merged segment
-    /// needs no index or building failed (reported; a build job retries later).
+    /// Whether the merged segment is settled, so that the Auto rule gives it a graph
+    /// ([`settled_plan`]): `compact()` asked for the merge, the merged segment is final by the
+    /// merge policy (no tier merge takes it again), or an input already has a graph (a
+    /// rewrite without deleted rows stays a graph).
+    fn settles(&self, ctx: &JobCtx<'_>, rows: usize) -> bool {
+        let final_rows = ctx.coll.policy.max_segment_rows / 2;
+        self.compaction
+            || (final_rows > 0 && rows >= final_rows)
+            || self
+                .inputs
+                .iter()
+                .any(|v| v.index().is_some_and(|i| i.kind().is_hnsw()))
+    }
+
+    /// The merged segment's index: a graph when it settles under the Auto rule
+    /// ([`settled_plan`]), else list concatenation when every input has an IVF index of the
+    /// same template, else a build from the merged rows; `None` when the merged segment needs
+    /// no index or building failed (reported; a build job retries later).
     fn index(&self, ctx: &JobCtx<'_>, merged: &SealedSegment) -> Option<MergedIndex> {
         let rows = merged.reader.rows();
-        let plan = plan_for(ctx.core, &ctx.coll.config, ctx.templates, rows)?;
+        let settled = self
+            .settles(ctx, rows)
+            .then(|| settled_plan(ctx.core, &ctx.coll.config, rows))
+            .flatten();
+        let plan = settled.or_else(|| plan_for(ctx.core, &ctx.coll.config, ctx.templates, rows))?;
         let attempt = || -> Result<MergedIndex> {
             if plan.kind().is_ivf() {
                 if let Some((index, template)) = self.concatenated(ctx)? {
@@ -192,7 +221,13 @@ impl MergeJob {
                         index,
                         record,
                         concatenated: true,
+                        grown: false,
                     });
+                }
+            }
+            if plan.kind().is_hnsw() {
+                if let Some(grown) = self.grown_graph(ctx, &plan, merged)? {
+                    return Ok(grown);
                 }
             }
             let (index, record) = build_attached(ctx, &self.snap, &plan, &merged.reader)?;
@@ -200,11 +235,74 @@ impl MergeJob {
                 index,
                 record,
                 concatenated: false,
+                grown: false,
             })
         };
         attempt()
             .inspect_err(|e| warn!(collection = %ctx.coll.name, error = %e, "index of a merged segment failed; it will be built later"))
             .ok()
+    }
+
+    /// The largest graph input's graph with the other inputs' rows inserted
+    /// ([`SegmentIndex::extend_measured`]: the largest input's graph is kept instead of a build
+    /// from nothing), when that input's graph is of the plan's kind over all of its rows and
+    /// none of them was deleted at T0 (its rows are the merged segment's first rows, in order,
+    /// `live_rows`: graph labels stay row numbers), it holds at least half the merged rows, and — for
+    /// SQ8 codes, whose ranges were trained on its rows — every other row lies within its rows'
+    /// range in each component. `None` otherwise: the caller builds from the merged rows.
+    ///
+    /// Rows deleted later are excluded by the deletion bitmap as in any index, until a rewrite
+    /// (the deletes-triggered merge of one segment) builds the graph anew without them.
+    fn grown_graph(
+        &self,
+        ctx: &JobCtx<'_>,
+        plan: &IndexPlan,
+        merged: &SealedSegment,
+    ) -> Result<Option<MergedIndex>> {
+        let Some(first) = graph_input(&self.inputs).and_then(|i| self.inputs.get(i)) else {
+            return Ok(None);
+        };
+        let Some(ix) = first.index() else {
+            return Ok(None);
+        };
+        let rows = merged.reader.rows();
+        let have = first.rows;
+        let config = &ctx.coll.config;
+        let dim = config.dim;
+        let vectors = merged.reader.vectors();
+        let reusable = ix.kind() == plan.kind()
+            && first.deletes.is_empty()
+            && ix.index().info().rows == have
+            && have < rows
+            && have.saturating_mul(2) >= rows
+            && (!plan.kind().approximate_distances() || within_range(vectors, dim, have));
+        if !reusable {
+            return Ok(None);
+        }
+        let expected = ExpectedIndex {
+            dim,
+            rows: have,
+            metric: config.metric,
+        };
+        let base = ix.mergeable_copy(&ctx.coll.dir, &expected)?;
+        let started = Instant::now();
+        let (index, curve) = SegmentIndex::extend_measured(base, vectors, &curve_settings())?;
+        info!(collection = %ctx.coll.name, kept = have, inserted = rows - have, took = ?started.elapsed(), "merged graph grown from its largest input");
+        let (record, path) = persist_index(
+            ctx.core,
+            &ctx.coll.dir,
+            &index,
+            &merged.reader,
+            None,
+            curve.as_ref(),
+        )?;
+        let (index, record) = attached(ctx, index, record, path, rows);
+        Ok(Some(MergedIndex {
+            index,
+            record,
+            concatenated: false,
+            grown: true,
+        }))
     }
 
     /// The inputs' IVF indexes concatenated, if every input has one on the same template.
@@ -224,11 +322,60 @@ impl MergeJob {
     }
 }
 
-/// The live rows of `inputs` in input order, as (input index, row), with their user ids.
-fn live_rows(inputs: &[SegmentView]) -> (Vec<(usize, RowId)>, Vec<u64>) {
+/// How far past the range of the kept graph's rows (as a share of that range, per component)
+/// an inserted row may lie: SQ8 codes clip it to the range, an error the exact re-ranking
+/// absorbs for a few outlying components, not for rows of another distribution.
+const RANGE_SLACK: f32 = 0.1;
+
+/// Whether every row of `vectors` (rows of `dim` floats) after the first `head` lies, in each
+/// component, within the range the first `head` rows span widened by [`RANGE_SLACK`]: what
+/// SQ8 codes trained on those rows represent with little clipping.
+fn within_range(vectors: &[f32], dim: usize, head: usize) -> bool {
+    if dim == 0 || head == 0 {
+        return false;
+    }
+    let (base, rest) = vectors.split_at((head * dim).min(vectors.len()));
+    let mut lo = vec![f32::INFINITY; dim];
+    let mut hi = vec![f32::NEG_INFINITY; dim];
+    for row in base.chunks_exact(dim) {
+        for ((l, h), &x) in lo.iter_mut().zip(hi.iter_mut()).zip(row) {
+            *l = l.min(x);
+            *h = h.max(x);
+        }
+    }
+    for (l, h) in lo.iter_mut().zip(hi.iter_mut()) {
+        let slack = (*h - *l) * RANGE_SLACK;
+        *l -= slack;
+        *h += slack;
+    }
+    rest.chunks_exact(dim).all(|row| {
+        row.iter()
+            .zip(lo.iter().zip(&hi))
+            .all(|(&x, (&l, &h))| x >= l && x <= h)
+    })
+}
+
+/// The input whose graph a merge may keep (the largest input with a graph index), if any.
+fn graph_input(inputs: &[SegmentView]) -> Option<usize> {
+    inputs
+        .iter()
+        .enumerate()
+        .filter(|(_, v)| v.index().is_some_and(|i| i.kind().is_hnsw()))
+        .max_by_key(|(i, v)| (v.rows, std::cmp::Reverse(*i)))
+        .map(|(i, _)| i)
+}
+
+/// The live rows of `inputs`, as (input index, row), with their user ids: input `lead`'s
+/// first (so that a graph kept from it finds its rows at the same row numbers), then the
+/// others in input order.
+fn live_rows(inputs: &[SegmentView], lead: Option<usize>) -> (Vec<(usize, RowId)>, Vec<u64>) {
     let mut copied = Vec::new();
     let mut out_ids = Vec::new();
-    for (i, v) in inputs.iter().enumerate() {
+    let order = lead
+        .into_iter()
+        .chain((0..inputs.len()).filter(|&i| Some(i) != lead));
+    for i in order {
+        let Some(v) = inputs.get(i) else { continue };
         let Some(s) = v.sealed() else { continue };
         let ids = s.reader.ids();
         for row in 0..v.rows {
@@ -266,6 +413,8 @@ struct MergedIndex {
     record: IndexRecord,
     /// Made by concatenating the inputs' inverted lists (else built from the rows).
     concatenated: bool,
+    /// Its graph is the first input's, grown by insertion.
+    grown: bool,
 }
 
 /// A merged segment file (and index) to commit.
@@ -357,10 +506,14 @@ impl Change for Merged {
     fn committed(self, ctx: &JobCtx<'_>, board: &JobBoard) {
         collect_replaced(&self.replaced);
         let concatenated = self.index.as_ref().is_some_and(|i| i.concatenated);
+        let grown = self.index.as_ref().is_some_and(|i| i.grown);
         board.count(|c| {
             c.merges += 1;
             if concatenated {
                 c.indexes_merged += 1;
+            }
+            if grown {
+                c.graphs_grown += 1;
             }
         });
         let rows = self.out_ids.len();

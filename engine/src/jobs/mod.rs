@@ -51,6 +51,9 @@ pub(crate) enum JobKey {
     Build(SegmentId),
     /// Merge sealed segments into one (or rewrite one without its deleted rows).
     Merge(Vec<SegmentId>),
+    /// A merge that `compact()` asked for: the merged segment is settled (under the Auto rule
+    /// it gets a graph index, see `indexing::settled_plan`).
+    Compact(Vec<SegmentId>),
     /// Train a new IVF template generation (holds no segment).
     Retrain,
 }
@@ -60,19 +63,25 @@ impl JobKey {
     pub(crate) fn segments(&self) -> &[SegmentId] {
         match self {
             JobKey::Seal(s) | JobKey::Build(s) => std::slice::from_ref(s),
-            JobKey::Merge(v) => v,
+            JobKey::Merge(v) | JobKey::Compact(v) => v,
             JobKey::Retrain => &[],
         }
     }
 
-    /// For logs, events and errors, e.g. `"merge 00000000000000a3+00000000000000a4"`.
+    /// For logs, events and errors, e.g. `"merge 00000000000000a3+00000000000000a4"` (or
+    /// `"compaction merge …"`).
     pub(crate) fn describe(&self) -> String {
         match self {
             JobKey::Seal(s) => format!("seal {s}"),
             JobKey::Build(s) => format!("index {s}"),
             JobKey::Retrain => "retrain IVF template".to_string(),
-            JobKey::Merge(v) => format!(
-                "merge {}",
+            JobKey::Merge(v) | JobKey::Compact(v) => format!(
+                "{} {}",
+                if matches!(self, JobKey::Merge(_)) {
+                    "merge"
+                } else {
+                    "compaction merge"
+                },
                 v.iter()
                     .map(ToString::to_string)
                     .collect::<Vec<_>>()
@@ -88,7 +97,7 @@ impl JobKey {
         match self {
             JobKey::Seal(s) => kind(s) == Some(SegmentKind::Frozen),
             JobKey::Build(s) => kind(s) == Some(SegmentKind::Sealed { indexed: false }),
-            JobKey::Merge(ids) => {
+            JobKey::Merge(ids) | JobKey::Compact(ids) => {
                 !ids.is_empty()
                     && ids
                         .iter()
@@ -130,6 +139,7 @@ pub(crate) struct Counters {
     pub(crate) merges: u64,
     pub(crate) indexes_built: u64,
     pub(crate) indexes_merged: u64,
+    pub(crate) graphs_grown: u64,
     pub(crate) jobs_failed: u64,
     pub(crate) writes_stalled: u64,
     pub(crate) writes_throttled: u64,
@@ -252,7 +262,7 @@ impl JobBoard {
             total: b.running.len(),
             seals: count(|k| matches!(k, JobKey::Seal(_))),
             builds: count(|k| matches!(k, JobKey::Build(_) | JobKey::Retrain)),
-            merges: count(|k| matches!(k, JobKey::Merge(_))),
+            merges: count(|k| matches!(k, JobKey::Merge(_) | JobKey::Compact(_))),
         }
     }
 

@@ -194,14 +194,16 @@ impl SegmentUpdater {
                 },
                 None => cancelled,
             },
-            JobKey::Merge(ids) => match MergeJob::plan(&snap, ids) {
-                Some(job) => match job.run(&ctx)? {
-                    Some(MergeOutput::Merged(m)) => self.commit_change(core, *m),
-                    Some(MergeOutput::Dropped(d)) => self.commit_change(core, d),
+            JobKey::Merge(ids) | JobKey::Compact(ids) => {
+                match MergeJob::plan(&snap, ids, matches!(key, JobKey::Compact(_))) {
+                    Some(job) => match job.run(&ctx)? {
+                        Some(MergeOutput::Merged(m)) => self.commit_change(core, *m),
+                        Some(MergeOutput::Dropped(d)) => self.commit_change(core, d),
+                        None => cancelled,
+                    },
                     None => cancelled,
-                },
-                None => cancelled,
-            },
+                }
+            }
             JobKey::Retrain => retrain::run(&ctx, &snap),
         }
     }
@@ -290,7 +292,7 @@ impl SegmentUpdater {
                 .policy
                 .compaction_candidates(&inputs)
                 .into_iter()
-                .map(|c| JobKey::Merge(c.segments))
+                .map(|c| JobKey::Compact(c.segments))
                 .collect();
             if attempts > 0 {
                 if let Some((key, error)) = keys

@@ -50,6 +50,7 @@ impl SegmentUpdater {
             merges_done: counters.merges,
             indexes_built: counters.indexes_built,
             indexes_merged: counters.indexes_merged,
+            graphs_grown: counters.graphs_grown,
             jobs_failed: counters.jobs_failed,
             writes_stalled: counters.writes_stalled,
             writes_throttled: counters.writes_throttled,
