@@ -247,9 +247,10 @@ impl MergeJob {
     /// ([`SegmentIndex::extend_measured`]: the largest input's graph is kept instead of a build
     /// from nothing), when that input's graph is of the plan's kind over all of its rows and
     /// none of them was deleted at T0 (its rows are the merged segment's first rows, in order,
-    /// `live_rows`: graph labels stay row numbers), it holds at least half the merged rows, and — for
-    /// SQ8 codes, whose ranges were trained on its rows — every other row lies within its rows'
-    /// range in each component. `None` otherwise: the caller builds from the merged rows.
+    /// see `live_rows`: graph labels stay row numbers), it holds at least half the merged rows,
+    /// and — for SQ8 codes, whose ranges were trained on its rows — every other row lies
+    /// within its rows' range in each component, give or take [`RANGE_SLACK`]. `None`
+    /// otherwise: the caller builds from the merged rows.
     ///
     /// Rows deleted later are excluded by the deletion bitmap as in any index, until a rewrite
     /// (the deletes-triggered merge of one segment) builds the graph anew without them.
