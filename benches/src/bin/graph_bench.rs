@@ -8,7 +8,8 @@
 //!   kiln:  IndexSpec::Auto, insert all, flush, compact(): the settled segment's graph
 //!          (HNSW32-SQ8, re-ranked exactly), time from the first insert to fully indexed,
 //!          segment and index bytes against the raw f32 vectors
-//!   raw:   HNSW32,Flat (efConstruction 200, as Kiln's graph) over efSearch 16…256 and
+//!   raw:   HNSW32,Flat and HNSW32,SQ8 (efConstruction 200, as Kiln's graph; SQ8 without
+//!          Kiln's exact re-ranking) over efSearch 12…256, and
 //!          IVF<4·√n>,Flat over nprobe 1…nlist, built in this process (build time reported)
 //!   truth: exact top 10 from a Flat index
 //!   timing: interleaved rounds, best QPS of each setting kept; process CPU per query too
@@ -264,6 +265,15 @@ fn main() {
     set_faiss_threads(2);
     hnsw.add(&d.faiss_rows).expect("add");
     let hnsw_build_s = secs(t);
+    // The same graph over 8-bit codes (what Kiln's settled segments hold), without re-ranking.
+    let mut hnsw_sq8 =
+        index_factory(dim as u32, "HNSW32,SQ8", faiss_metric(d.metric)).expect("hnsw sq8");
+    ParameterSpace::new()
+        .expect("ps")
+        .set_index_parameter(&hnsw_sq8, "efConstruction", a.ef_construction as f64)
+        .expect("efConstruction");
+    hnsw_sq8.train(&d.faiss_rows).expect("train");
+    hnsw_sq8.add(&d.faiss_rows).expect("add");
     let nlist = kiln_index::auto_nlist(n);
     let t = Instant::now();
     let mut ivf = index_factory(
@@ -288,6 +298,7 @@ fn main() {
     let opts = SearchOptions::new(K);
     let mut kiln_best: Option<Pass> = None;
     let mut hnsw_best: Vec<Option<Pass>> = vec![None; EF_SEARCH.len()];
+    let mut sq8_best: Vec<Option<Pass>> = vec![None; EF_SEARCH.len()];
     let mut ivf_best: Vec<Option<Pass>> = vec![None; nprobes.len()];
     let ps = ParameterSpace::new().expect("ps");
     for rep in 0..a.reps {
@@ -316,6 +327,19 @@ fn main() {
                 }),
             );
         }
+        for (i, &ef) in EF_SEARCH.iter().enumerate() {
+            ps.set_index_parameter(&hnsw_sq8, "efSearch", ef as f64)
+                .expect("ef");
+            keep(
+                &mut sq8_best[i],
+                pass(nq, &truth, |q| {
+                    let r = hnsw_sq8
+                        .search(&d.queries[q * dim..(q + 1) * dim], K)
+                        .expect("s");
+                    r.labels.iter().filter_map(|l| l.get()).collect()
+                }),
+            );
+        }
         for (i, &np) in nprobes.iter().enumerate() {
             ps.set_index_parameter(&ivf, "nprobe", np as f64)
                 .expect("nprobe");
@@ -332,6 +356,14 @@ fn main() {
         eprintln!("round {} of {}", rep + 1, a.reps);
     }
     let kiln = kiln_best.expect("a pass");
+    let plans: Vec<String> = c
+        .explain(&d.queries[..dim], &opts)
+        .expect("explain")
+        .segments
+        .iter()
+        .filter(|s| s.live_rows > 0)
+        .map(|s| format!("{:?}", s.plan))
+        .collect();
     let best_at = |passes: &[Option<Pass>], knobs: &[usize]| -> Option<(usize, Pass)> {
         passes
             .iter()
@@ -342,6 +374,7 @@ fn main() {
     };
     let hnsw_at = best_at(&hnsw_best, &EF_SEARCH);
     let ivf_at = best_at(&ivf_best, &nprobes);
+    let sq8_at = best_at(&sq8_best, &EF_SEARCH);
 
     println!("## Kiln's default search vs raw Faiss, unfiltered\n");
     println!("{}; {}; k = {K}, {nq} queries one at a time on one thread (Kiln query_threads 1, Faiss 1 OpenMP thread), best of {} interleaved rounds; Faiss SIMD level: {}\n",
@@ -369,10 +402,21 @@ fn main() {
             format!("{:.2}×", kiln.qps / p.qps),
         ]
     };
-    let mut rows = vec![row("Kiln default".into(), &kiln, "target 0.95".into())];
+    let mut rows = vec![row(
+        "Kiln default".into(),
+        &kiln,
+        format!("target 0.95: {}", plans.join(", ")),
+    )];
     if let Some((ef, p)) = &hnsw_at {
         rows.push(row(
             "raw HNSW32,Flat, best ≥ 0.95".into(),
+            p,
+            format!("efSearch {ef}"),
+        ));
+    }
+    if let Some((ef, p)) = &sq8_at {
+        rows.push(row(
+            "raw HNSW32,SQ8 (no re-ranking), best ≥ 0.95".into(),
             p,
             format!("efSearch {ef}"),
         ));
@@ -409,5 +453,6 @@ fn main() {
             .join(" · ")
     };
     println!("- HNSW32,Flat efSearch {}", sweep(&hnsw_best, &EF_SEARCH));
+    println!("- HNSW32,SQ8 efSearch {}", sweep(&sq8_best, &EF_SEARCH));
     println!("- IVF{nlist},Flat nprobe {}", sweep(&ivf_best, &nprobes));
 }

@@ -149,6 +149,15 @@ pub(super) fn dense(universe: u32, complement: bool, slices: &[&[u32]]) -> Roari
 pub fn complement_bytes(bitmap: &RoaringBitmap, rows: usize) -> Vec<u8> {
     let mut bytes = vec![0xFFu8; rows.div_ceil(8)];
     let stats = bitmap.statistics();
+    if stats.n_bitset_containers > 0 {
+        // Dense containers (over 4,096 of a 65,536-row block) go word by word from roaring's
+        // portable serialisation: a filter matching half of 15,000 rows cost 20–30 µs a query
+        // row by row (a tenth of a graph search at that selectivity).
+        if clear_serialized(bitmap, &mut bytes).is_some() {
+            return bytes;
+        }
+        bytes.fill(0xFF);
+    }
     if u64::from(stats.n_values_run_containers) * 2 < stats.cardinality {
         for r in bitmap.iter() {
             if let Some(b) = bytes.get_mut(r as usize / 8) {
@@ -157,35 +166,120 @@ pub fn complement_bytes(bitmap: &RoaringBitmap, rows: usize) -> Vec<u8> {
         }
         return bytes;
     }
-    let end = bytes.len() * 8;
     let mut iter = bitmap.iter();
     while let Some(run) = iter.next_range() {
-        let first = *run.start() as usize;
-        if first >= end {
+        if !clear_range(&mut bytes, *run.start() as usize, *run.end() as usize) {
             break;
-        }
-        let last = (*run.end() as usize).min(end - 1);
-        let (a, b) = (first / 8, last / 8);
-        // Bits first % 8 ..= 7 of byte a, 0 ..= last % 8 of byte b.
-        let head = 0xFFu8 << (first % 8);
-        let tail = 0xFFu8 >> (7 - last % 8);
-        if a == b {
-            if let Some(x) = bytes.get_mut(a) {
-                *x &= !(head & tail);
-            }
-        } else {
-            if let Some(x) = bytes.get_mut(a) {
-                *x &= !head;
-            }
-            if let Some(mid) = bytes.get_mut(a + 1..b) {
-                mid.fill(0);
-            }
-            if let Some(x) = bytes.get_mut(b) {
-                *x &= !tail;
-            }
         }
     }
     bytes
+}
+
+/// Clear bits `first..=last` of `bytes` (those past its end ignored); `false` when `first` is
+/// already past the end.
+fn clear_range(bytes: &mut [u8], first: usize, last: usize) -> bool {
+    let end = bytes.len() * 8;
+    if first >= end {
+        return false;
+    }
+    let last = last.min(end - 1);
+    let (a, b) = (first / 8, last / 8);
+    // Bits first % 8 ..= 7 of byte a, 0 ..= last % 8 of byte b.
+    let head = 0xFFu8 << (first % 8);
+    let tail = 0xFFu8 >> (7 - last % 8);
+    if a == b {
+        if let Some(x) = bytes.get_mut(a) {
+            *x &= !(head & tail);
+        }
+    } else {
+        if let Some(x) = bytes.get_mut(a) {
+            *x &= !head;
+        }
+        if let Some(mid) = bytes.get_mut(a + 1..b) {
+            mid.fill(0);
+        }
+        if let Some(x) = bytes.get_mut(b) {
+            *x &= !tail;
+        }
+    }
+    true
+}
+
+/// Clear the bits of `bitmap`'s rows in `bytes`, reading roaring's portable serialisation
+/// (github.com/RoaringBitmap/RoaringFormatSpec): bitset containers a 64-bit word at a time,
+/// arrays a row at a time, runs a range at a time. `None` if the bytes do not parse as that
+/// format (the caller falls back to iterating).
+///
+/// ```text
+/// cookie u32: 12346 → container count u32 follows, no run containers, offsets present
+///             12347 | (count − 1) << 16 → a bitset of which containers are runs; offsets
+///                                          present only from 4 containers
+/// per container: key u16 (row >> 16), cardinality − 1 u16;  then offsets (u32 each, skipped)
+/// bodies: run: count u16, (start u16, length − 1 u16)…; bitset (cardinality > 4096):
+///         1,024 little-endian u64; array: cardinality × u16
+/// ```
+fn clear_serialized(bitmap: &RoaringBitmap, bytes: &mut [u8]) -> Option<()> {
+    let mut buf = Vec::with_capacity(bitmap.serialized_size());
+    bitmap.serialize_into(&mut buf).ok()?;
+    let mut at = 0usize;
+    let mut take = |n: usize| -> Option<&[u8]> {
+        let s = buf.get(at..at.checked_add(n)?)?;
+        at += n;
+        Some(s)
+    };
+    let u16_at = |b: &[u8], i: usize| -> Option<u16> {
+        Some(u16::from_le_bytes(b.get(i..i + 2)?.try_into().ok()?))
+    };
+    let cookie = u32::from_le_bytes(take(4)?.try_into().ok()?);
+    let (count, runs) = if cookie == 12_346 {
+        (u32::from_le_bytes(take(4)?.try_into().ok()?) as usize, None)
+    } else if cookie & 0xFFFF == 12_347 {
+        let count = (cookie >> 16) as usize + 1;
+        (count, Some(take(count.div_ceil(8))?.to_vec()))
+    } else {
+        return None;
+    };
+    let headers = take(count * 4)?.to_vec();
+    if runs.is_none() || count >= 4 {
+        take(count * 4)?;
+    }
+    for c in 0..count {
+        let key = usize::from(u16_at(&headers, c * 4)?);
+        let cardinality = usize::from(u16_at(&headers, c * 4 + 2)?) + 1;
+        let base = key << 16;
+        let is_run = runs
+            .as_ref()
+            .is_some_and(|r| r.get(c / 8).is_some_and(|b| b & (1 << (c % 8)) != 0));
+        if is_run {
+            let n = usize::from(u16_at(take(2)?, 0)?);
+            let body = take(n * 4)?;
+            for r in 0..n {
+                let start = usize::from(u16_at(body, r * 4)?);
+                let length = usize::from(u16_at(body, r * 4 + 2)?);
+                clear_range(bytes, base + start, base + start + length);
+            }
+        } else if cardinality > 4_096 {
+            let body = take(8 * 1_024)?;
+            let first = base / 8;
+            for (word, chunk) in body.chunks_exact(8).enumerate() {
+                let Some(dst) = bytes.get_mut(first + word * 8..) else {
+                    break;
+                };
+                for (d, &m) in dst.iter_mut().zip(chunk) {
+                    *d &= !m;
+                }
+            }
+        } else {
+            let body = take(cardinality * 2)?;
+            for v in 0..cardinality {
+                let row = base + usize::from(u16_at(body, v * 2)?);
+                if let Some(b) = bytes.get_mut(row / 8) {
+                    *b &= !(1 << (row % 8));
+                }
+            }
+        }
+    }
+    Some(())
 }
 
 /// `a AND b`, computed in whichever operand is already owned.
