@@ -2,7 +2,7 @@
 //! in its catalog record, and a search with no parameters picks each segment's nprobe /
 //! efSearch from it for the recall target (default 0.95). Checked here: the default search's
 //! measured recall lands in [target, target + 0.03] on the real dev set (when present) and on
-//! synthetic clustered data; a per-search target and explicit parameters win over the
+//! synthetic clustered data (on the dev set, the compacted segment's graph); a per-search target and explicit parameters win over the
 //! collection's; the curves survive a reopen; an index whose record has no curve (as written
 //! before curves existed) is rebuilt, measured.
 
@@ -97,8 +97,17 @@ fn default_search_on_the_dev_set_lands_within_the_target_band() {
         c.insert_batch(ci, cv).expect("insert");
     }
     c.compact().expect("compact");
-    // Compacted: one segment of 15,000 rows, one index.
+    // Compacted: one segment of 15,000 rows, settled, so its index is the graph (HNSW32 over
+    // SQ8 codes, re-ranked exactly).
     assert_eq!(indexed(&c), 1, "{:?}", c.stats().segments);
+    assert!(
+        c.stats()
+            .segments
+            .iter()
+            .any(|s| s.index.as_deref() == Some("hnsw-sq8")),
+        "{:?}",
+        c.stats().segments
+    );
 
     let default = mean_recall(&c, &queries, &SearchOptions::new(10), &truth);
     let lower = mean_recall(
