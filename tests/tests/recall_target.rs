@@ -1,10 +1,10 @@
 //! Recall-targeted search: every index measures its recall curve when it is built, stores it
 //! in its catalog record, and a search with no parameters picks each segment's nprobe /
 //! efSearch from it for the recall target (default 0.95). Checked here: the default search's
-//! measured recall lands in [target, target + 0.03] on the real dev set (when present) and on
-//! synthetic clustered data (on the dev set, the compacted segment's graph); a per-search target and explicit parameters win over the
-//! collection's; the curves survive a reopen; an index whose record has no curve (as written
-//! before curves existed) is rebuilt, measured.
+//! measured recall lands in [target, target + 0.03] on the real dev set (when present; there,
+//! on the compacted segment's graph) and on synthetic clustered data; a per-search target and
+//! explicit parameters win over the collection's; the curves survive a reopen; an index whose
+//! record has no curve (as written before curves existed) is rebuilt, measured.
 
 use std::path::Path;
 
