@@ -383,10 +383,18 @@ impl Collection {
     /// Call it when a load is done: a settled collection of few large segments answers a
     /// query with one index search per segment instead of many (the dev set's 15,000 rows:
     /// one segment instead of two). With `MergePolicy::disabled()` it only seals and indexes.
+    /// Under `IndexSpec::Auto` the merged segments are settled and get a graph (see the README,
+    /// "Settled segments get a graph"). Last, the space RocksDB still holds for rows already
+    /// sealed into segment files (its log and the rows column family) is given back
+    /// (dev set: the directory from 2.5× to about 1.5× the raw vectors).
     pub fn compact(&self) -> Result<()> {
         self.check_not_read_only()?;
         self.flush()?;
-        self.updater.compact(&self.core)
+        self.updater.compact(&self.core)?;
+        self.core
+            .catalog
+            .reclaim_rows()
+            .map_err(|e| self.core.poison_if_fatal(e))
     }
 
     /// Counts, per-segment state and background progress.

@@ -910,6 +910,19 @@ impl Catalog {
         Ok(())
     }
 
+    /// Give back the space of rows already sealed into segment files: every memtable flushed
+    /// (so RocksDB deletes the log files that still held those rows) and the rows column
+    /// family compacted (dropping the rows its range deletions cover). The catalog's other
+    /// column families are left as they are. [`Error::ReadOnly`] on a follower.
+    pub fn reclaim_rows(&self) -> Result<()> {
+        self.flush()?;
+        let db = self.primary("reclaim rows")?;
+        let mut opts = CompactOptions::default();
+        opts.set_bottommost_level_compaction(BottommostLevelCompaction::Force);
+        db.compact_range_cf_opt(self.cf(db, CF_ROWS)?, None::<&[u8]>, None::<&[u8]>, &opts);
+        Ok(())
+    }
+
     /// Compact every column family completely: every table file is rewritten and the old ones
     /// are deleted. Maintenance and tests; [`Error::ReadOnly`] on a follower.
     pub fn compact(&self) -> Result<()> {
