@@ -647,21 +647,8 @@ impl SegmentIndex {
         vectors: &[f32],
         curve: &CurveSettings,
     ) -> Result<(Self, Option<RecallCurve>)> {
-        let dim = base.info.dim;
-        let have = base.info.rows;
-        if !base.info.kind.is_hnsw() {
-            return Err(Error::InvalidArgument(format!(
-                "only a graph grows by insertion, not {}",
-                base.info.kind.name()
-            )));
-        }
-        let rows = check_finite(vectors, dim)?;
-        rows_u32(rows)?;
-        if rows <= have {
-            return Err(Error::InvalidArgument(format!(
-                "{rows} rows do not extend a graph of {have}"
-            )));
-        }
+        let (dim, have) = (base.info.dim, base.info.rows);
+        let rows = Self::check_extends(&base, vectors)?;
         let _span =
             tracing::debug_span!("extend_measured", kind = base.info.kind.name(), have, rows)
                 .entered();
@@ -684,6 +671,38 @@ impl SegmentIndex {
         raw.add(&vectors[head * dim..])?;
         info.rows = rows;
         Ok((Self::finish(raw, info, lists)?, Some(measured)))
+    }
+
+    /// [`extend_measured`](Self::extend_measured) without a curve: the rows after `base`'s are
+    /// inserted, nothing is measured (for a few rows, whose curve would rest on too few
+    /// queries; the caller keeps `base`'s).
+    pub fn extend(base: SegmentIndex, vectors: &[f32]) -> Result<Self> {
+        let (dim, have) = (base.info.dim, base.info.rows);
+        let rows = Self::check_extends(&base, vectors)?;
+        let (mut raw, mut info, lists) = base.into_parts();
+        raw.add(&vectors[have * dim..])?;
+        info.rows = rows;
+        Self::finish(raw, info, lists)
+    }
+
+    /// The rows in `vectors` when they extend the graph `base` (more rows than it holds, all
+    /// finite, a row count Faiss labels hold).
+    fn check_extends(base: &SegmentIndex, vectors: &[f32]) -> Result<usize> {
+        if !base.info.kind.is_hnsw() {
+            return Err(Error::InvalidArgument(format!(
+                "only a graph grows by insertion, not {}",
+                base.info.kind.name()
+            )));
+        }
+        let rows = check_finite(vectors, base.info.dim)?;
+        rows_u32(rows)?;
+        if rows <= base.info.rows {
+            return Err(Error::InvalidArgument(format!(
+                "{rows} rows do not extend a graph of {}",
+                base.info.rows
+            )));
+        }
+        Ok(rows)
     }
 
     /// The curve of an index built over all of `vectors` (`None` without a knob or rows).
@@ -1581,6 +1600,18 @@ mod tests {
                     assert_eq!(hits[0][0].row as usize, r, "{plan:?} +{new_rows}");
                 }
             }
+            // Without a curve: the same rows, under their row numbers.
+            let grown = SegmentIndex::extend(base.try_clone().expect("clone"), &x).expect("extend");
+            assert_eq!(grown.info().rows, 3_000);
+            let params = SearchParams {
+                nprobe: None,
+                ef_search: Some(200),
+            };
+            let hits = grown
+                .search(&x[2_999 * dim..], 1, &params, None)
+                .expect("search");
+            assert_eq!(hits[0][0].row, 2_999, "{plan:?}");
+            assert!(SegmentIndex::extend(base.try_clone().expect("clone"), &x[..dim]).is_err());
             // Nothing to insert, or not a graph: refused.
             assert!(SegmentIndex::extend_measured(
                 base.try_clone().expect("clone"),

@@ -170,3 +170,35 @@ fn an_explicit_index_spec_is_kept_by_compaction() {
     c.compact().expect("compact");
     assert_eq!(kinds(&c), vec![Some("ivf-flat".to_string())]);
 }
+
+/// A compaction that adds only a few rows still keeps the graph (no rebuild for 50 rows), and
+/// the graph keeps its measured curve (50 queries would be too few to measure a new one): the
+/// default search still meets the target, also after a reopen.
+#[test]
+fn a_few_rows_grow_the_graph_and_it_keeps_its_curve() {
+    let (mut rng, _) = seeded_rng("settled_graphs_few", 34);
+    let all = clustered_vectors(&mut rng, 12_050 + 200, DIM, 30, 0.12);
+    let (rows, queries) = all.split_at(12_050 * DIM);
+    let dir = TempDir::new("settled-few");
+    let mut model = Model::new(Metric::L2, DIM);
+    {
+        let db = open(dir.path());
+        let c = db
+            .create_collection(
+                "c",
+                CollectionConfig::new(DIM, Metric::L2).segment_rows(4_000),
+            )
+            .expect("create");
+        insert(&c, &mut model, 0, &rows[..12_000 * DIM]);
+        c.compact().expect("compact");
+        insert(&c, &mut model, 12_000, &rows[12_000 * DIM..]);
+        c.compact().expect("compact");
+        assert_eq!(kinds(&c), vec![Some("hnsw-sq8".to_string())]);
+        assert_eq!(c.stats().graphs_grown, 1, "{:?}", c.stats());
+        check_against_model("50 rows inserted", &c, &model, queries, 0.95);
+    }
+    let db = open(dir.path());
+    let c = db.collection("c").expect("collection");
+    assert_eq!(kinds(&c), vec![Some("hnsw-sq8".to_string())]);
+    check_against_model("reopened", &c, &model, queries, 0.95);
+}

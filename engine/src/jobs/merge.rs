@@ -287,7 +287,14 @@ impl MergeJob {
         };
         let base = ix.mergeable_copy(&ctx.coll.dir, &expected)?;
         let started = Instant::now();
-        let (index, curve) = SegmentIndex::extend_measured(base, vectors, &curve_settings())?;
+        // A curve measured on the inserted rows needs as many of them as a build holds out;
+        // fewer barely change the graph, whose own curve then still speaks for it.
+        let settings = curve_settings();
+        let (index, curve) = if rows - have >= settings.sample.min(rows / 10) {
+            SegmentIndex::extend_measured(base, vectors, &settings)?
+        } else {
+            (SegmentIndex::extend(base, vectors)?, ix.curve.clone())
+        };
         info!(collection = %ctx.coll.name, kept = have, inserted = rows - have, took = ?started.elapsed(), "merged graph grown from its largest input");
         let (record, path) = persist_index(
             ctx.core,
