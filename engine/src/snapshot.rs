@@ -59,6 +59,12 @@ pub(crate) struct SealedSegment {
     /// The verified, mapped file.
     pub(crate) reader: SegmentReader,
     pub(crate) file: FileGuard,
+    /// Settled (a compaction's output, final by the merge policy, or loaded with a graph
+    /// index's record): an index built for it later, e.g. after its file was lost or its
+    /// merge's graph build failed, is the settled-segment graph (`indexing::settled_plan`),
+    /// not the IVF rule. Not stored: a segment whose graph never got a record is built by the
+    /// IVF rule after a restart.
+    pub(crate) settled: bool,
     /// The attribute section read into memory and indexed, on first use.
     attrs: OnceLock<Result<Option<Arc<SegmentAttrs>>>>,
 }
@@ -77,8 +83,15 @@ impl SealedSegment {
         SealedSegment {
             reader,
             file,
+            settled: false,
             attrs: OnceLock::new(),
         }
+    }
+
+    /// The same, marked settled or not (see the field).
+    pub(crate) fn settled(mut self, settled: bool) -> Self {
+        self.settled = settled;
+        self
     }
 
     /// The segment's attributes, read and indexed on first use; `None` when its file has no

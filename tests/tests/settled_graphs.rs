@@ -202,3 +202,56 @@ fn a_few_rows_grow_the_graph_and_it_keeps_its_curve() {
     assert_eq!(kinds(&c), vec![Some("hnsw-sq8".to_string())]);
     check_against_model("reopened", &c, &model, queries, 0.95);
 }
+
+/// A settled segment whose graph file is lost gets a graph again, not the IVF rule's index:
+/// the catalog's record of the graph says the segment was settled.
+#[test]
+fn a_lost_graph_is_rebuilt_as_a_graph() {
+    let (mut rng, _) = seeded_rng("settled_graphs_lost", 35);
+    let all = clustered_vectors(&mut rng, 12_000 + 200, DIM, 30, 0.12);
+    let (rows, queries) = all.split_at(12_000 * DIM);
+    let dir = TempDir::new("settled-lost");
+    let mut model = Model::new(Metric::L2, DIM);
+    {
+        let db = open(dir.path());
+        let c = db
+            .create_collection(
+                "c",
+                CollectionConfig::new(DIM, Metric::L2).segment_rows(4_000),
+            )
+            .expect("create");
+        insert(&c, &mut model, 0, rows);
+        c.compact().expect("compact");
+        assert_eq!(kinds(&c), vec![Some("hnsw-sq8".to_string())]);
+    }
+    // Every index file of the collection removed behind Kiln's back.
+    let mut removed = 0;
+    for entry in walk(dir.path()) {
+        if entry.extension().is_some_and(|e| e == "idx") {
+            std::fs::remove_file(&entry).expect("remove");
+            removed += 1;
+        }
+    }
+    assert_eq!(removed, 1, "one graph file");
+    let db = open(dir.path());
+    let c = db.collection("c").expect("collection");
+    c.wait_for_indexing().expect("wait");
+    assert_eq!(kinds(&c), vec![Some("hnsw-sq8".to_string())]);
+    check_against_model("graph rebuilt", &c, &model, queries, 0.95);
+}
+
+/// Every file under `root`.
+fn walk(root: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    if let Ok(rd) = std::fs::read_dir(root) {
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                out.extend(walk(&p));
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out
+}

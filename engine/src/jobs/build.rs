@@ -13,7 +13,7 @@ use kiln_storage::{CatalogBatch, CollectionId, SegmentId, SegmentReader, Segment
 use crate::error::Result;
 use crate::events::Event;
 use crate::gc::FileGuard;
-use crate::indexing::{attach_persisted, build_index, plan_for, AttachedIndex};
+use crate::indexing::{attach_persisted, build_index, plan_for, settled_plan, AttachedIndex};
 use crate::jobs::{Change, JobBoard, JobCtx};
 use crate::snapshot::{SealedSegment, SegmentData, SegmentView, Snapshot};
 
@@ -40,7 +40,11 @@ impl BuildJob {
         else {
             return None;
         };
-        let plan = plan_for(ctx.core, &ctx.coll.config, ctx.templates, v.rows)?;
+        let plan = segment
+            .settled
+            .then(|| settled_plan(ctx.core, &ctx.coll.config, v.rows))
+            .flatten()
+            .or_else(|| plan_for(ctx.core, &ctx.coll.config, ctx.templates, v.rows))?;
         Some(BuildJob {
             id,
             rows: v.rows,

@@ -92,7 +92,8 @@ impl MergeJob {
             return Ok(None);
         };
         fail::fail_point!("merge::after_file");
-        let merged = Arc::new(open_written(ctx, path, out_id, &info)?);
+        let settled = self.settles(ctx, out_ids.len());
+        let merged = Arc::new(open_written(ctx, path, out_id, &info)?.settled(settled));
         let index = if ctx.stop.is_set() {
             None
         } else {
@@ -198,8 +199,8 @@ impl MergeJob {
     /// no index or building failed (reported; a build job retries later).
     fn index(&self, ctx: &JobCtx<'_>, merged: &SealedSegment) -> Option<MergedIndex> {
         let rows = merged.reader.rows();
-        let settled = self
-            .settles(ctx, rows)
+        let settled = merged
+            .settled
             .then(|| settled_plan(ctx.core, &ctx.coll.config, rows))
             .flatten();
         let plan = settled.or_else(|| plan_for(ctx.core, &ctx.coll.config, ctx.templates, rows))?;

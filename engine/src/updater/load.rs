@@ -189,11 +189,17 @@ fn load_segment(
                 .index
                 .as_ref()
                 .and_then(|r| load_index(core, &info.dir, &info.config, &reader, r));
+            // A graph's record says the segment was settled, even when its file is unusable.
+            let settled = meta
+                .index
+                .as_ref()
+                .and_then(|r| kiln_index::IndexKind::from_code(r.kind))
+                .is_some_and(|k| k.is_hnsw());
             Ok(SegmentData::Sealed {
-                segment: Arc::new(SealedSegment::new(
-                    reader,
-                    FileGuard::new(&core.collector, path),
-                )),
+                segment: Arc::new(
+                    SealedSegment::new(reader, FileGuard::new(&core.collector, path))
+                        .settled(settled),
+                ),
                 index,
             })
         }
