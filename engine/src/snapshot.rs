@@ -67,7 +67,14 @@ pub(crate) struct SealedSegment {
     pub(crate) settled: bool,
     /// The attribute section read into memory and indexed, on first use.
     attrs: OnceLock<Result<Option<Arc<SegmentAttrs>>>>,
+    /// The rows the last few filters matched ([`FILTER_CACHE`] of them, most recent first):
+    /// the file and its attributes never change, so an app that searches one folder query
+    /// after query evaluates the folder's filter once per segment, not once per query.
+    filters: parking_lot::Mutex<Vec<(BoundFilter, Arc<RoaringBitmap>)>>,
 }
+
+/// Filters whose matching rows a sealed segment keeps ([`SealedSegment::evaluate`]).
+pub(crate) const FILTER_CACHE: usize = 8;
 
 /// A sealed segment's attributes: the verified columns (for payloads) and the per-segment
 /// attribute index (for filters).
@@ -85,7 +92,48 @@ impl SealedSegment {
             file,
             settled: false,
             attrs: OnceLock::new(),
+            filters: parking_lot::Mutex::new(Vec::new()),
         }
+    }
+
+    /// The rows of this segment (deleted or not) that match `filter`, from its attribute
+    /// index, remembered for the next [`FILTER_CACHE`] − 1 other filters.
+    pub(crate) fn evaluate(&self, filter: &BoundFilter, schema: &Schema) -> Result<RoaringBitmap> {
+        {
+            let mut cache = self.filters.lock();
+            if let Some(at) = cache.iter().position(|(f, _)| f == filter) {
+                let hit = cache.remove(at);
+                let rows = RoaringBitmap::clone(&hit.1);
+                cache.insert(0, hit);
+                return Ok(rows);
+            }
+        }
+        let rows = u32::try_from(self.reader.rows())
+            .map_err(|_| Error::invalid("segment rows exceed u32 (row numbers are u32)"))?;
+        let matched = self.evaluate_rows(filter, schema, rows)?;
+        let mut cache = self.filters.lock();
+        cache.insert(0, (filter.clone(), Arc::new(matched.clone())));
+        cache.truncate(FILTER_CACHE);
+        Ok(matched)
+    }
+
+    /// The rows of `0..rows` that match `filter`, from the attribute index (not remembered).
+    pub(crate) fn evaluate_rows(
+        &self,
+        filter: &BoundFilter,
+        schema: &Schema,
+        rows: u32,
+    ) -> Result<RoaringBitmap> {
+        Ok(match self.attrs(schema)? {
+            Some(a) => a.index.evaluate(filter, rows),
+            // No attribute section: every field of every row is null.
+            None if filter.matches(&[]) => {
+                let mut all = RoaringBitmap::new();
+                all.insert_range(0..rows);
+                all
+            }
+            None => RoaringBitmap::new(),
+        })
     }
 
     /// The same, marked settled or not (see the field).
@@ -342,16 +390,10 @@ impl SegmentView {
                 });
                 out
             }
-            SegmentData::Sealed { segment, .. } => match segment.attrs(schema)? {
-                Some(a) => a.index.evaluate(filter, rows),
-                // No attribute section: every field of every row is null.
-                None if filter.matches(&[]) => {
-                    let mut all = RoaringBitmap::new();
-                    all.insert_range(0..rows);
-                    all
-                }
-                None => RoaringBitmap::new(),
-            },
+            SegmentData::Sealed { segment, .. } if self.rows == segment.reader.rows() => {
+                segment.evaluate(filter, schema)?
+            }
+            SegmentData::Sealed { segment, .. } => segment.evaluate_rows(filter, schema, rows)?,
         };
         let deleted = self.deletes.count();
         // Many deleted rows go in one difference with the dense deletion bitmap (built once per
