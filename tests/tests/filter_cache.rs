@@ -105,7 +105,9 @@ fn repeated_filters_answer_like_the_model_through_every_change() {
                 w.group.insert(id, 3);
             }
         }
-        let removed = c.delete_where(&Filter::eq("group", 5i64)).expect("delete_where");
+        let removed = c
+            .delete_where(&Filter::eq("group", 5i64))
+            .expect("delete_where");
         let fives: Vec<u64> = w
             .group
             .iter()
