@@ -131,8 +131,9 @@ impl DbOptions {
         self
     }
 
-    /// Bytes one segment index may take in memory when the index spec is `Auto`: IVF-Flat when
-    /// full vectors fit, else IVF-SQ8, else IVF-PQ. Default: half of the machine's memory.
+    /// Bytes one segment index may take in memory when the index spec is `Auto`: a settled
+    /// segment's graph (HNSW32-SQ8) when it fits, IVF-Flat when full vectors fit, else
+    /// IVF-SQ8, else IVF-PQ. Default: half of the machine's memory.
     pub fn index_memory_budget(mut self, bytes: u64) -> Self {
         self.index_memory_budget = bytes;
         self

@@ -255,3 +255,31 @@ fn walk(root: &Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+/// Past the index memory budget a settled segment keeps the IVF rule (here 8-bit codes): the
+/// graph's links alone would not fit.
+#[test]
+fn past_the_memory_budget_a_settled_segment_keeps_ivf() {
+    let (mut rng, _) = seeded_rng("settled_graphs_budget", 36);
+    let rows = clustered_vectors(&mut rng, 12_000, DIM, 30, 0.12);
+    let dir = TempDir::new("settled-budget");
+    // 12,000 rows: the graph would take ~3.5 MB (links 256 B a row), full vectors 1.25 MB,
+    // 8-bit codes 0.4 MB.
+    let db = Database::open_with(
+        dir.path(),
+        DbOptions::new()
+            .durability(Durability::Buffered)
+            .index_memory_budget(1_000_000),
+    )
+    .expect("open");
+    let c = db
+        .create_collection(
+            "c",
+            CollectionConfig::new(DIM, Metric::L2).segment_rows(4_000),
+        )
+        .expect("create");
+    let mut model = Model::new(Metric::L2, DIM);
+    insert(&c, &mut model, 0, &rows);
+    c.compact().expect("compact");
+    assert_eq!(kinds(&c), vec![Some("ivf-sq8".to_string())]);
+}
