@@ -615,18 +615,38 @@ impl SegmentIndex {
         let _span =
             tracing::debug_span!("build_measured", kind = plan.kind().name(), rows).entered();
         let held = held_out_count(rows, curve.sample);
+        let raw = Self::standalone_raw(plan, metric, dim, vectors, rows)?;
+        let info = Self::standalone_info(&raw, plan, metric, dim, 0);
+        let (index, measured) = Self::insert_measured(raw, info, None, vectors, 0, held, curve)?;
+        Ok((index, Some(measured)))
+    }
+
+    /// Insert `vectors[from..]` into the graph `raw` (which holds rows `0..from`), the last
+    /// `held` of them only after they served as the curve's queries (truth: every row before
+    /// them): the two steps of [`build_standalone_measured`](Self::build_standalone_measured)
+    /// and [`extend_measured`](Self::extend_measured). `0 < held ≤ rows − from`.
+    fn insert_measured(
+        mut raw: RawIndex,
+        mut info: IndexInfo,
+        lists: Option<ListsPlace>,
+        vectors: &[f32],
+        from: usize,
+        held: usize,
+        curve: &CurveSettings,
+    ) -> Result<(Self, RecallCurve)> {
+        let dim = info.dim;
+        let rows = vectors.len() / dim.max(1);
         let head = rows - held;
-        let (first, last) = vectors.split_at(head * dim);
-        let mut raw = Self::standalone_raw(plan, metric, dim, vectors, rows)?;
-        raw.add(first)?;
-        let info = Self::standalone_info(&raw, plan, metric, dim, head);
-        let partial = Self::finish(raw, info, None)?;
+        raw.add(&vectors[from * dim..head * dim])?;
+        info.rows = head;
+        let partial = Self::finish(raw, info, lists)?;
         let held_rows: Vec<u32> = (head..rows).filter_map(|r| u32::try_from(r).ok()).collect();
+        let metric = partial.info.metric;
         let measured = measure_held_out(&partial, vectors, metric, curve, &held_rows, None)?;
-        let (mut raw, mut info, _) = partial.into_parts();
-        raw.add(last)?;
+        let (mut raw, mut info, lists) = partial.into_parts();
+        raw.add(&vectors[head * dim..])?;
         info.rows = rows;
-        Ok((Self::finish(raw, info, None)?, Some(measured)))
+        Ok((Self::finish(raw, info, lists)?, measured))
     }
 
     /// A graph grown from `base`, an HNSW index over the first `base.rows` of `vectors`, by
@@ -647,30 +667,16 @@ impl SegmentIndex {
         vectors: &[f32],
         curve: &CurveSettings,
     ) -> Result<(Self, Option<RecallCurve>)> {
-        let (dim, have) = (base.info.dim, base.info.rows);
+        let have = base.info.rows;
         let rows = Self::check_extends(&base, vectors)?;
         let _span =
             tracing::debug_span!("extend_measured", kind = base.info.kind.name(), have, rows)
                 .entered();
         let held = held_out_count(rows, curve.sample).min(rows - have).max(1);
-        let head = rows - held;
-        let (mut raw, mut info, lists) = base.into_parts();
-        raw.add(&vectors[have * dim..head * dim])?;
-        info.rows = head;
-        let partial = Self::finish(raw, info, lists)?;
-        let held_rows: Vec<u32> = (head..rows).filter_map(|r| u32::try_from(r).ok()).collect();
-        let measured = measure_held_out(
-            &partial,
-            vectors,
-            partial.info.metric,
-            curve,
-            &held_rows,
-            None,
-        )?;
-        let (mut raw, mut info, lists) = partial.into_parts();
-        raw.add(&vectors[head * dim..])?;
-        info.rows = rows;
-        Ok((Self::finish(raw, info, lists)?, Some(measured)))
+        let (raw, info, lists) = base.into_parts();
+        let (index, measured) =
+            Self::insert_measured(raw, info, lists, vectors, have, held, curve)?;
+        Ok((index, Some(measured)))
     }
 
     /// [`extend_measured`](Self::extend_measured) without a curve: the rows after `base`'s are
