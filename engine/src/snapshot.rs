@@ -70,7 +70,7 @@ pub(crate) struct SealedSegment {
     /// The rows the last few filters matched ([`FILTER_CACHE`] of them, most recent first):
     /// the file and its attributes never change, so an app that searches one folder query
     /// after query evaluates the folder's filter once per segment, not once per query.
-    filters: parking_lot::Mutex<Vec<(BoundFilter, Arc<RoaringBitmap>)>>,
+    filters: parking_lot::Mutex<Vec<(BoundFilter, RoaringBitmap)>>,
 }
 
 /// Filters whose matching rows a sealed segment keeps ([`SealedSegment::evaluate`]).
@@ -103,7 +103,7 @@ impl SealedSegment {
             let mut cache = self.filters.lock();
             if let Some(at) = cache.iter().position(|(f, _)| f == filter) {
                 let hit = cache.remove(at);
-                let rows = RoaringBitmap::clone(&hit.1);
+                let rows = hit.1.clone();
                 cache.insert(0, hit);
                 return Ok(rows);
             }
@@ -112,7 +112,7 @@ impl SealedSegment {
             .map_err(|_| Error::invalid("segment rows exceed u32 (row numbers are u32)"))?;
         let matched = self.evaluate_rows(filter, schema, rows)?;
         let mut cache = self.filters.lock();
-        cache.insert(0, (filter.clone(), Arc::new(matched.clone())));
+        cache.insert(0, (filter.clone(), matched.clone()));
         cache.truncate(FILTER_CACHE);
         Ok(matched)
     }
