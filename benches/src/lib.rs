@@ -11,6 +11,21 @@ pub fn secs(start: Instant) -> f64 {
     start.elapsed().as_secs_f64()
 }
 
+/// CPU seconds this process has used so far, every thread together (Faiss's OpenMP threads
+/// included): unlike wall time, not inflated by other work on the machine. 0 if the clock
+/// cannot be read.
+pub fn process_cpu() -> f64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, writable timespec; the clock id is a constant Linux supports.
+    if unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) } != 0 {
+        return 0.0;
+    }
+    ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9
+}
+
 /// A one-line description of the machine: CPU model, cores, memory.
 pub fn machine() -> String {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")

@@ -30,7 +30,7 @@ use std::time::Instant;
 use faiss::index::autotune::ParameterSpace;
 use faiss::index::IndexImpl;
 use faiss::{index_factory, read_index, write_index, Index, MetricType};
-use kiln_benches::{machine, print_table, rate};
+use kiln_benches::{machine, print_table, process_cpu, rate};
 use kiln_index::metric::l2_squared;
 use kiln_index::{faiss_simd_level, normalized, set_faiss_threads};
 use kiln_tests::{clustered_vectors, dev_set_dir, read_fvecs, read_ivecs};
@@ -200,18 +200,6 @@ fn synthetic(rows: usize, dim: usize, nq: usize) -> Dataset {
         queries: queries.to_vec(),
         truth,
     }
-}
-
-/// Process CPU time (all threads) in seconds.
-fn process_cpu() -> f64 {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: `ts` is a valid, writable timespec; the clock id is a constant Linux supports.
-    let rc = unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) };
-    assert_eq!(rc, 0, "clock_gettime(CLOCK_PROCESS_CPUTIME_ID)");
-    ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9
 }
 
 /// The index of `kind` over `ds`: read from `dir` when a previous run wrote it, else built

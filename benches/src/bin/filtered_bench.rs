@@ -89,7 +89,7 @@ use kiln::{
     normalized, Collection, CollectionConfig, Database, DbOptions, FieldType, Filter, Metric,
     Payload, SearchOptions, SegmentPlan,
 };
-use kiln_benches::{machine, print_table, rate, secs};
+use kiln_benches::{machine, print_table, process_cpu, rate, secs};
 use kiln_index::set_faiss_threads;
 use kiln_tests::{dev_set_dir, read_fvecs};
 
@@ -391,18 +391,6 @@ struct Pass {
     /// processes on a shared machine, and it shows time spent waiting (wall ≫ CPU).
     cpu_us: f64,
     found: Vec<Vec<u64>>,
-}
-
-/// CPU seconds used by this process so far, every thread (`getrusage`, microsecond units).
-fn process_cpu() -> f64 {
-    // SAFETY: `getrusage` writes one `rusage` into the zeroed struct it is given.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: valid pointer to a live `rusage`.
-    if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) } != 0 {
-        return 0.0;
-    }
-    let t = |tv: libc::timeval| tv.tv_sec as f64 + tv.tv_usec as f64 * 1e-6;
-    t(usage.ru_utime) + t(usage.ru_stime)
 }
 
 /// Wall and CPU clocks started together.

@@ -20,7 +20,8 @@ use std::time::Instant;
 use faiss::index::autotune::ParameterSpace;
 use faiss::{index_factory, Index, MetricType};
 use kiln::{CollectionConfig, Database, DbOptions, Durability, Metric, SearchOptions};
-use kiln_benches::{machine, print_table, rate, secs};
+use kiln_benches::e2e::sys::disk_usage;
+use kiln_benches::{machine, print_table, process_cpu, rate, secs};
 use kiln_index::set_faiss_threads;
 use kiln_tests::{clustered_rows_and_queries, dev_set_dir, read_fvecs, seeded_rng};
 
@@ -130,18 +131,6 @@ fn faiss_metric(m: Metric) -> MetricType {
     }
 }
 
-/// CPU seconds used by this process so far, every thread.
-fn process_cpu() -> f64 {
-    // SAFETY: `getrusage` writes one `rusage` into the zeroed struct it is given.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: valid pointer to a live `rusage`.
-    if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) } != 0 {
-        return 0.0;
-    }
-    let t = |tv: libc::timeval| tv.tv_sec as f64 + tv.tv_usec as f64 * 1e-6;
-    t(usage.ru_utime) + t(usage.ru_stime)
-}
-
 #[derive(Clone)]
 struct Pass {
     qps: f64,
@@ -181,20 +170,6 @@ fn keep(best: &mut Option<Pass>, p: Pass) {
     if best.as_ref().is_none_or(|b| p.qps > b.qps) {
         *best = Some(p);
     }
-}
-
-fn dir_bytes(path: &std::path::Path) -> u64 {
-    std::fs::read_dir(path)
-        .map(|rd| {
-            rd.filter_map(|e| e.ok())
-                .map(|e| match e.metadata() {
-                    Ok(m) if m.is_dir() => dir_bytes(&e.path()),
-                    Ok(m) => m.len(),
-                    Err(_) => 0,
-                })
-                .sum()
-        })
-        .unwrap_or(0)
 }
 
 fn main() {
@@ -247,9 +222,7 @@ fn main() {
         .filter(|s| s.rows > 0)
         .map(|s| format!("{} rows {}", s.rows, s.index.as_deref().unwrap_or("exact")))
         .collect();
-    let seg_bytes: u64 = stats.segments.iter().map(|s| s.bytes).sum();
-    let index_bytes: u64 = stats.segments.iter().map(|s| s.index_bytes).sum();
-    let disk = dir_bytes(tmp.path());
+    let disk = disk_usage(tmp.path());
     eprintln!(
         "kiln: ingest {ingest_s:.1} s, fully indexed and compacted at {indexed_s:.1} s; {}",
         layout.join(", ")
@@ -386,9 +359,9 @@ fn main() {
     );
     println!(
         "Bytes: segment files {:.2}× the raw f32 vectors, index files {:.2}×, the whole directory {:.2}× ({:.1} MB of vectors).\n",
-        seg_bytes as f64 / raw_bytes,
-        index_bytes as f64 / raw_bytes,
-        disk as f64 / raw_bytes,
+        disk.segments as f64 / raw_bytes,
+        disk.indexes as f64 / raw_bytes,
+        disk.total as f64 / raw_bytes,
         raw_bytes / 1e6
     );
     let row = |name: String, p: &Pass, setting: String| {

@@ -29,7 +29,7 @@ use std::time::Instant;
 
 use faiss::index::autotune::ParameterSpace;
 use faiss::{index_factory, Index, MetricType};
-use kiln_benches::{machine, print_table, rate, secs};
+use kiln_benches::{machine, print_table, process_cpu, rate, secs};
 use kiln_index::{
     load, plan_index, set_faiss_threads, ExpectedIndex, IndexPlan, IndexSpec, IvfTemplate,
     LoadMode, MergePart, Metric, RowBitmap, SearchParams, SegmentIndex, VectorIndex,
@@ -162,22 +162,6 @@ fn faiss_metric(m: Metric) -> MetricType {
         Metric::L2 => MetricType::L2,
         _ => MetricType::InnerProduct,
     }
-}
-
-/// CPU seconds used by this process so far (all threads; `/proc/self/stat` utime + stime, in
-/// USER_HZ = 100 ticks): unlike wall time, not inflated by other processes on the machine.
-fn process_cpu() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let after_comm = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
-    let fields: Vec<&str> = after_comm.split_whitespace().collect();
-    // After "pid (comm)": state is field 3, utime 14, stime 15 → indexes 11 and 12 here.
-    let ticks = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|v| v.parse::<f64>().ok())
-            .unwrap_or(0.0)
-    };
-    (ticks(11) + ticks(12)) / 100.0
 }
 
 /// The raw `faiss` crate building `desc` on the same sample and rows.
