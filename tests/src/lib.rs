@@ -132,6 +132,22 @@ impl Model {
     }
 }
 
+/// Every file under `root` (recursively), with its length: e.g. to size a database directory
+/// or to find its index files.
+pub fn files_under(root: &Path) -> Vec<(PathBuf, u64)> {
+    let mut out = Vec::new();
+    if let Ok(rd) = std::fs::read_dir(root) {
+        for e in rd.flatten() {
+            match e.metadata() {
+                Ok(m) if m.is_dir() => out.extend(files_under(&e.path())),
+                Ok(m) => out.push((e.path(), m.len())),
+                Err(_) => {}
+            }
+        }
+    }
+    out
+}
+
 /// A temporary directory for a database, removed on drop unless `KILN_KEEP_TMP` is set.
 pub struct TempDir {
     dir: Option<tempfile::TempDir>,

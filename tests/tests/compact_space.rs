@@ -5,20 +5,10 @@
 use std::path::Path;
 
 use kiln::{CollectionConfig, Database, DbOptions, Durability, Metric, SearchOptions};
-use kiln_tests::{clustered_vectors, seeded_rng, TempDir};
+use kiln_tests::{clustered_vectors, files_under, seeded_rng, TempDir};
 
 fn dir_bytes(path: &Path) -> u64 {
-    std::fs::read_dir(path)
-        .map(|rd| {
-            rd.filter_map(|e| e.ok())
-                .map(|e| match e.metadata() {
-                    Ok(m) if m.is_dir() => dir_bytes(&e.path()),
-                    Ok(m) => m.len(),
-                    Err(_) => 0,
-                })
-                .sum()
-        })
-        .unwrap_or(0)
+    files_under(path).iter().map(|(_, len)| len).sum()
 }
 
 #[test]

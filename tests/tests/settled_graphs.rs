@@ -9,12 +9,21 @@
 use std::path::Path;
 
 use kiln::{CollectionConfig, Database, DbOptions, Durability, Metric, SearchOptions};
-use kiln_tests::{clustered_vectors, recall_at, seeded_rng, Model, TempDir};
+use kiln_tests::{clustered_vectors, files_under, recall_at, seeded_rng, Model, TempDir};
 
 const DIM: usize = 24;
 
 fn open(dir: &Path) -> Database {
     Database::open_with(dir, DbOptions::new().durability(Durability::Buffered)).expect("open")
+}
+
+/// The collection every test here uses: `Auto` index, growing segments of 4,000 rows.
+fn create(db: &Database) -> kiln::Collection {
+    db.create_collection(
+        "c",
+        CollectionConfig::new(DIM, Metric::L2).segment_rows(4_000),
+    )
+    .expect("create")
 }
 
 /// The index kinds of the segments that hold rows.
@@ -78,12 +87,7 @@ fn compaction_gives_a_graph_and_later_compactions_grow_it() {
     let mut model = Model::new(Metric::L2, DIM);
     {
         let db = open(dir.path());
-        let c = db
-            .create_collection(
-                "c",
-                CollectionConfig::new(DIM, Metric::L2).segment_rows(4_000),
-            )
-            .expect("create");
+        let c = create(&db);
         insert(&c, &mut model, 0, &rows[..16_000 * DIM]);
         c.compact().expect("compact");
         assert_eq!(kinds(&c), vec![Some("hnsw-sq8".to_string())]);
@@ -130,12 +134,7 @@ fn rows_outside_the_codes_range_get_a_new_graph() {
     let (later_rows, queries) = later.split_at(6_000 * DIM);
     let dir = TempDir::new("settled-drift");
     let db = open(dir.path());
-    let c = db
-        .create_collection(
-            "c",
-            CollectionConfig::new(DIM, Metric::L2).segment_rows(4_000),
-        )
-        .expect("create");
+    let c = create(&db);
     let mut model = Model::new(Metric::L2, DIM);
     insert(&c, &mut model, 0, &first);
     c.compact().expect("compact");
@@ -183,12 +182,7 @@ fn a_few_rows_grow_the_graph_and_it_keeps_its_curve() {
     let mut model = Model::new(Metric::L2, DIM);
     {
         let db = open(dir.path());
-        let c = db
-            .create_collection(
-                "c",
-                CollectionConfig::new(DIM, Metric::L2).segment_rows(4_000),
-            )
-            .expect("create");
+        let c = create(&db);
         insert(&c, &mut model, 0, &rows[..12_000 * DIM]);
         c.compact().expect("compact");
         insert(&c, &mut model, 12_000, &rows[12_000 * DIM..]);
@@ -214,19 +208,14 @@ fn a_lost_graph_is_rebuilt_as_a_graph() {
     let mut model = Model::new(Metric::L2, DIM);
     {
         let db = open(dir.path());
-        let c = db
-            .create_collection(
-                "c",
-                CollectionConfig::new(DIM, Metric::L2).segment_rows(4_000),
-            )
-            .expect("create");
+        let c = create(&db);
         insert(&c, &mut model, 0, rows);
         c.compact().expect("compact");
         assert_eq!(kinds(&c), vec![Some("hnsw-sq8".to_string())]);
     }
     // Every index file of the collection removed behind Kiln's back.
     let mut removed = 0;
-    for entry in walk(dir.path()) {
+    for (entry, _) in files_under(dir.path()) {
         if entry.extension().is_some_and(|e| e == "idx") {
             std::fs::remove_file(&entry).expect("remove");
             removed += 1;
@@ -238,22 +227,6 @@ fn a_lost_graph_is_rebuilt_as_a_graph() {
     c.wait_for_indexing().expect("wait");
     assert_eq!(kinds(&c), vec![Some("hnsw-sq8".to_string())]);
     check_against_model("graph rebuilt", &c, &model, queries, 0.95);
-}
-
-/// Every file under `root`.
-fn walk(root: &Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    if let Ok(rd) = std::fs::read_dir(root) {
-        for e in rd.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                out.extend(walk(&p));
-            } else {
-                out.push(p);
-            }
-        }
-    }
-    out
 }
 
 /// Past the index memory budget a settled segment keeps the IVF rule (here 8-bit codes): the
