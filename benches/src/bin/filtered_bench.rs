@@ -89,6 +89,7 @@ use kiln::{
     normalized, Collection, CollectionConfig, Database, DbOptions, FieldType, Filter, Metric,
     Payload, SearchOptions, SegmentPlan,
 };
+use kiln_benches::e2e::percentiles;
 use kiln_benches::{machine, print_table, process_cpu, rate, secs};
 use kiln_index::set_faiss_threads;
 use kiln_tests::{dev_set_dir, read_fvecs};
@@ -412,12 +413,11 @@ impl Pass {
     fn from_latencies(mut lat: Vec<f64>, clock: Clock, found: Vec<Vec<u64>>) -> Pass {
         let (total, cpu) = (secs(clock.wall), process_cpu() - clock.cpu);
         let n = lat.len();
-        lat.sort_by(f64::total_cmp);
-        let pct = |p: f64| lat[((n as f64 * p).ceil() as usize).clamp(1, n) - 1] * 1e3;
+        let (p50, p99) = percentiles(&mut lat);
         Pass {
             qps: n as f64 / total,
-            p50_ms: pct(0.50),
-            p99_ms: pct(0.99),
+            p50_ms: p50 * 1e3,
+            p99_ms: p99 * 1e3,
             cpu_us: cpu * 1e6 / n as f64,
             found,
         }

@@ -20,6 +20,7 @@ use std::time::Instant;
 use faiss::index::autotune::ParameterSpace;
 use faiss::{index_factory, Index, MetricType};
 use kiln::{CollectionConfig, Database, DbOptions, Durability, Metric, SearchOptions};
+use kiln_benches::e2e::percentiles;
 use kiln_benches::e2e::sys::disk_usage;
 use kiln_benches::{machine, print_table, process_cpu, rate, secs};
 use kiln_index::set_faiss_threads;
@@ -155,12 +156,11 @@ fn pass(nq: usize, truth: &[Vec<u64>], mut search: impl FnMut(usize) -> Vec<u64>
     for (f, t) in found.iter().zip(truth) {
         hit += f.iter().take(K).filter(|id| t.contains(id)).count();
     }
-    lat.sort_by(f64::total_cmp);
-    let pct = |p: f64| lat[((nq as f64 * p).ceil() as usize).clamp(1, nq) - 1] * 1e3;
+    let (p50, p99) = percentiles(&mut lat);
     Pass {
         qps: nq as f64 / total,
-        p50_ms: pct(0.5),
-        p99_ms: pct(0.99),
+        p50_ms: p50 * 1e3,
+        p99_ms: p99 * 1e3,
         cpu_us: cpu * 1e6 / nq as f64,
         recall: hit as f64 / (nq * K) as f64,
     }
