@@ -221,8 +221,7 @@ impl MergeJob {
                     return Ok(MergedIndex {
                         index,
                         record,
-                        concatenated: true,
-                        grown: false,
+                        made: Made::Concatenated,
                     });
                 }
             }
@@ -235,8 +234,7 @@ impl MergeJob {
             Ok(MergedIndex {
                 index,
                 record,
-                concatenated: false,
-                grown: false,
+                made: Made::Built,
             })
         };
         attempt()
@@ -309,8 +307,7 @@ impl MergeJob {
         Ok(Some(MergedIndex {
             index,
             record,
-            concatenated: false,
-            grown: true,
+            made: Made::Grown,
         }))
     }
 
@@ -420,10 +417,18 @@ fn runs(copied: &[(usize, RowId)]) -> Vec<(usize, RowId, usize)> {
 struct MergedIndex {
     index: Arc<AttachedIndex>,
     record: IndexRecord,
-    /// Made by concatenating the inputs' inverted lists (else built from the rows).
-    concatenated: bool,
-    /// Its graph is the first input's, grown by insertion.
-    grown: bool,
+    made: Made,
+}
+
+/// How a merged segment's index was made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Made {
+    /// Built from the merged rows.
+    Built,
+    /// The inputs' inverted lists concatenated.
+    Concatenated,
+    /// The largest graph input's graph, the other rows inserted.
+    Grown,
 }
 
 /// A merged segment file (and index) to commit.
@@ -514,15 +519,13 @@ impl Change for Merged {
 
     fn committed(self, ctx: &JobCtx<'_>, board: &JobBoard) {
         collect_replaced(&self.replaced);
-        let concatenated = self.index.as_ref().is_some_and(|i| i.concatenated);
-        let grown = self.index.as_ref().is_some_and(|i| i.grown);
+        let made = self.index.as_ref().map(|i| i.made);
         board.count(|c| {
             c.merges += 1;
-            if concatenated {
-                c.indexes_merged += 1;
-            }
-            if grown {
-                c.graphs_grown += 1;
+            match made {
+                Some(Made::Concatenated) => c.indexes_merged += 1,
+                Some(Made::Grown) => c.graphs_grown += 1,
+                Some(Made::Built) | None => {}
             }
         });
         let rows = self.out_ids.len();
