@@ -338,6 +338,7 @@ pub fn plan_name(plan: &SegmentPlan) -> String {
             }
             s
         }
+        SegmentPlan::Lists { nprobe } => format!("row lists, nprobe {nprobe}"),
         SegmentPlan::IndexThenExact => "index, finished exactly".into(),
     }
 }

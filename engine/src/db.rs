@@ -517,7 +517,7 @@ fn referenced_files(catalog: &Catalog) -> Result<HashMap<CollectionId, HashSet<S
                 files.insert(segment_file_name(s.id));
             }
             if let Some(index) = s.index {
-                files.insert(index.blob.file);
+                files.extend(index.blobs().map(|b| b.file.clone()));
             }
         }
         for t in catalog.templates(c.id)? {

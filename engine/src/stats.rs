@@ -28,7 +28,7 @@ pub struct SegmentStats {
     pub bytes: u64,
     /// The index kind, when an index is attached.
     pub index: Option<String>,
-    /// Bytes of the index file, when an index is attached.
+    /// Bytes of the index files (the index and its row lists), when an index is attached.
     pub index_bytes: u64,
     /// Whether a background job (seal, build, merge) holds it now.
     pub busy: bool,
@@ -125,7 +125,14 @@ pub enum SegmentPlan {
         /// HNSW beam width.
         ef_search: Option<usize>,
     },
-    /// The index answered short (or failed), and the segment was finished exactly.
+    /// Through the segment's row lists (the partition of a settled graph's rows by nearest
+    /// centroid): the matching rows of the `nprobe` lists nearest the query, exactly.
+    Lists {
+        /// Lists probed (widened for the filter's selectivity).
+        nprobe: usize,
+    },
+    /// The index (or the row lists) answered short or failed, and the segment was finished
+    /// exactly.
     IndexThenExact,
 }
 

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use kiln_index::{load, ExpectedIndex, IndexKind, LoadMode};
+use kiln_index::{load, ExpectedIndex, IndexKind, LoadMode, RowLists};
 use kiln_storage::attrs::{decode_row, ColumnsReader, Schema};
 use kiln_storage::blob::verify_blob;
 use kiln_storage::catalog::{SegmentMeta, SegmentState};
@@ -166,9 +166,11 @@ impl Checker<'_> {
         self.report.indexes += 1;
         let path = self.dir.join(&index.blob.file);
         let Some(reader) = reader else {
-            // Still check the index file's own checksum.
-            if let Err(e) = verify_blob(self.fs, &self.dir, &index.blob) {
-                self.problem(&path, e.to_string(), true);
+            // Still check the index files' own checksums.
+            for blob in index.blobs() {
+                if let Err(e) = verify_blob(self.fs, &self.dir, blob) {
+                    self.problem(&self.dir.join(&blob.file), e.to_string(), true);
+                }
             }
             return;
         };
@@ -190,6 +192,20 @@ impl Checker<'_> {
         };
         if let Err(e) = load(&path, LoadMode::MappedVerifiedByCaller, &expected) {
             self.problem(&path, e.to_string(), true);
+        }
+        if let Some(blob) = &index.lists {
+            let path = self.dir.join(&blob.file);
+            match verify_blob(self.fs, &self.dir, blob) {
+                Ok((_, bytes)) => {
+                    self.report.bytes += blob.len;
+                    if let Err(e) =
+                        RowLists::from_bytes(&bytes, config.dim, reader.rows(), config.metric)
+                    {
+                        self.problem(&path, e.to_string(), true);
+                    }
+                }
+                Err(e) => self.problem(&path, e.to_string(), true),
+            }
         }
     }
 }

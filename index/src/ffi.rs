@@ -950,6 +950,78 @@ pub(crate) fn omp_threads() -> usize {
     usize::try_from(n).unwrap_or(1).max(1)
 }
 
+/// K-means of `sample` (row-major, `dim` floats per row) into `k` centroids with Faiss's
+/// `Clustering` (squared L2, `niter` iterations, `seed`), on the calling thread's OpenMP
+/// threads. Needs at least `k` rows.
+pub(crate) fn kmeans(
+    dim: usize,
+    sample: &[f32],
+    k: usize,
+    niter: usize,
+    seed: u64,
+) -> Result<Vec<f32>> {
+    let d = c_int::try_from(dim)
+        .ok()
+        .filter(|&d| d > 0)
+        .ok_or_else(|| Error::InvalidArgument(format!("dimension {dim} out of range")))?;
+    let kk = c_int::try_from(k)
+        .ok()
+        .filter(|&k| k > 0)
+        .ok_or_else(|| Error::InvalidArgument(format!("{k} centroids out of range")))?;
+    let rows = sample.len() / dim;
+    if rows * dim != sample.len() || rows < k {
+        return Err(Error::NotEnoughTrainingRows {
+            needed: k,
+            got: rows,
+        });
+    }
+    let n = to_idx(rows, "row count")?;
+    let assign = RawIndex::factory(dim, "Flat", FaissMetric::L2)?;
+    let mut cp = std::mem::MaybeUninit::<sys::FaissClusteringParameters>::uninit();
+    // SAFETY: the initialiser writes every field of the struct it is given.
+    let mut cp = unsafe {
+        sys::faiss_ClusteringParameters_init(cp.as_mut_ptr());
+        cp.assume_init()
+    };
+    cp.niter = c_int::try_from(niter.max(1)).unwrap_or(c_int::MAX);
+    cp.seed = (seed & 0x7fff_ffff) as c_int;
+    cp.max_points_per_centroid = c_int::try_from(rows.div_ceil(k).max(1)).unwrap_or(c_int::MAX);
+    cp.min_points_per_centroid = 1;
+    let mut clustering: *mut sys::FaissClustering = ptr::null_mut();
+    // SAFETY: valid out-pointer and parameters that outlive the call (Faiss copies them).
+    check("Clustering_new_with_params", unsafe {
+        sys::faiss_Clustering_new_with_params(&mut clustering, d, kk, &cp)
+    })?;
+    let clustering = Owned::new(clustering, free_clustering);
+    // SAFETY: `sample` holds `n * d` floats (checked) and outlives the call; `assign` is a
+    // live flat index of dimension `d` owned here, which Faiss uses only during the call.
+    check("Clustering_train", unsafe {
+        sys::faiss_Clustering_train(clustering.ptr, n, sample.as_ptr(), assign.ptr.as_ptr())
+    })?;
+    let mut centroids: *mut f32 = ptr::null_mut();
+    let mut size = 0usize;
+    // SAFETY: out-pointers to locals; the centroids stay owned by the clustering, which is
+    // alive until after they are copied below.
+    unsafe { sys::faiss_Clustering_centroids(clustering.ptr, &mut centroids, &mut size) };
+    if centroids.is_null() || size != k * dim {
+        return Err(Error::Faiss {
+            op: "Clustering_centroids",
+            code: -1,
+            message: format!("{size} floats for {k} × {dim}"),
+        });
+    }
+    // SAFETY: Faiss reported `size` floats at `centroids`, alive while `clustering` is.
+    let out = unsafe { std::slice::from_raw_parts(centroids, size) }.to_vec();
+    drop(clustering);
+    drop(assign);
+    Ok(out)
+}
+
+unsafe fn free_clustering(p: *mut sys::FaissClustering) {
+    // SAFETY: the caller (`Owned::drop`) passes a pointer from `faiss_Clustering_new_with_params`.
+    unsafe { sys::faiss_Clustering_free(p) }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

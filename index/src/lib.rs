@@ -106,6 +106,7 @@ pub mod faiss_check;
 mod ffi;
 mod format;
 mod headroom;
+mod lists;
 mod merge;
 pub mod metric;
 pub mod recall;
@@ -120,6 +121,7 @@ mod test_support;
 
 pub use bitmap::RowBitmap;
 pub use error::{Error, Result};
+pub use lists::RowLists;
 pub use merge::MergePart;
 pub use metric::{normalized, Metric};
 pub use recall::{

@@ -656,64 +656,120 @@ pub(crate) fn measure_held_out(
             (k, hi, start)
         }
     };
-    // Per value: recall@k, then (its standard error, "m in k" for m = 1..k−1).
-    type Partial = (f64, Vec<(f32, f32)>);
-    let eval = |value: usize| -> Result<(f64, Partial)> {
+    let answers = |value: usize| -> Result<Vec<Vec<Neighbor>>> {
         let candidates = candidates_for(knob, value, k, rerank_factor);
         let found = index.search(&queries, candidates, &knob_params(knob, value), exclude)?;
-        // per_m[m - 1][query]: the share of the query's exact top m among its k answers.
-        let mut per_m: Vec<Vec<f64>> = vec![Vec::with_capacity(held.len()); k];
-        for ((&q, answer), exact) in held.iter().zip(&found).zip(&truth) {
-            let query = row(rows, dim, q).unwrap_or(&[]);
-            let answer = if info.approximate_distances {
-                rerank(metric, query, answer, rows, dim, k)
-            } else {
-                answer.clone()
-            };
-            let distances: Vec<f32> = answer
-                .iter()
-                .take(k)
-                .filter(|a| !held_set.contains(&a.row))
-                .filter_map(|a| row(rows, dim, a.row).map(|v| metric.distance(query, v)))
-                .collect();
-            for (m, shares) in (1..=k).zip(per_m.iter_mut()) {
-                let bound = exact.get(m - 1).copied().unwrap_or(f32::INFINITY);
-                let hits = distances.iter().filter(|&&d| d <= bound).count().min(m);
-                shares.push(hits as f64 / m as f64);
-            }
-        }
-        let (recall, stderr) = per_m.last().map_or((0.0, 0.0), |x| mean_and_stderr(x));
-        let partial = per_m[..k - 1]
+        Ok(held
             .iter()
-            .map(|x| {
-                let (r, e) = mean_and_stderr(x);
-                (r as f32, e as f32)
+            .zip(found)
+            .map(|(&q, answer)| {
+                if info.approximate_distances {
+                    rerank(
+                        metric,
+                        row(rows, dim, q).unwrap_or(&[]),
+                        &answer,
+                        rows,
+                        dim,
+                        k,
+                    )
+                } else {
+                    answer
+                }
             })
-            .collect();
-        Ok((recall, (stderr, partial)))
+            .collect())
     };
     // From a quarter of the default: going up costs at most twice the value where recall
     // reaches the ceiling, while going down from a default far above what the data needs
     // (clustered data: nprobe 3 of a default 141) would pay for every halving.
     let start = (start / 4).clamp(lo, hi.max(lo));
-    let points = ladder(eval, lo, hi.max(lo), start)?;
-    let to_u32 = |v: usize| u32::try_from(v).unwrap_or(u32::MAX);
-    let partial = points.iter().map(|(_, (_, (_, p)))| p.clone()).collect();
-    RecallCurve::new(
-        knob,
-        to_u32(k),
-        to_u32(rerank_factor),
-        to_u32(held.len()),
-        points
-            .into_iter()
-            .map(|(v, (r, (e, _)))| CurvePoint {
-                value: to_u32(v),
-                recall: r as f32,
-                stderr: e as f32,
-            })
-            .collect(),
-    )?
-    .with_partial(partial)
+    let held = Held {
+        rows,
+        dim,
+        metric,
+        queries: held,
+        set: &held_set,
+        truth: &truth,
+        k,
+    };
+    held.curve(knob, rerank_factor, lo..=hi.max(lo), start, answers)
+}
+
+/// Held-out rows as queries, with their exact answers among the other rows.
+pub(crate) struct Held<'a> {
+    pub(crate) rows: &'a [f32],
+    pub(crate) dim: usize,
+    pub(crate) metric: Metric,
+    /// The query rows, increasing.
+    pub(crate) queries: &'a [u32],
+    pub(crate) set: &'a HashSet<u32>,
+    /// Per query, the exact `k` smallest distances to the rows not held out.
+    pub(crate) truth: &'a [Vec<f32>],
+    pub(crate) k: usize,
+}
+
+impl Held<'_> {
+    /// The recall curve of a search whose answers (per query, in `queries` order, at most `k`
+    /// with exact distances or re-ranked) at a knob value `answers` gives, measured on the
+    /// [`ladder`] over `range` from `start`.
+    pub(crate) fn curve(
+        &self,
+        knob: Knob,
+        rerank_factor: usize,
+        range: std::ops::RangeInclusive<usize>,
+        start: usize,
+        answers: impl Fn(usize) -> Result<Vec<Vec<Neighbor>>>,
+    ) -> Result<RecallCurve> {
+        let (rows, dim, metric, k) = (self.rows, self.dim, self.metric, self.k);
+        // Per value: recall@k, then (its standard error, "m in k" for m = 1..k−1).
+        type Partial = (f64, Vec<(f32, f32)>);
+        let eval = |value: usize| -> Result<(f64, Partial)> {
+            let found = answers(value)?;
+            // per_m[m - 1][query]: the share of the query's exact top m among its k answers.
+            let mut per_m: Vec<Vec<f64>> = vec![Vec::with_capacity(self.queries.len()); k];
+            for ((&q, answer), exact) in self.queries.iter().zip(&found).zip(self.truth) {
+                let query = row(rows, dim, q).unwrap_or(&[]);
+                let distances: Vec<f32> = answer
+                    .iter()
+                    .take(k)
+                    .filter(|a| !self.set.contains(&a.row))
+                    .filter_map(|a| row(rows, dim, a.row).map(|v| metric.distance(query, v)))
+                    .collect();
+                for (m, shares) in (1..=k).zip(per_m.iter_mut()) {
+                    let bound = exact.get(m - 1).copied().unwrap_or(f32::INFINITY);
+                    let hits = distances.iter().filter(|&&d| d <= bound).count().min(m);
+                    shares.push(hits as f64 / m as f64);
+                }
+            }
+            let (recall, stderr) = per_m.last().map_or((0.0, 0.0), |x| mean_and_stderr(x));
+            let partial = per_m[..k - 1]
+                .iter()
+                .map(|x| {
+                    let (r, e) = mean_and_stderr(x);
+                    (r as f32, e as f32)
+                })
+                .collect();
+            Ok((recall, (stderr, partial)))
+        };
+        let (lo, hi) = (*range.start(), *range.end());
+        let points = ladder(eval, lo, hi, start.clamp(lo, hi))?;
+        let to_u32 = |v: usize| u32::try_from(v).unwrap_or(u32::MAX);
+        let partial = points.iter().map(|(_, (_, (_, p)))| p.clone()).collect();
+        RecallCurve::new(
+            knob,
+            to_u32(k),
+            to_u32(rerank_factor),
+            to_u32(self.queries.len()),
+            points
+                .into_iter()
+                .map(|(v, (r, (e, _)))| CurvePoint {
+                    value: to_u32(v),
+                    recall: r as f32,
+                    stderr: e as f32,
+                })
+                .collect(),
+        )?
+        .with_partial(partial)
+    }
 }
 
 /// The mean of `x` and its standard error (sample standard deviation / √len).
@@ -767,7 +823,7 @@ pub fn rerank(
 }
 
 /// Row `r` of `rows`, if it is whole.
-fn row(rows: &[f32], dim: usize, r: u32) -> Option<&[f32]> {
+pub(crate) fn row(rows: &[f32], dim: usize, r: u32) -> Option<&[f32]> {
     let start = (r as usize).checked_mul(dim)?;
     rows.get(start..start.checked_add(dim)?)
 }
@@ -791,7 +847,7 @@ impl SplitMix64 {
 }
 
 /// `count ≤ n` distinct rows of `0..n` (Floyd's sampling), in increasing order.
-fn sample_rows(n: usize, count: usize, seed: u64) -> Vec<u32> {
+pub(crate) fn sample_rows(n: usize, count: usize, seed: u64) -> Vec<u32> {
     let mut rng = SplitMix64(seed);
     let mut chosen = HashSet::with_capacity(count);
     for j in (n - count.min(n))..n {
@@ -844,7 +900,7 @@ fn kth_distances(
 
 /// Per query (a row of `rows`), the exact `k` smallest distances to the rows not in `held`,
 /// ascending (fewer when fewer rows remain).
-fn top_distances(
+pub(crate) fn top_distances(
     metric: Metric,
     rows: &[f32],
     dim: usize,

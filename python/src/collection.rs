@@ -476,6 +476,7 @@ impl PyCollection {
                 SegmentPlan::Skipped => ("skipped", None, None),
                 SegmentPlan::ExactScan => ("exact_scan", None, None),
                 SegmentPlan::Index { nprobe, ef_search } => ("index", nprobe, ef_search),
+                SegmentPlan::Lists { nprobe } => ("lists", Some(nprobe), None),
                 SegmentPlan::IndexThenExact => ("index_then_exact", None, None),
             };
             sd.set_item("plan", plan)?;

@@ -26,6 +26,12 @@ pub fn index_file_name(id: u64) -> String {
     format!("{}.idx", SegmentId(id))
 }
 
+/// The file name of row lists `id` (the partition that serves an index's mid-selectivity
+/// filtered searches, kept beside the index it belongs to).
+pub fn lists_file_name(id: u64) -> String {
+    format!("{}.lst", SegmentId(id))
+}
+
 /// The file name of trained template `id`.
 pub fn template_file_name(id: u64) -> String {
     format!("{}.tpl", SegmentId(id))
@@ -36,7 +42,9 @@ pub fn is_blob_file_name(name: &str) -> bool {
     let Some((hex, ext)) = name.rsplit_once('.') else {
         return false;
     };
-    matches!(ext, "idx" | "tpl") && hex.len() == 16 && hex.bytes().all(|b| b.is_ascii_hexdigit())
+    matches!(ext, "idx" | "lst" | "tpl")
+        && hex.len() == 16
+        && hex.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 /// Publish `bytes` as `dir/name` (temp, fsync, rename, directory fsync).
@@ -112,6 +120,7 @@ mod tests {
         let name = index_file_name(7);
         assert!(is_blob_file_name(&name));
         assert!(is_blob_file_name(&template_file_name(7)));
+        assert!(is_blob_file_name(&lists_file_name(7)));
         assert!(!is_blob_file_name("0000000000000007.seg"));
         let (path, info) = publish_blob(&OsFs, dir.path(), &name, b"faiss bytes").expect("publish");
         let (_, bytes) = verify_blob(&OsFs, dir.path(), &info).expect("verify");

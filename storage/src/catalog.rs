@@ -129,6 +129,17 @@ pub struct IndexRecord {
     /// for an index without a search knob, or written before curves were recorded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub curve: Option<String>,
+    /// The row lists file that goes with the index (settled graphs have one), if any: part of
+    /// the index, so missing or damaged it makes the index unusable like its own file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lists: Option<BlobInfo>,
+}
+
+impl IndexRecord {
+    /// The derived files the index consists of: its own, then its row lists if any.
+    pub fn blobs(&self) -> impl Iterator<Item = &BlobInfo> {
+        std::iter::once(&self.blob).chain(self.lists.as_ref())
+    }
 }
 
 /// A trained IVF template (shared coarse quantizer) of a collection.

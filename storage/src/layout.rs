@@ -96,7 +96,7 @@ pub fn referenced_files(catalog: &Catalog) -> Result<HashMap<CollectionId, HashS
                 files.insert(segment_file_name(s.id));
             }
             if let Some(index) = s.index {
-                files.insert(index.blob.file);
+                files.extend(index.blobs().map(|b| b.file.clone()));
             }
         }
         for t in catalog.templates(c.id)? {

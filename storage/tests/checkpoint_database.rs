@@ -51,6 +51,7 @@ fn build_source(root: &Path) -> (DbLayout, Catalog) {
                 segment_crc: info.crc,
                 template: Some(TEMPLATE),
                 curve: None,
+                lists: None,
             });
         }
         b.put_segment(COLL, &meta).expect("put");

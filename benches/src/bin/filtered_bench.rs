@@ -477,6 +477,8 @@ struct SegAgg {
     exact: usize,
     index: usize,
     index_then_exact: usize,
+    lists: usize,
+    lists_nprobe: Option<(usize, usize)>,
     nprobe: Option<(usize, usize)>,
     ef: Option<(usize, usize)>,
     matching: usize,
@@ -528,6 +530,10 @@ fn kiln_explain(
                     widen(&mut a.nprobe, nprobe);
                     widen(&mut a.ef, ef_search);
                 }
+                SegmentPlan::Lists { nprobe } => {
+                    a.lists += 1;
+                    widen(&mut a.lists_nprobe, Some(nprobe));
+                }
                 SegmentPlan::IndexThenExact => a.index_then_exact += 1,
             }
         }
@@ -547,6 +553,13 @@ fn plan_summary(agg: &BTreeMap<u64, SegAgg>) -> String {
                     _ => String::new(),
                 };
                 parts.push(format!("index{knob} ×{}", a.index));
+            }
+            if a.lists > 0 {
+                parts.push(format!(
+                    "lists nprobe {} ×{}",
+                    range_text(a.lists_nprobe),
+                    a.lists
+                ));
             }
             if a.index_then_exact > 0 {
                 parts.push(format!("index→exact ×{}", a.index_then_exact));

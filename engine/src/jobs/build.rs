@@ -13,7 +13,9 @@ use kiln_storage::{CatalogBatch, CollectionId, SegmentId, SegmentReader, Segment
 use crate::error::Result;
 use crate::events::Event;
 use crate::gc::FileGuard;
-use crate::indexing::{attach_persisted, build_index, plan_for, settled_plan, AttachedIndex};
+use crate::indexing::{
+    attach_persisted, build_index, plan_for, settled_plan, AttachedIndex, Persisted,
+};
 use crate::jobs::{Change, JobBoard, JobCtx};
 use crate::snapshot::{SealedSegment, SegmentData, SegmentView, Snapshot};
 
@@ -81,7 +83,7 @@ pub(crate) fn build_attached(
     reader: &SegmentReader,
 ) -> Result<(Arc<AttachedIndex>, IndexRecord)> {
     let coll = ctx.coll;
-    let (index, record, path) = build_index(
+    let (index, persisted) = build_index(
         ctx.core,
         coll.id,
         &coll.dir,
@@ -93,23 +95,30 @@ pub(crate) fn build_attached(
         reader,
         reader.vectors(),
     )?;
-    Ok(attached(ctx, index, record, path, reader.rows()))
+    Ok(attached(ctx, index, persisted, reader.rows()))
 }
 
 /// A persisted index (at `path`, described by `record`) attached for searching.
 pub(crate) fn attached(
     ctx: &JobCtx<'_>,
     index: kiln_index::SegmentIndex,
-    record: IndexRecord,
-    path: std::path::PathBuf,
+    persisted: Persisted,
     rows: usize,
 ) -> (Arc<AttachedIndex>, IndexRecord) {
+    let Persisted {
+        record,
+        path,
+        lists,
+    } = persisted;
     (
-        Arc::new(AttachedIndex::new(
-            attach_persisted(index, &path, &ctx.coll.config, rows),
-            record.clone(),
-            FileGuard::new(&ctx.core.collector, path),
-        )),
+        Arc::new(
+            AttachedIndex::new(
+                attach_persisted(index, &path, &ctx.coll.config, rows),
+                record.clone(),
+                FileGuard::new(&ctx.core.collector, path),
+            )
+            .with_lists(lists),
+        ),
         record,
     )
 }

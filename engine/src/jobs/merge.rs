@@ -209,15 +209,16 @@ impl MergeJob {
                 if let Some((index, template)) = self.concatenated(ctx)? {
                     let curve =
                         measure_curve(&index, ctx.coll.config.metric, merged.reader.vectors())?;
-                    let (record, path) = persist_index(
+                    let persisted = persist_index(
                         ctx.core,
                         &ctx.coll.dir,
+                        &ctx.coll.config,
                         &index,
                         &merged.reader,
                         template,
                         curve.as_ref(),
                     )?;
-                    let (index, record) = attached(ctx, index, record, path, rows);
+                    let (index, record) = attached(ctx, index, persisted, rows);
                     return Ok(MergedIndex {
                         index,
                         record,
@@ -295,15 +296,16 @@ impl MergeJob {
             (SegmentIndex::extend(base, vectors)?, ix.curve.clone())
         };
         info!(collection = %ctx.coll.name, kept = have, inserted = rows - have, took = ?started.elapsed(), "merged graph grown from its largest input");
-        let (record, path) = persist_index(
+        let persisted = persist_index(
             ctx.core,
             &ctx.coll.dir,
+            &ctx.coll.config,
             &index,
             &merged.reader,
             None,
             curve.as_ref(),
         )?;
-        let (index, record) = attached(ctx, index, record, path, rows);
+        let (index, record) = attached(ctx, index, persisted, rows);
         Ok(Some(MergedIndex {
             index,
             record,

@@ -32,7 +32,9 @@ impl SegmentUpdater {
                     Some(s) => s.reader.info().len,
                 },
                 index: v.index().map(|i| i.kind().name().to_string()),
-                index_bytes: v.index().map_or(0, |i| i.record.blob.len),
+                index_bytes: v
+                    .index()
+                    .map_or(0, |i| i.record.blobs().map(|b| b.len).sum()),
                 busy: held.contains(&v.id),
             })
             .collect::<Vec<_>>();

@@ -1,0 +1,546 @@
+//! [`RowLists`]: a segment's rows grouped by their nearest k-means centroid, held as row
+//! numbers only — an inverted-file partition that reads the vectors from the segment itself.
+//!
+//! A graph answers the unfiltered and the broadly filtered query fastest, and an exact scan
+//! of the matching rows the selective one; between them (a tenth of the rows matching, say)
+//! neither is cheap: the graph's beam must grow like 1/√selectivity through rows the filter
+//! rejects, and the scan computes a distance for every match. An IVF index with the filter as
+//! its selector computes distances only for the matches in the lists it probes — but an
+//! IVF-Flat index holds a second copy of every vector. `RowLists` keeps the partition and not
+//! the copy: the centroids, and per list the sorted numbers of its rows, 4 bytes per row.
+//!
+//! ```text
+//! build   k-means (Faiss, squared L2, 10 iterations) of at most 32 · nlist rows sampled from
+//!         the segment, every row assigned to its nearest centroid (squared L2), rows of a
+//!         list in increasing order; then the recall curve over nprobe (held-out rows as
+//!         queries, as for every index: `recall` module)
+//! search  the nprobe centroids nearest the query (squared L2), then in each of those lists
+//!         every row the caller keeps, its exact distance from the segment's vectors
+//! ```
+//!
+//! The distances are exact, so its answers merge with any other segment's; a search that
+//! finds fewer than k rows is the caller's to finish (an exact scan of the rows it keeps).
+
+use std::collections::HashSet;
+
+use crate::error::{Error, Result};
+use crate::ffi::{kmeans, Knobs, RawIndex};
+use crate::metric::Metric;
+use crate::recall::{
+    held_out_count, row, sample_rows, top_distances, CurveSettings, Held, Knob, RecallCurve,
+};
+use crate::segment::{default_nprobe, faiss_metric, Neighbor};
+use crate::threads::faiss_threads;
+use crate::topk::{Hit, TopK};
+
+/// K-means iterations of a build.
+const KMEANS_ITERATIONS: usize = 10;
+/// Training rows per list (k-means on more barely moves the centroids of a partition whose
+/// lists are only probed, never encoded).
+const TRAINING_ROWS_PER_LIST: usize = 32;
+/// Rows assigned per Faiss batch search.
+const ASSIGN_BATCH: usize = 65_536;
+
+const MAGIC: [u8; 8] = *b"KILNLST\0";
+const VERSION: u32 = 1;
+const HEADER_LEN: usize = 8 + 4 * 5;
+
+/// The number of lists [`RowLists::build`] is given for a segment of `rows` rows by
+/// [`RowLists::lists_for`]: `2·√rows`, at least 1 and at most `rows / 8`.
+pub const LISTS_PER_SQRT_ROW: f64 = 4.0;
+
+/// A segment's rows partitioned by nearest centroid (see the module documentation).
+#[derive(Clone, PartialEq)]
+pub struct RowLists {
+    dim: usize,
+    metric: Metric,
+    centroids: Vec<f32>,
+    /// `nlist + 1` offsets into `rows`: list `l` is `rows[offsets[l]..offsets[l + 1]]`.
+    offsets: Vec<u32>,
+    rows: Vec<u32>,
+    curve: RecallCurve,
+}
+
+impl std::fmt::Debug for RowLists {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RowLists")
+            .field("dim", &self.dim)
+            .field("metric", &self.metric)
+            .field("nlist", &self.nlist())
+            .field("rows", &self.rows.len())
+            .finish()
+    }
+}
+
+impl RowLists {
+    /// How many lists a segment of `rows` rows gets: `2·√rows`, between 1 and `rows / 8`.
+    pub fn lists_for(rows: usize) -> usize {
+        ((LISTS_PER_SQRT_ROW * (rows as f64).sqrt()).round() as usize)
+            .min(rows / 8)
+            .max(1)
+    }
+
+    /// Partition `vectors` (the segment's rows, row-major, `dim` floats each, as `metric`
+    /// searches them) into [`lists_for`](Self::lists_for) lists and measure the recall curve
+    /// over nprobe with `settings`. Runs on the calling thread's Faiss threads.
+    ///
+    /// Errors: fewer than 16 rows or a ragged `vectors` ([`Error::InvalidArgument`]); Faiss's
+    /// k-means or assignment failing.
+    pub fn build(
+        vectors: &[f32],
+        dim: usize,
+        metric: Metric,
+        settings: &CurveSettings,
+    ) -> Result<Self> {
+        let n = vectors.len().checked_div(dim).unwrap_or(0);
+        if dim == 0 || n * dim != vectors.len() || n < 16 || u32::try_from(n).is_err() {
+            return Err(Error::InvalidArgument(format!(
+                "row lists need at least 16 whole rows of dimension {dim}, got {} floats",
+                vectors.len()
+            )));
+        }
+        let nlist = Self::lists_for(n);
+        let sample_rows_ = sample_rows(n, (nlist * TRAINING_ROWS_PER_LIST).min(n), settings.seed);
+        let mut sample = Vec::with_capacity(sample_rows_.len() * dim);
+        for &r in &sample_rows_ {
+            sample.extend_from_slice(row(vectors, dim, r).unwrap_or(&[]));
+        }
+        let centroids = kmeans(dim, &sample, nlist, KMEANS_ITERATIONS, settings.seed)?;
+        drop(sample);
+        let assigned = assign(&centroids, dim, metric, vectors)?;
+        let mut sizes = vec![0u32; nlist];
+        for &l in &assigned {
+            sizes[l as usize] += 1;
+        }
+        let mut offsets = Vec::with_capacity(nlist + 1);
+        let mut at = 0u32;
+        offsets.push(0);
+        for s in &sizes {
+            at += s;
+            offsets.push(at);
+        }
+        let mut next: Vec<u32> = offsets[..nlist].to_vec();
+        let mut rows = vec![0u32; n];
+        for (r, &l) in assigned.iter().enumerate() {
+            let slot = &mut next[l as usize];
+            rows[*slot as usize] = r as u32;
+            *slot += 1;
+        }
+        let mut lists = RowLists {
+            dim,
+            metric,
+            centroids,
+            offsets,
+            rows,
+            // Replaced by the measured curve below.
+            curve: placeholder_curve()?,
+        };
+        lists.curve = lists.measure(vectors, settings)?;
+        Ok(lists)
+    }
+
+    /// The number of lists.
+    pub fn nlist(&self) -> usize {
+        self.offsets.len().saturating_sub(1)
+    }
+
+    /// The rows partitioned.
+    pub fn rows(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// The dimension.
+    pub fn dim(&self) -> usize {
+        self.dim
+    }
+
+    /// The recall curve over nprobe (answers exact, so no re-ranking).
+    pub fn curve(&self) -> &RecallCurve {
+        &self.curve
+    }
+
+    /// The rows of list `l`, increasing.
+    fn list(&self, l: usize) -> &[u32] {
+        let (a, b) = (self.offsets[l] as usize, self.offsets[l + 1] as usize);
+        self.rows.get(a..b).unwrap_or(&[])
+    }
+
+    /// The `nprobe` lists nearest to `query`, nearest first, and how many rows they hold.
+    fn probe(&self, query: &[f32], nprobe: usize) -> (Vec<u32>, usize) {
+        let nlist = self.nlist();
+        let nprobe = nprobe.clamp(1, nlist.max(1));
+        let mut d: Vec<(f32, u32)> = self
+            .centroids
+            .chunks_exact(self.dim)
+            .enumerate()
+            .map(|(l, c)| (self.metric.distance(query, c), l as u32))
+            .collect();
+        if nprobe < d.len() {
+            d.select_nth_unstable_by(nprobe - 1, |a, b| a.0.total_cmp(&b.0));
+            d.truncate(nprobe);
+        }
+        d.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+        let held = d.iter().map(|&(_, l)| self.list(l as usize).len()).sum();
+        (d.into_iter().map(|(_, l)| l).collect(), held)
+    }
+
+    /// The rows of the `nprobe` lists nearest `query` that `keep` accepts, at most `k` of
+    /// them, nearest first, with exact distances computed from `vectors` (the segment's rows;
+    /// a row outside it is skipped); and how many rows the probed lists held.
+    pub fn search(
+        &self,
+        query: &[f32],
+        vectors: &[f32],
+        k: usize,
+        nprobe: usize,
+        keep: impl Fn(u32) -> bool,
+    ) -> (Vec<Neighbor>, usize) {
+        if query.len() != self.dim || k == 0 {
+            return (Vec::new(), 0);
+        }
+        let (lists, held) = self.probe(query, nprobe);
+        let mut top = TopK::new(k);
+        for l in lists {
+            for &r in self.list(l as usize) {
+                if !keep(r) {
+                    continue;
+                }
+                let Some(v) = row(vectors, self.dim, r) else {
+                    continue;
+                };
+                let distance = self.metric.distance(query, v);
+                if top.threshold().is_none_or(|t| distance <= t) {
+                    top.push(Hit {
+                        id: u64::from(r),
+                        distance,
+                    });
+                }
+            }
+        }
+        let found = top
+            .into_sorted()
+            .into_iter()
+            .map(|h| Neighbor {
+                row: h.id as u32,
+                distance: h.distance,
+            })
+            .collect();
+        (found, held)
+    }
+
+    /// The recall curve over nprobe: held-out rows as queries, kept out of every answer.
+    fn measure(&self, vectors: &[f32], settings: &CurveSettings) -> Result<RecallCurve> {
+        let n = self.rows();
+        let held = sample_rows(
+            n,
+            held_out_count(n, settings.sample),
+            settings.seed ^ 0x6c69_7374,
+        );
+        let set: HashSet<u32> = held.iter().copied().collect();
+        let k = settings.k.min(n.saturating_sub(held.len())).max(1);
+        let truth = top_distances(self.metric, vectors, self.dim, &held, &set, k);
+        // The queries split over the calling thread's Faiss thread count, like the truth.
+        let threads = faiss_threads().clamp(1, held.len().max(1));
+        let chunk = held.len().div_ceil(threads).max(1);
+        let answers = |nprobe: usize| -> Result<Vec<Vec<Neighbor>>> {
+            let part = |qs: &[u32]| -> Vec<Vec<Neighbor>> {
+                qs.iter()
+                    .map(|&q| {
+                        let query = row(vectors, self.dim, q).unwrap_or(&[]);
+                        self.search(query, vectors, k, nprobe, |r| !set.contains(&r))
+                            .0
+                    })
+                    .collect()
+            };
+            if threads == 1 {
+                return Ok(part(&held));
+            }
+            Ok(std::thread::scope(|s| {
+                let handles: Vec<_> = held
+                    .chunks(chunk)
+                    .map(|qs| s.spawn(move || part(qs)))
+                    .collect();
+                // A search has no panicking operation; should one panic all the same, the
+                // panic goes on to the caller as it would have on one thread.
+                handles
+                    .into_iter()
+                    .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                    .collect()
+            }))
+        };
+        let h = Held {
+            rows: vectors,
+            dim: self.dim,
+            metric: self.metric,
+            queries: &held,
+            set: &set,
+            truth: &truth,
+            k,
+        };
+        let nlist = self.nlist();
+        h.curve(
+            Knob::Nprobe,
+            1,
+            1..=nlist,
+            default_nprobe(nlist) / 4,
+            answers,
+        )
+    }
+
+    /// The bytes of the lists (see `docs/format.md`, "Row lists"), checksummed.
+    pub fn to_bytes(&self) -> Result<Vec<u8>> {
+        let curve = serde_json::to_vec(&self.curve)
+            .map_err(|e| Error::InvalidArgument(format!("recall curve: {e}")))?;
+        let u32_of = |x: usize, what: &str| {
+            u32::try_from(x).map_err(|_| Error::InvalidArgument(format!("{what} {x} too large")))
+        };
+        let mut out = Vec::with_capacity(
+            HEADER_LEN
+                + 4 * (self.centroids.len() + self.offsets.len() + self.rows.len())
+                + curve.len()
+                + 4,
+        );
+        out.extend_from_slice(&MAGIC);
+        out.extend_from_slice(&VERSION.to_le_bytes());
+        out.extend_from_slice(&u32_of(self.dim, "dimension")?.to_le_bytes());
+        out.extend_from_slice(&u32_of(self.nlist(), "lists")?.to_le_bytes());
+        out.extend_from_slice(&u32_of(self.rows(), "rows")?.to_le_bytes());
+        out.extend_from_slice(&u32_of(curve.len(), "curve bytes")?.to_le_bytes());
+        for c in &self.centroids {
+            out.extend_from_slice(&c.to_le_bytes());
+        }
+        for o in &self.offsets {
+            out.extend_from_slice(&o.to_le_bytes());
+        }
+        for r in &self.rows {
+            out.extend_from_slice(&r.to_le_bytes());
+        }
+        out.extend_from_slice(&curve);
+        let crc = crc32fast::hash(&out);
+        out.extend_from_slice(&crc.to_le_bytes());
+        Ok(out)
+    }
+
+    /// Read lists written by [`to_bytes`](Self::to_bytes) for a segment of `rows` rows of
+    /// dimension `dim`, searched with `metric`. Every structural property is checked (the
+    /// checksum, the offsets increasing to `rows`, every row once), so a damaged file is an
+    /// error, never a wrong answer or a panic.
+    pub fn from_bytes(bytes: &[u8], dim: usize, rows: usize, metric: Metric) -> Result<Self> {
+        let bad = |reason: &str| Error::InvalidArgument(format!("row lists: {reason}"));
+        let (body, crc) = bytes
+            .split_last_chunk::<4>()
+            .ok_or_else(|| bad("too short"))?;
+        if crc32fast::hash(body) != u32::from_le_bytes(*crc) {
+            return Err(bad("checksum mismatch"));
+        }
+        if body.len() < HEADER_LEN || body[..8] != MAGIC {
+            return Err(bad("not a row lists file"));
+        }
+        let word = |i: usize| -> u32 {
+            let at = 8 + 4 * i;
+            u32::from_le_bytes([body[at], body[at + 1], body[at + 2], body[at + 3]])
+        };
+        if word(0) != VERSION {
+            return Err(bad(&format!(
+                "format version {} (this build reads {VERSION})",
+                word(0)
+            )));
+        }
+        let (d, nlist, n, curve_len) = (
+            word(1) as usize,
+            word(2) as usize,
+            word(3) as usize,
+            word(4) as usize,
+        );
+        if d != dim || n != rows || nlist == 0 || nlist > n.max(1) {
+            return Err(bad(&format!(
+                "{nlist} lists of {n} rows × {d} for a segment of {rows} × {dim}"
+            )));
+        }
+        let floats = nlist * d;
+        let expected = HEADER_LEN + 4 * (floats + nlist + 1 + n) + curve_len;
+        if body.len() != expected {
+            return Err(bad(&format!(
+                "{} bytes where {expected} were expected",
+                body.len()
+            )));
+        }
+        let words = |from: usize, count: usize| -> Vec<u32> {
+            body[from..from + 4 * count]
+                .chunks_exact(4)
+                .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                .collect()
+        };
+        let centroids: Vec<f32> = words(HEADER_LEN, floats)
+            .into_iter()
+            .map(f32::from_bits)
+            .collect();
+        if centroids.iter().any(|c| !c.is_finite()) {
+            return Err(bad("a centroid is not finite"));
+        }
+        let at = HEADER_LEN + 4 * floats;
+        let offsets = words(at, nlist + 1);
+        if offsets[0] != 0
+            || offsets.windows(2).any(|w| w[0] > w[1])
+            || offsets[nlist] as usize != n
+        {
+            return Err(bad("list offsets out of order"));
+        }
+        let at = at + 4 * (nlist + 1);
+        let list_rows = words(at, n);
+        let mut seen = vec![false; n];
+        for &r in &list_rows {
+            match seen.get_mut(r as usize) {
+                Some(s) if !*s => *s = true,
+                _ => return Err(bad("a row is missing, repeated or out of range")),
+            }
+        }
+        let at = at + 4 * n;
+        let curve: RecallCurve = serde_json::from_slice(&body[at..at + curve_len])
+            .map_err(|e| bad(&format!("recall curve: {e}")))?;
+        if curve.knob() != Knob::Nprobe {
+            return Err(bad("recall curve is not over nprobe"));
+        }
+        Ok(RowLists {
+            dim,
+            metric,
+            centroids,
+            offsets,
+            rows: list_rows,
+            curve,
+        })
+    }
+}
+
+/// A curve for the moment between partitioning and measuring (never searched at).
+fn placeholder_curve() -> Result<RecallCurve> {
+    RecallCurve::new(
+        Knob::Nprobe,
+        1,
+        1,
+        1,
+        vec![crate::recall::CurvePoint {
+            value: 1,
+            recall: 0.0,
+            stderr: 0.0,
+        }],
+    )
+}
+
+/// Each row's nearest centroid (squared L2), by Faiss batch search over a flat index of the
+/// centroids.
+fn assign(centroids: &[f32], dim: usize, metric: Metric, vectors: &[f32]) -> Result<Vec<u32>> {
+    let mut flat = RawIndex::factory(dim, "Flat", faiss_metric(metric))?;
+    flat.add(centroids)?;
+    let n = vectors.len() / dim;
+    let mut out = Vec::with_capacity(n);
+    for chunk in vectors.chunks(ASSIGN_BATCH * dim) {
+        let (_, labels) = flat.search(
+            chunk,
+            1,
+            Knobs {
+                nprobe: None,
+                ef_search: None,
+            },
+            None,
+        )?;
+        for l in labels {
+            let l = u32::try_from(l).map_err(|_| Error::Faiss {
+                op: "search",
+                code: -1,
+                message: format!("assignment to list {l}"),
+            })?;
+            out.push(l);
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::clustered;
+
+    fn settings() -> CurveSettings {
+        CurveSettings {
+            sample: 200,
+            ..CurveSettings::default()
+        }
+    }
+
+    #[test]
+    fn every_row_is_in_exactly_one_list_and_bytes_round_trip() {
+        let (dim, n) = (24, 3_000);
+        let v = clustered(7, n, dim, 12);
+        let lists = RowLists::build(&v, dim, Metric::L2, &settings()).expect("build");
+        assert_eq!(lists.nlist(), RowLists::lists_for(n));
+        let mut all: Vec<u32> = (0..lists.nlist())
+            .flat_map(|l| lists.list(l).to_vec())
+            .collect();
+        all.sort_unstable();
+        assert_eq!(all, (0..n as u32).collect::<Vec<_>>());
+        let bytes = lists.to_bytes().expect("bytes");
+        let back = RowLists::from_bytes(&bytes, dim, n, Metric::L2).expect("read back");
+        assert_eq!(back, lists);
+        // Wrong segment shape, and every single-byte corruption of the header, refused.
+        assert!(RowLists::from_bytes(&bytes, dim, n + 1, Metric::L2).is_err());
+        assert!(RowLists::from_bytes(&bytes, dim + 1, n, Metric::L2).is_err());
+        for at in 0..HEADER_LEN + 64 {
+            let mut b = bytes.clone();
+            b[at] ^= 0x5a;
+            assert!(
+                RowLists::from_bytes(&b, dim, n, Metric::L2).is_err(),
+                "byte {at}"
+            );
+        }
+        assert!(RowLists::from_bytes(&bytes[..bytes.len() - 1], dim, n, Metric::L2).is_err());
+    }
+
+    #[test]
+    fn all_lists_probed_is_the_exact_answer_among_kept_rows() {
+        let (dim, n, k) = (16, 2_000, 10);
+        let v = clustered(3, n, dim, 8);
+        let lists = RowLists::build(&v, dim, Metric::InnerProduct, &settings()).expect("build");
+        let keep = |r: u32| r % 7 == 3;
+        for q in [0usize, 17, 1_999] {
+            let query = &v[q * dim..(q + 1) * dim];
+            let (got, held) = lists.search(query, &v, k, lists.nlist(), keep);
+            assert_eq!(held, n);
+            let mut want: Vec<Neighbor> = (0..n as u32)
+                .filter(|&r| keep(r))
+                .map(|r| Neighbor {
+                    row: r,
+                    distance: Metric::InnerProduct.distance(query, &v[r as usize * dim..][..dim]),
+                })
+                .collect();
+            want.sort_by(|a, b| a.distance.total_cmp(&b.distance).then(a.row.cmp(&b.row)));
+            want.truncate(k);
+            assert_eq!(
+                got.iter().map(|h| h.row).collect::<Vec<_>>(),
+                want.iter().map(|h| h.row).collect::<Vec<_>>()
+            );
+        }
+    }
+
+    #[test]
+    fn the_curve_reaches_the_target_and_costs_fewer_rows_than_a_scan() {
+        let (dim, n) = (32, 8_000);
+        let v = clustered(11, n, dim, 40);
+        let lists = RowLists::build(&v, dim, Metric::L2, &settings()).expect("build");
+        let nprobe = lists.curve().pick(0.95);
+        assert!(
+            nprobe < lists.nlist(),
+            "picked {nprobe} of {}",
+            lists.nlist()
+        );
+        let query = &v[..dim];
+        let (_, held) = lists.search(query, &v, 10, nprobe, |_| true);
+        assert!(held < n, "probed {held} of {n} rows");
+    }
+
+    #[test]
+    fn too_few_rows_are_refused() {
+        assert!(RowLists::build(&[0.0; 15 * 4], 4, Metric::L2, &settings()).is_err());
+        assert!(RowLists::build(&[0.0; 33], 4, Metric::L2, &settings()).is_err());
+    }
+}
