@@ -27,7 +27,8 @@ use crate::error::{Error, Result};
 use crate::ffi::{kmeans, Knobs, RawIndex};
 use crate::metric::Metric;
 use crate::recall::{
-    held_out_count, row, sample_rows, top_distances, CurveSettings, Held, Knob, RecallCurve,
+    filtered_out, held_out_count, row, sample_rows, top_distances, CurveSettings, Held, Knob,
+    RecallCurve, CEILING, FILTERED_CEILING, FILTER_SELECTIVITY,
 };
 use crate::segment::{default_nprobe, faiss_metric, Neighbor};
 use crate::threads::faiss_threads;
@@ -58,6 +59,8 @@ pub struct RowLists {
     /// `nlist + 1` offsets into `rows`: list `l` is `rows[offsets[l]..offsets[l + 1]]`.
     offsets: Vec<u32>,
     rows: Vec<u32>,
+    /// Each row's list (derived from `offsets` and `rows`, not stored).
+    list_of: Vec<u32>,
     curve: RecallCurve,
 }
 
@@ -132,6 +135,7 @@ impl RowLists {
             centroids,
             offsets,
             rows,
+            list_of: assigned,
             // Replaced by the measured curve below.
             curve: placeholder_curve()?,
         };
@@ -157,6 +161,30 @@ impl RowLists {
     /// The recall curve over nprobe (answers exact, so no re-ranking).
     pub fn curve(&self) -> &RecallCurve {
         &self.curve
+    }
+
+    /// Whether `rows` (a filter's matches, say) are spread over the lists about as a uniform
+    /// draw of as many rows would be: they occupy at least half the lists such a draw is
+    /// expected to, `nlist · (1 − e^(−count / nlist))`. Matches concentrated in a few lists
+    /// (a filter correlated with the data, e.g. one region of it) are not: probing the lists
+    /// nearest a query then either reaches all of them or none, and an exact scan of them
+    /// costs less either way. Costs a lookup per row.
+    pub fn spread(&self, rows: impl Iterator<Item = u32>) -> bool {
+        let nlist = self.nlist();
+        let mut seen = vec![0u64; nlist.div_ceil(64)];
+        let (mut count, mut occupied) = (0usize, 0usize);
+        for r in rows {
+            count += 1;
+            if let Some(&l) = self.list_of.get(r as usize) {
+                let (w, bit) = (l as usize / 64, 1u64 << (l % 64));
+                if seen[w] & bit == 0 {
+                    seen[w] |= bit;
+                    occupied += 1;
+                }
+            }
+        }
+        let expected = nlist as f64 * (1.0 - (-(count as f64) / nlist.max(1) as f64).exp());
+        occupied as f64 >= 0.5 * expected
     }
 
     /// The rows of list `l`, increasing.
@@ -238,53 +266,45 @@ impl RowLists {
         );
         let set: HashSet<u32> = held.iter().copied().collect();
         let k = settings.k.min(n.saturating_sub(held.len())).max(1);
-        let truth = top_distances(self.metric, vectors, self.dim, &held, &set, k);
+        let nlist = self.nlist();
+        let start = default_nprobe(nlist) / 4;
         // The queries split over the calling thread's Faiss thread count, like the truth.
         let threads = faiss_threads().clamp(1, held.len().max(1));
-        let chunk = held.len().div_ceil(threads).max(1);
-        let answers = |nprobe: usize| -> Result<Vec<Vec<Neighbor>>> {
-            let part = |qs: &[u32]| -> Vec<Vec<Neighbor>> {
-                qs.iter()
-                    .map(|&q| {
-                        let query = row(vectors, self.dim, q).unwrap_or(&[]);
-                        self.search(query, vectors, k, nprobe, |r| !set.contains(&r))
-                            .0
-                    })
-                    .collect()
+        // The curve of queries `held` whose answers leave out the rows in `rejected`.
+        let curve_without = |rejected: &HashSet<u32>, ceiling: f64| -> Result<RecallCurve> {
+            let truth = top_distances(self.metric, vectors, self.dim, &held, rejected, k);
+            let answers = |nprobe: usize| -> Result<Vec<Vec<Neighbor>>> {
+                Ok(on_threads(&held, threads, |qs| {
+                    qs.iter()
+                        .map(|&q| {
+                            let query = row(vectors, self.dim, q).unwrap_or(&[]);
+                            self.search(query, vectors, k, nprobe, |r| !rejected.contains(&r))
+                                .0
+                        })
+                        .collect()
+                }))
             };
-            if threads == 1 {
-                return Ok(part(&held));
-            }
-            Ok(std::thread::scope(|s| {
-                let handles: Vec<_> = held
-                    .chunks(chunk)
-                    .map(|qs| s.spawn(move || part(qs)))
-                    .collect();
-                // A search has no panicking operation; should one panic all the same, the
-                // panic goes on to the caller as it would have on one thread.
-                handles
-                    .into_iter()
-                    .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-                    .collect()
-            }))
+            let h = Held {
+                rows: vectors,
+                dim: self.dim,
+                metric: self.metric,
+                queries: &held,
+                set: rejected,
+                truth: &truth,
+                k,
+            };
+            h.curve(Knob::Nprobe, 1, 1..=nlist, start, ceiling, answers)
         };
-        let h = Held {
-            rows: vectors,
-            dim: self.dim,
-            metric: self.metric,
-            queries: &held,
-            set: &set,
-            truth: &truth,
-            k,
-        };
-        let nlist = self.nlist();
-        h.curve(
-            Knob::Nprobe,
-            1,
-            1..=nlist,
-            default_nprobe(nlist) / 4,
-            answers,
-        )
+        let curve = curve_without(&set, CEILING)?;
+        // Again under a simulated filter (a tenth of the rows), for the widening.
+        let out = filtered_out(n, settings.seed ^ 0x6669_6c74);
+        let mut rejected = set;
+        rejected.extend(out.iter().copied());
+        if n.saturating_sub(rejected.len()) < 20 * k {
+            return Ok(curve);
+        }
+        let filtered = curve_without(&rejected, FILTERED_CEILING)?;
+        curve.with_filtered(FILTER_SELECTIVITY, filtered)
     }
 
     /// The bytes of the lists (see `docs/format.md`, "Row lists"), checksummed.
@@ -401,15 +421,49 @@ impl RowLists {
         if curve.knob() != Knob::Nprobe {
             return Err(bad("recall curve is not over nprobe"));
         }
+        let mut list_of = vec![0u32; n];
+        for l in 0..nlist {
+            let (a, b) = (offsets[l] as usize, offsets[l + 1] as usize);
+            for &r in &list_rows[a..b] {
+                list_of[r as usize] = l as u32;
+            }
+        }
         Ok(RowLists {
             dim,
             metric,
             centroids,
             offsets,
             rows: list_rows,
+            list_of,
             curve,
         })
     }
+}
+
+/// `part` over `queries` split into `threads` contiguous chunks on scoped threads, the
+/// answers in query order.
+fn on_threads<T: Send>(
+    queries: &[u32],
+    threads: usize,
+    part: impl Fn(&[u32]) -> Vec<T> + Sync,
+) -> Vec<T> {
+    if threads <= 1 {
+        return part(queries);
+    }
+    let chunk = queries.len().div_ceil(threads).max(1);
+    std::thread::scope(|s| {
+        let part = &part;
+        let handles: Vec<_> = queries
+            .chunks(chunk)
+            .map(|qs| s.spawn(move || part(qs)))
+            .collect();
+        // A search has no panicking operation; should one panic all the same, the panic goes
+        // on to the caller as it would have on one thread.
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    })
 }
 
 /// A curve for the moment between partitioning and measuring (never searched at).

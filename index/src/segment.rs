@@ -12,7 +12,7 @@ use crate::format::{self, ListsPlace, Trailer, TRAILER_LEN};
 use crate::headroom;
 use crate::metric::Metric;
 use crate::recall::{
-    held_out_count, measure_held_out, measure_recall_curve, CurveSettings, RecallCurve,
+    held_out_count, measure_held_out_and_filtered, measure_recall_curve, CurveSettings, RecallCurve,
 };
 use crate::spec::{IndexKind, IndexPlan, MIN_TRAINING_ROWS_PER_LIST};
 use crate::template::{check_ivf_header, IvfTemplate};
@@ -642,7 +642,8 @@ impl SegmentIndex {
         let partial = Self::finish(raw, info, lists)?;
         let held_rows: Vec<u32> = (head..rows).filter_map(|r| u32::try_from(r).ok()).collect();
         let metric = partial.info.metric;
-        let measured = measure_held_out(&partial, vectors, metric, curve, &held_rows, None)?;
+        let measured =
+            measure_held_out_and_filtered(&partial, vectors, metric, curve, &held_rows, None)?;
         let (mut raw, mut info, lists) = partial.into_parts();
         raw.add(&vectors[head * dim..])?;
         info.rows = rows;

@@ -96,9 +96,16 @@ pub(crate) fn search_segment(
         _ if knobs.exact || view.index().is_none() => (false, None),
         Rows::Live => (true, None),
         Rows::Only(m) => {
-            let index = index_work(view, &tuned.params, k, qualifying);
+            let index = index_work(view, &tuned.params, k, qualifying, knobs.target);
+            // Cheapest by the estimate, and the matches spread over the lists as the estimate
+            // assumes (checked last: a lookup per match).
             let lists = lists_plan(view, knobs, k, share, qualifying)
-                .filter(|l| l.work < qualifying.min(index));
+                .filter(|l| l.work < qualifying.min(index))
+                .filter(|_| {
+                    view.index()
+                        .and_then(|i| i.lists())
+                        .is_some_and(|l| l.spread(m.iter()))
+                });
             match lists {
                 Some(l) => (false, Some((l, m))),
                 None => (qualifying > index, None),
@@ -121,7 +128,7 @@ pub(crate) fn search_segment(
         return (scan_rows(view, metric, query, k, m), explain);
     }
     if use_index {
-        let widened = widen(view, &tuned.params, k, qualifying);
+        let widened = widen(view, &tuned.params, k, qualifying, knobs.target);
         let candidates = tuned.candidates.max(k);
         match search_index(view, metric, query, k, candidates, &widened, rows) {
             Ok((top, found)) if found >= k => {
@@ -199,12 +206,18 @@ fn tuned(view: &SegmentView, knobs: &Knobs, k: usize, share: f64) -> TunedSearch
 ///   nprobe' = 56 / 0.1^⅓ = 121;  work = 280 + 121·39·(0.1 + 0.05) = 988 < 1,092 → index
 /// 1 % matching (109 rows): work = 280 + 260·39·0.06 = 888 > 109 → exact scan of 109 rows
 /// ```
-fn index_work(view: &SegmentView, params: &SearchParams, k: usize, qualifying: usize) -> usize {
+fn index_work(
+    view: &SegmentView,
+    params: &SearchParams,
+    k: usize,
+    qualifying: usize,
+    target: f64,
+) -> usize {
     let Some(index) = view.index() else {
         return usize::MAX;
     };
     let info = index.index().info();
-    let p = widen(view, params, k, qualifying);
+    let p = widen(view, params, k, qualifying, target);
     match (info.kind, info.nlist) {
         (_, Some(nlist)) => {
             let nprobe = p.nprobe.unwrap_or(1).min(nlist);
@@ -269,7 +282,8 @@ fn lists_plan(
     }
     .clamp(1, nlist);
     let s = (qualifying.max(1) as f64 / view.live_rows().max(1) as f64).clamp(1e-9, 1.0);
-    let nprobe = ((base as f64 / s.cbrt()).ceil() as usize).clamp(base, nlist);
+    let alpha = lists.curve().widening(knobs.target).unwrap_or(1.0 / 3.0);
+    let nprobe = ((base as f64 * s.powf(-alpha)).ceil() as usize).clamp(base, nlist);
     let work = nlist as f64 * CENTROID_COST + qualifying as f64 * nprobe as f64 / nlist as f64;
     Some(ListsPlan {
         nprobe,
@@ -315,14 +329,25 @@ fn top_of(view: &SegmentView, rows: &[Neighbor], k: usize) -> TopK {
 
 /// The search parameters for a filtered search among `qualifying` of the segment's live rows:
 /// the index's defaults (or the caller's), widened as the selectivity `s` falls, since the
-/// nearest matching rows lie farther out: IVF probes `nprobe / s^⅓` lists, HNSW keeps a beam of
-/// `max(ef, k) / √s` (the beam holds rejected rows too).
+/// nearest matching rows lie farther out: by `s^−α`, with `α` measured for `target` when the
+/// index's curve was also measured under a simulated filter ([`RecallCurve::widening`]:
+/// graphs), else IVF probes `nprobe / s^⅓` lists and HNSW keeps a beam of `max(ef, k) / √s`
+/// (the beam holds rejected rows too).
 ///
 /// Measured on the dev set (filtered benchmark), recall@10 at target 0.95 with half the rows
 /// matching, HNSW32-SQ8 picked at efSearch 18: a beam of `max(ef, k / s)` = 20, 0.948; of
-/// `ef / s` = 36, 0.980 (0.68× raw HNSW's QPS); IVF at `nprobe / s^¼`, 0.958. With a tenth
-/// matching, `nprobe / s^¼` = 81 of 384 lists gave 0.948, where ⅓ probes 97.
-fn widen(view: &SegmentView, params: &SearchParams, k: usize, qualifying: usize) -> SearchParams {
+/// `ef / s` = 36, 0.980 (0.68× raw HNSW's QPS); `max(ef, k) / √s` = 26, 0.968. IVF at
+/// `nprobe / s^¼`, 0.958; with a tenth matching, `nprobe / s^¼` = 81 of 384 lists gave 0.948,
+/// where ⅓ probes 97.
+///
+/// [`RecallCurve::widening`]: kiln_index::RecallCurve::widening
+fn widen(
+    view: &SegmentView,
+    params: &SearchParams,
+    k: usize,
+    qualifying: usize,
+    target: f64,
+) -> SearchParams {
     let Some(index) = view.index() else {
         return *params;
     };
@@ -336,14 +361,17 @@ fn widen(view: &SegmentView, params: &SearchParams, k: usize, qualifying: usize)
         return base;
     }
     let s = (qualifying.max(1) as f64 / live as f64).clamp(1e-9, 1.0);
+    let measured = index.curve.as_ref().and_then(|c| c.widening(target));
     let nlist = index.index().info().nlist.unwrap_or(usize::MAX);
     SearchParams {
-        nprobe: base
-            .nprobe
-            .map(|p| ((p as f64 / s.cbrt()).ceil() as usize).clamp(p, nlist)),
-        ef_search: base
-            .ef_search
-            .map(|e| ((e.max(k) as f64 / s.sqrt()).ceil() as usize).clamp(e, view.rows.max(e))),
+        nprobe: base.nprobe.map(|p| {
+            let grow = s.powf(-measured.unwrap_or(1.0 / 3.0));
+            ((p as f64 * grow).ceil() as usize).clamp(p, nlist)
+        }),
+        ef_search: base.ef_search.map(|e| {
+            let grow = s.powf(-measured.unwrap_or(0.5));
+            ((e.max(k) as f64 * grow).ceil() as usize).clamp(e, view.rows.max(e))
+        }),
     }
 }
 
