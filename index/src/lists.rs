@@ -27,8 +27,8 @@ use crate::error::{Error, Result};
 use crate::ffi::{kmeans, Knobs, RawIndex};
 use crate::metric::Metric;
 use crate::recall::{
-    filtered_out, held_out_count, row, sample_rows, top_distances, CurveSettings, Held, Knob,
-    RecallCurve, CEILING, FILTERED_CEILING, FILTER_SELECTIVITY,
+    filtered_out, held_out_count, row, sample_rows, CurveSettings, Held, Knob, RecallCurve,
+    CEILING, FILTERED_CEILING, FILTER_SELECTIVITY,
 };
 use crate::segment::{default_nprobe, faiss_metric, Neighbor};
 use crate::threads::faiss_threads;
@@ -268,21 +268,70 @@ impl RowLists {
         let k = settings.k.min(n.saturating_sub(held.len())).max(1);
         let nlist = self.nlist();
         let start = default_nprobe(nlist) / 4;
-        // The queries split over the calling thread's Faiss thread count, like the truth.
+        // The queries split over the calling thread's Faiss thread count.
         let threads = faiss_threads().clamp(1, held.len().max(1));
-        // The curve of queries `held` whose answers leave out the rows in `rejected`.
+        // Per query, each list's rank in its probe order (0: nearest centroid).
+        let ranks: Vec<Vec<u32>> = on_threads(&held, threads, |qs| {
+            qs.iter()
+                .map(|&q| {
+                    let query = row(vectors, self.dim, q).unwrap_or(&[]);
+                    let (order, _) = self.probe(query, nlist);
+                    let mut rank = vec![0u32; nlist];
+                    for (i, &l) in order.iter().enumerate() {
+                        rank[l as usize] = i as u32;
+                    }
+                    rank
+                })
+                .collect()
+        });
+        // The curve of queries `held` whose answers leave out the rows in `rejected`. A search
+        // is exact within the lists it probes, so a row of a query's exact top k is among the
+        // answers at nprobe v exactly when its list ranks below v in the query's probe order:
+        // the answers at every v follow from one exact top k per query, without searching.
         let curve_without = |rejected: &HashSet<u32>, ceiling: f64| -> Result<RecallCurve> {
-            let truth = top_distances(self.metric, vectors, self.dim, &held, rejected, k);
+            let exact: Vec<Vec<Hit>> = on_threads(&held, threads, |qs| {
+                qs.iter()
+                    .map(|&q| {
+                        let query = row(vectors, self.dim, q).unwrap_or(&[]);
+                        let mut top = TopK::new(k);
+                        for (r, v) in vectors.chunks_exact(self.dim).enumerate() {
+                            if rejected.contains(&(r as u32)) {
+                                continue;
+                            }
+                            let distance = self.metric.distance(query, v);
+                            if top.threshold().is_none_or(|t| distance <= t) {
+                                top.push(Hit {
+                                    id: r as u64,
+                                    distance,
+                                });
+                            }
+                        }
+                        top.into_sorted()
+                    })
+                    .collect()
+            });
+            let truth: Vec<Vec<f32>> = exact
+                .iter()
+                .map(|e| e.iter().map(|h| h.distance).collect())
+                .collect();
             let answers = |nprobe: usize| -> Result<Vec<Vec<Neighbor>>> {
-                Ok(on_threads(&held, threads, |qs| {
-                    qs.iter()
-                        .map(|&q| {
-                            let query = row(vectors, self.dim, q).unwrap_or(&[]);
-                            self.search(query, vectors, k, nprobe, |r| !rejected.contains(&r))
-                                .0
-                        })
-                        .collect()
-                }))
+                Ok(exact
+                    .iter()
+                    .zip(&ranks)
+                    .map(|(e, rank)| {
+                        e.iter()
+                            .filter(|h| {
+                                let list = self.list_of.get(h.id as usize).copied().unwrap_or(0);
+                                (rank.get(list as usize).copied().unwrap_or(u32::MAX) as usize)
+                                    < nprobe
+                            })
+                            .map(|h| Neighbor {
+                                row: h.id as u32,
+                                distance: h.distance,
+                            })
+                            .collect()
+                    })
+                    .collect())
             };
             let h = Held {
                 rows: vectors,
@@ -590,6 +639,41 @@ mod tests {
         let query = &v[..dim];
         let (_, held) = lists.search(query, &v, 10, nprobe, |_| true);
         assert!(held < n, "probed {held} of {n} rows");
+    }
+
+    /// The curve is computed from each query's exact top k and its probe order, without
+    /// searching: every point must be what searching at that nprobe gives.
+    #[test]
+    fn the_curve_is_what_searching_gives() {
+        let (dim, n, k) = (16, 4_000, 10);
+        let v = clustered(5, n, dim, 30);
+        let s = settings();
+        let lists = RowLists::build(&v, dim, Metric::L2, &s).expect("build");
+        let held = sample_rows(n, held_out_count(n, s.sample), s.seed ^ 0x6c69_7374);
+        let set: HashSet<u32> = held.iter().copied().collect();
+        let vec_of = |r: u32| &v[r as usize * dim..][..dim];
+        for p in lists.curve().points() {
+            let mut total = 0.0;
+            for &q in &held {
+                let (got, _) =
+                    lists.search(vec_of(q), &v, k, p.value as usize, |r| !set.contains(&r));
+                let mut want: Vec<(f32, u32)> = (0..n as u32)
+                    .filter(|r| !set.contains(r))
+                    .map(|r| (Metric::L2.distance(vec_of(q), vec_of(r)), r))
+                    .collect();
+                want.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+                let bound = want[k - 1].0;
+                total +=
+                    got.iter().filter(|h| h.distance <= bound).count().min(k) as f64 / k as f64;
+            }
+            let searched = total / held.len() as f64;
+            assert!(
+                (searched - f64::from(p.recall)).abs() < 1e-4,
+                "nprobe {}: curve {} searched {searched}",
+                p.value,
+                p.recall
+            );
+        }
     }
 
     #[test]

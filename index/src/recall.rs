@@ -240,12 +240,15 @@ struct CurveRepr {
     k: u32,
     rerank_factor: u32,
     queries: u32,
-    points: Vec<(u32, f32, f32)>,
+    points: Vec<PointRepr>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     partial: Vec<Vec<(f32, f32)>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    filtered: Option<(f32, Vec<(u32, f32, f32)>)>,
+    filtered: Option<(f32, Vec<PointRepr>)>,
 }
+
+/// A point as stored: `[value, recall, stderr]`.
+type PointRepr = (u32, f32, f32);
 
 impl TryFrom<CurveRepr> for RecallCurve {
     type Error = Error;
