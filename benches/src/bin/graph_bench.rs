@@ -13,13 +13,16 @@
 //!          IVF<4·√n>,Flat over nprobe 1…nlist, built in this process (build time reported)
 //!   truth: exact top 10 from a Flat index
 //!   timing: interleaved rounds, best QPS of each setting kept; process CPU per query too
+//!   ingest: Kiln's p50 / p99 over 10 passes idle, then while another thread inserts at full
+//!          speed into the same collection
 //! ```
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use faiss::index::autotune::ParameterSpace;
 use faiss::{index_factory, Index, MetricType};
-use kiln::{CollectionConfig, Database, DbOptions, Durability, Metric, SearchOptions};
+use kiln::{Collection, CollectionConfig, Database, DbOptions, Durability, Metric, SearchOptions};
 use kiln_benches::e2e::percentiles;
 use kiln_benches::e2e::sys::disk_usage;
 use kiln_benches::{machine, print_table, process_cpu, rate, secs};
@@ -428,4 +431,67 @@ fn main() {
     println!("- HNSW32,Flat efSearch {}", sweep(&hnsw_best, &EF_SEARCH));
     println!("- HNSW32,SQ8 efSearch {}", sweep(&sq8_best, &EF_SEARCH));
     println!("- IVF{nlist},Flat nprobe {}", sweep(&ivf_best, &nprobes));
+
+    // Latency while a writer ingests at full speed into the same collection.
+    let idle = latencies(&c, &d.queries, dim, INGEST_PASSES, None);
+    let done = AtomicBool::new(false);
+    let (busy, ingested, ingest_took) = std::thread::scope(|s| {
+        let writer = s.spawn(|| {
+            let t = Instant::now();
+            let mut next = 1u64 << 40;
+            for chunk in (0..INGEST_COPIES).flat_map(|_| d.rows.chunks(1_000 * dim)) {
+                let ids: Vec<u64> = (next..next + (chunk.len() / dim) as u64).collect();
+                c.insert_batch(&ids, chunk).expect("insert");
+                next += ids.len() as u64;
+            }
+            done.store(true, Ordering::Relaxed);
+            ((next - (1u64 << 40)) as usize, secs(t))
+        });
+        let busy = latencies(&c, &d.queries, dim, usize::MAX, Some(&done));
+        let (rows, took) = writer.join().expect("writer");
+        (busy, rows, took)
+    });
+    let (mut idle, mut busy) = (idle, busy);
+    let (idle50, idle99) = percentiles(&mut idle);
+    let (busy50, busy99) = percentiles(&mut busy);
+    println!(
+        "\n### Query latency during full-speed ingest\n\n{INGEST_PASSES} passes over the queries idle, then queries one after another while another thread inserts every row {INGEST_COPIES} times again under new ids, 1,000 a batch, as fast as it can ({} rows in {ingest_took:.2} s, {} rows/s; {} queries meanwhile; seals and index builds run in the background). Idle p50 / p99 {:.3} / {:.3} ms; during ingest {:.3} / {:.3} ms: p99 {:.1}× idle (goal ≤ 5×).",
+        ingested,
+        rate(ingested as f64 / ingest_took.max(1e-9)),
+        busy.len(),
+        idle50 * 1e3,
+        idle99 * 1e3,
+        busy50 * 1e3,
+        busy99 * 1e3,
+        busy99 / idle99.max(1e-12)
+    );
+}
+
+/// Passes over the queries for the ingest comparison.
+const INGEST_PASSES: usize = 10;
+/// How many times the writer inserts every row again (under new ids) during the comparison.
+const INGEST_COPIES: usize = 4;
+
+/// Per-query latencies (seconds) of Kiln's default search, `passes` times over `queries`, or
+/// until `until` is set (checked before every query).
+fn latencies(
+    c: &Collection,
+    queries: &[f32],
+    dim: usize,
+    passes: usize,
+    until: Option<&AtomicBool>,
+) -> Vec<f64> {
+    let opts = SearchOptions::new(K);
+    let mut lat = Vec::new();
+    for _ in 0..passes {
+        for q in queries.chunks_exact(dim) {
+            if until.is_some_and(|u| u.load(Ordering::Relaxed)) {
+                return lat;
+            }
+            let t = Instant::now();
+            c.search(q, &opts).expect("search");
+            lat.push(secs(t));
+        }
+    }
+    lat
 }
