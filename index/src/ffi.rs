@@ -322,6 +322,61 @@ impl RawIndex {
         check("add_with_ids", code)
     }
 
+    /// The `k` nearest coarse centroids of each row of `x`, nearest first (the IVF index's
+    /// quantizer searched directly: row `r`'s first label is the list Faiss assigns it to, and
+    /// a query's first `nprobe` labels are the lists a search at `nprobe` probes).
+    pub(crate) fn quantizer_search(&self, x: &[f32], k: usize) -> Result<Vec<i64>> {
+        if !self.ivf {
+            return Err(Error::Unsupported(
+                "a coarse quantizer search of an index that is not IVF".into(),
+            ));
+        }
+        let rows = self.rows_of(x)?;
+        let nlist = self.nlist().unwrap_or(0);
+        if k == 0 || k > nlist {
+            return Err(Error::InvalidArgument(format!(
+                "{k} nearest of {nlist} centroids"
+            )));
+        }
+        let len = rows
+            .checked_mul(k)
+            .ok_or_else(|| Error::InvalidArgument(format!("{rows} rows × {k}")))?;
+        let mut distances = vec![0f32; len];
+        let mut labels = vec![-1i64; len];
+        if rows == 0 {
+            return Ok(labels);
+        }
+        let (n, k_idx) = (to_idx(rows, "row count")?, to_idx(k, "k")?);
+        // SAFETY: `ptr` is an IVF index (`self.ivf`, checked above) alive for `&self`; the
+        // quantizer it returns is owned by it and lives as long.
+        let quantizer = unsafe {
+            sys::faiss_IndexIVF_quantizer(
+                self.ptr.as_ptr().cast::<sys::FaissIndexIVF>().cast_const(),
+            )
+        };
+        if quantizer.is_null() {
+            return Err(Error::Unsupported(
+                "an IVF index without a quantizer".into(),
+            ));
+        }
+        // SAFETY: `quantizer` is live (above) and has the index's dimension; `x` holds
+        // `n * d` floats, `distances` and `labels` `n * k` entries each, all outliving the call;
+        // search is a const operation of the quantizer, which searches of the index also use
+        // concurrently.
+        let code = unsafe {
+            sys::faiss_Index_search(
+                quantizer.cast_const(),
+                n,
+                x.as_ptr(),
+                k_idx,
+                distances.as_mut_ptr(),
+                labels.as_mut_ptr(),
+            )
+        };
+        check("quantizer search", code)?;
+        Ok(labels)
+    }
+
     /// Set the IVF index's own `nprobe` (used where the C API has no per-call parameters).
     pub(crate) fn set_nprobe(&mut self, nprobe: usize) -> Result<()> {
         if !self.ivf {

@@ -170,6 +170,14 @@ pub trait VectorIndex: Send + Sync + sealed::Sealed {
         exclude: Option<&RowBitmap>,
     ) -> Result<Vec<Vec<Neighbor>>>;
 
+    /// For an IVF index whose in-list distances are exact (IVF-Flat): the `k` nearest coarse
+    /// centroids of each row of `x`, nearest first (see the `recall` module: the curve of such
+    /// an index follows from them without searching). `None` for other indexes.
+    #[doc(hidden)]
+    fn coarse_order(&self, _x: &[f32], _k: usize) -> Option<Result<Vec<i64>>> {
+        None
+    }
+
     /// Range search: per query, every row Faiss finds at distance `< radius` (Kiln's
     /// convention), sorted by distance then row.
     ///
@@ -977,6 +985,11 @@ fn check_loaded(
 impl VectorIndex for SegmentIndex {
     fn info(&self) -> &IndexInfo {
         &self.info
+    }
+
+    fn coarse_order(&self, x: &[f32], k: usize) -> Option<Result<Vec<i64>>> {
+        (self.info.nlist.is_some() && !self.info.approximate_distances)
+            .then(|| self.raw.quantizer_search(x, k))
     }
 
     fn default_params(&self) -> SearchParams {
