@@ -15,12 +15,15 @@
 //!   M empty                                        ─► nothing
 //!   exact, no index, or |M| ≤ the rows the index
 //!     search would examine anyway                  ─► exact scan of M only
-//!   a settled graph's row lists cost least         ─► the rows of M in the nprobe lists nearest
-//!   (`lists_plan`: centroids + the matches in         the query, exactly (nprobe from the lists'
-//!    the probed lists, below |M| and the index)       curve, widened by selectivity^-⅓)
+//!   a settled graph's row lists cost least, and M  ─► the rows of M in the nprobe lists nearest
+//!   spreads over them (`lists_plan`: centroids +      the query, exactly (nprobe from the lists'
+//!   the matches in the probed lists, below |M|        curve, widened by selectivity^-α)
+//!   and the index; `RowLists::spread`)
 //!   otherwise                                      ─► index search with "not in M" as the Faiss
 //!                                                     selector and nprobe / efSearch widened
-//!                                                     by selectivity^-⅓ resp. ÷ √selectivity
+//!                                                     by selectivity^-α
+//! α: measured with the curve under a simulated filter (graphs, row lists:
+//!   `RecallCurve::widening`), else ⅓ for nprobe and ½ for efSearch
 //! any way: fewer than min(k, |M|) hits from the index or the lists, or an error ─► exact
 //!   scan of M
 //!
@@ -249,9 +252,10 @@ struct ListsPlan {
 
 /// How `view`'s row lists would be searched for `k` of `qualifying` matching rows, holding the
 /// fraction `share` of the query's: the lists' recall curve's pick for the target and share
-/// (or the caller's explicit nprobe), widened by `selectivity^-⅓` like an IVF index's
-/// ([`widen`]); the work is the centroids plus the matches in the probed lists, assumed spread
-/// over the lists like the rows. `None` without lists, or in exact mode.
+/// (or the caller's explicit nprobe), widened by `selectivity^−α` with the `α` the lists
+/// measured ([`widen`]; ⅓ without a filtered curve); the work is the centroids plus the
+/// matches in the probed lists, assumed spread over the lists like the rows (the caller checks
+/// that they are). `None` without lists, or in exact mode.
 ///
 /// ```text
 /// dev set, one settled segment of 15,000 rows (490 lists, nprobe 61 unfiltered):
