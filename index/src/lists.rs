@@ -10,12 +10,15 @@
 //! the copy: the centroids, and per list the sorted numbers of its rows, 4 bytes per row.
 //!
 //! ```text
-//! build   k-means (Faiss, squared L2, 10 iterations) of at most 32 · nlist rows sampled from
-//!         the segment, every row assigned to its nearest centroid (squared L2), rows of a
-//!         list in increasing order; then the recall curve over nprobe (held-out rows as
-//!         queries, as for every index: `recall` module)
-//! search  the nprobe centroids nearest the query (squared L2), then in each of those lists
-//!         every row the caller keeps, its exact distance from the segment's vectors
+//! build   nlist = 4·√rows; k-means (Faiss, squared L2, 10 iterations) of at most 32 · nlist
+//!         rows sampled from the segment, every row assigned to its nearest centroid by the
+//!         collection's metric (inner product for cosine and inner product, as Faiss's IVF
+//!         assigns), rows of a list in increasing order; then the recall curve over nprobe
+//!         (held-out rows as queries, as for every index: `recall` module), and again under a
+//!         simulated filter keeping a tenth of the rows, both computed from each query's exact
+//!         top k and probe order without searching (see `measure`)
+//! search  the nprobe centroids nearest the query by the same metric, then in each of those
+//!         lists every row the caller keeps, its exact distance from the segment's vectors
 //! ```
 //!
 //! The distances are exact, so its answers merge with any other segment's; a search that
@@ -47,7 +50,8 @@ const VERSION: u32 = 1;
 const HEADER_LEN: usize = 8 + 4 * 5;
 
 /// The number of lists [`RowLists::build`] is given for a segment of `rows` rows by
-/// [`RowLists::lists_for`]: `2·√rows`, at least 1 and at most `rows / 8`.
+/// [`RowLists::lists_for`]: `4·√rows` (the Auto rule's IVF nlist), at least 1 and at most
+/// `rows / 8`.
 pub const LISTS_PER_SQRT_ROW: f64 = 4.0;
 
 /// A segment's rows partitioned by nearest centroid (see the module documentation).
@@ -76,7 +80,7 @@ impl std::fmt::Debug for RowLists {
 }
 
 impl RowLists {
-    /// How many lists a segment of `rows` rows gets: `2·√rows`, between 1 and `rows / 8`.
+    /// How many lists a segment of `rows` rows gets: `4·√rows`, between 1 and `rows / 8`.
     pub fn lists_for(rows: usize) -> usize {
         ((LISTS_PER_SQRT_ROW * (rows as f64).sqrt()).round() as usize)
             .min(rows / 8)
@@ -535,6 +539,7 @@ fn placeholder_curve() -> Result<RecallCurve> {
 fn assign(centroids: &[f32], dim: usize, metric: Metric, vectors: &[f32]) -> Result<Vec<u32>> {
     let mut flat = RawIndex::factory(dim, "Flat", faiss_metric(metric))?;
     flat.add(centroids)?;
+    let nlist = centroids.len() / dim;
     let n = vectors.len() / dim;
     let mut out = Vec::with_capacity(n);
     for chunk in vectors.chunks(ASSIGN_BATCH * dim) {
@@ -548,11 +553,14 @@ fn assign(centroids: &[f32], dim: usize, metric: Metric, vectors: &[f32]) -> Res
             None,
         )?;
         for l in labels {
-            let l = u32::try_from(l).map_err(|_| Error::Faiss {
-                op: "search",
-                code: -1,
-                message: format!("assignment to list {l}"),
-            })?;
+            let l = u32::try_from(l)
+                .ok()
+                .filter(|&l| (l as usize) < nlist)
+                .ok_or_else(|| Error::Faiss {
+                    op: "search",
+                    code: -1,
+                    message: format!("assignment to list {l} of {nlist}"),
+                })?;
             out.push(l);
         }
     }
