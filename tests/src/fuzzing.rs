@@ -134,6 +134,40 @@ pub fn index_file(bytes: &[u8]) -> bool {
     a || b || c
 }
 
+/// Row lists bytes (`<id>.lst`), for the segment shape their own header states (dimension at
+/// byte 12, rows at byte 20, capped), with the cosine metric.
+pub fn row_lists(bytes: &[u8]) -> bool {
+    let dim = (u32_at(bytes, 12).unwrap_or(0) as usize).min(4_096);
+    let rows = (u32_at(bytes, 20).unwrap_or(0) as usize).min(1 << 20);
+    kiln_index::RowLists::from_bytes(bytes, dim, rows, Metric::Cosine).is_ok()
+}
+
+/// [`row_lists`] of `body` with a valid checksum appended, so that mutations reach the
+/// structural checks behind it.
+pub fn row_lists_repaired(body: &[u8]) -> bool {
+    let mut bytes = body.to_vec();
+    bytes.extend_from_slice(&crc32fast::hash(body).to_le_bytes());
+    row_lists(&bytes)
+}
+
+/// A valid input for [`row_lists`]: the lists of 400 rows × 8 (cosine), built by kiln-index.
+pub fn row_lists_seed() -> Vec<u8> {
+    let rows: Vec<f32> = (0..400 * 8)
+        .map(|i| ((i * 37 % 101) as f32 / 50.0) - 1.0 + (i / 8 % 7) as f32)
+        .collect();
+    let normalised: Vec<f32> = rows
+        .chunks_exact(8)
+        .flat_map(|v| kiln_index::normalized(v).unwrap_or_else(|| v.to_vec()))
+        .collect();
+    let settings = kiln_index::CurveSettings {
+        sample: 40,
+        ..kiln_index::CurveSettings::default()
+    };
+    kiln_index::RowLists::build(&normalised, 8, Metric::Cosine, &settings)
+        .and_then(|l| l.to_bytes())
+        .unwrap_or_default()
+}
+
 /// Template bytes.
 pub fn template_file(bytes: &[u8]) -> bool {
     IvfTemplate::from_bytes(bytes, Metric::L2, 8).is_ok()

@@ -93,7 +93,8 @@ fn corpus() -> (Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>) {
     if let Some(root) = std::env::var_os("KILN_WRITE_FUZZ_CORPUS") {
         let root = std::path::PathBuf::from(root);
         let attrs = fuzzing::attribute_seed();
-        let seeds: [(&str, &[u8]); 8] = [
+        let lists = fuzzing::row_lists_seed();
+        let seeds: [(&str, &[u8]); 9] = [
             ("segment_file", &seg),
             ("segment_file_repaired", &seg[..seg.len() - 24]),
             ("index_file", &idx),
@@ -102,6 +103,7 @@ fn corpus() -> (Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>) {
             ("catalog_values", b"{\"id\":1,\"state\":\"Growing\"}"),
             ("damaged_directory", &[0, 1, 0, 0, 0, 1]),
             ("attribute_bytes", &attrs),
+            ("row_lists", &lists),
         ];
         for (target, bytes) in seeds {
             let d = root.join(target);
@@ -160,6 +162,15 @@ fn decoders_survive_mutated_files() {
         &attrs,
         iters(3000),
         fuzzing::attribute_bytes,
+    );
+    let lists = fuzzing::row_lists_seed();
+    assert!(fuzzing::row_lists(&lists), "valid row lists are accepted");
+    run("row lists", &lists, iters(2000), fuzzing::row_lists);
+    run(
+        "row lists (checksum repaired)",
+        &lists[..lists.len() - 4],
+        iters(2000),
+        fuzzing::row_lists_repaired,
     );
 }
 
