@@ -77,8 +77,9 @@ pub(crate) struct Persisted {
 /// [`AUTO_MIN_ROWS`](kiln_index::AUTO_MIN_ROWS) rows (the settled segments). Between the
 /// selectivities where the graph with the filter as its selector pays and those where an
 /// exact scan of the matches does, the lists' probes examine a fraction of the matches (dev
-/// set, a tenth of the rows matching: 95 µs a query at recall 0.95 where the scan of the
-/// matches took 184 µs); an IVF index already is such a partition.
+/// set, a tenth of the rows matching: 9,350–9,645 queries a second through the lists at
+/// recall 0.971, where the exact scan of the 1,500 matches answered 6,781); an IVF index
+/// already is such a partition.
 pub(crate) fn lists_for(info: &kiln_index::IndexInfo) -> bool {
     info.kind.is_hnsw() && info.rows >= kiln_index::AUTO_MIN_ROWS
 }
