@@ -1117,7 +1117,7 @@ fn kth_distances(
 
 /// Per query (a row of `rows`), its exact top `k` among the rows not in `held` (fewer when
 /// fewer rows remain), as hits whose id is the row, sorted.
-fn top_hits(
+pub(crate) fn top_hits(
     metric: Metric,
     rows: &[f32],
     dim: usize,
