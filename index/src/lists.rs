@@ -30,8 +30,8 @@ use crate::error::{Error, Result};
 use crate::ffi::{kmeans, Knobs, RawIndex};
 use crate::metric::Metric;
 use crate::recall::{
-    filtered_out, held_out_count, row, sample_rows, top_hits, CurveSettings, Held, Knob, RecallCurve,
-    CEILING, FILTERED_CEILING, FILTER_SELECTIVITY,
+    filtered_out, held_out_count, row, sample_rows, top_hits, CurveSettings, Held, Knob,
+    RecallCurve, CEILING, FILTERED_CEILING, FILTER_SELECTIVITY,
 };
 use crate::segment::{default_nprobe, faiss_metric, Neighbor};
 use crate::threads::faiss_threads;
