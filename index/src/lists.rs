@@ -91,8 +91,7 @@ impl RowLists {
     pub fn lists_for(rows: usize) -> usize {
         ((LISTS_PER_SQRT_ROW * (rows as f64).sqrt()).round() as usize)
             .min(rows / 8)
-            .min(MAX_LISTS)
-            .max(1)
+            .clamp(1, MAX_LISTS)
     }
 
     /// Partition `vectors` (the segment's rows, row-major, `dim` floats each, as `metric`
