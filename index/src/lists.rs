@@ -30,11 +30,10 @@ use crate::error::{Error, Result};
 use crate::ffi::{kmeans, Knobs, RawIndex};
 use crate::metric::Metric;
 use crate::recall::{
-    filtered_out, held_out_count, row, sample_rows, top_hits, CurveSettings, Held, Knob,
-    RecallCurve, CEILING, FILTERED_CEILING, FILTER_SELECTIVITY,
+    answers_within_probes, filtered_out, held_out_count, list_ranks, row, sample_rows, top_hits,
+    CurveSettings, Held, Knob, RecallCurve, CEILING, FILTERED_CEILING, FILTER_SELECTIVITY,
 };
 use crate::segment::{default_nprobe, faiss_metric, Neighbor};
-use crate::threads::faiss_threads;
 use crate::topk::{Hit, TopK};
 
 /// K-means iterations of a build.
@@ -279,22 +278,15 @@ impl RowLists {
         let k = settings.k.min(n.saturating_sub(held.len())).max(1);
         let nlist = self.nlist();
         let start = default_nprobe(nlist) / 4;
-        // The queries split over the calling thread's Faiss thread count.
-        let threads = faiss_threads().clamp(1, held.len().max(1));
         // Per query, each list's rank in its probe order (0: nearest centroid).
-        let ranks: Vec<Vec<u32>> = on_threads(&held, threads, |qs| {
-            qs.iter()
-                .map(|&q| {
-                    let query = row(vectors, self.dim, q).unwrap_or(&[]);
-                    let (order, _) = self.probe(query, nlist);
-                    let mut rank = vec![0u32; nlist];
-                    for (i, &l) in order.iter().enumerate() {
-                        rank[l as usize] = i as u32;
-                    }
-                    rank
-                })
-                .collect()
-        });
+        let ranks: Vec<Vec<u32>> = held
+            .iter()
+            .map(|&q| {
+                let query = row(vectors, self.dim, q).unwrap_or(&[]);
+                let (order, _) = self.probe(query, nlist);
+                list_ranks(order.into_iter().map(|l| l as usize), nlist)
+            })
+            .collect();
         // The curve of queries `held` whose answers leave out the rows in `rejected`. A search
         // is exact within the lists it probes, so a row of a query's exact top k is among the
         // answers at nprobe v exactly when its list ranks below v in the query's probe order:
@@ -305,24 +297,9 @@ impl RowLists {
                 .iter()
                 .map(|e| e.iter().map(|h| h.distance).collect())
                 .collect();
+            let list_of = |r: u32| self.list_of.get(r as usize).map(|&l| l as usize);
             let answers = |nprobe: usize| -> Result<Vec<Vec<Neighbor>>> {
-                Ok(exact
-                    .iter()
-                    .zip(&ranks)
-                    .map(|(e, rank)| {
-                        e.iter()
-                            .filter(|h| {
-                                let list = self.list_of.get(h.id as usize).copied().unwrap_or(0);
-                                (rank.get(list as usize).copied().unwrap_or(u32::MAX) as usize)
-                                    < nprobe
-                            })
-                            .map(|h| Neighbor {
-                                row: h.id as u32,
-                                distance: h.distance,
-                            })
-                            .collect()
-                    })
-                    .collect())
+                Ok(answers_within_probes(&exact, &ranks, list_of, nprobe))
             };
             let h = Held {
                 rows: vectors,
@@ -478,32 +455,6 @@ impl RowLists {
             curve,
         })
     }
-}
-
-/// `part` over `queries` split into `threads` contiguous chunks on scoped threads, the
-/// answers in query order.
-fn on_threads<T: Send>(
-    queries: &[u32],
-    threads: usize,
-    part: impl Fn(&[u32]) -> Vec<T> + Sync,
-) -> Vec<T> {
-    if threads <= 1 {
-        return part(queries);
-    }
-    let chunk = queries.len().div_ceil(threads).max(1);
-    std::thread::scope(|s| {
-        let part = &part;
-        let handles: Vec<_> = queries
-            .chunks(chunk)
-            .map(|qs| s.spawn(move || part(qs)))
-            .collect();
-        // A search has no panicking operation; should one panic all the same, the panic goes
-        // on to the caller as it would have on one thread.
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
-    })
 }
 
 /// A curve for the moment between partitioning and measuring (never searched at).

@@ -262,30 +262,24 @@ impl TryFrom<CurveRepr> for RecallCurve {
     type Error = Error;
 
     fn try_from(r: CurveRepr) -> Result<Self> {
-        let points = r
-            .points
-            .into_iter()
-            .map(|(value, recall, stderr)| CurvePoint {
-                value,
-                recall,
-                stderr,
-            })
-            .collect();
-        let curve = RecallCurve::new(r.knob, r.k, r.rerank_factor, r.queries, points)?
-            .with_partial(r.partial)?;
+        let curve = RecallCurve::new(
+            r.knob,
+            r.k,
+            r.rerank_factor,
+            r.queries,
+            points_from_repr(r.points),
+        )?
+        .with_partial(r.partial)?;
         match r.filtered {
             None => Ok(curve),
             Some((selectivity, points)) => {
-                let points = points
-                    .into_iter()
-                    .map(|(value, recall, stderr)| CurvePoint {
-                        value,
-                        recall,
-                        stderr,
-                    })
-                    .collect();
-                let filtered =
-                    RecallCurve::new(curve.knob, curve.k, curve.rerank_factor, r.queries, points)?;
+                let filtered = RecallCurve::new(
+                    curve.knob,
+                    curve.k,
+                    curve.rerank_factor,
+                    r.queries,
+                    points_from_repr(points),
+                )?;
                 curve.with_filtered(f64::from(selectivity), filtered)
             }
         }
@@ -299,23 +293,29 @@ impl From<RecallCurve> for CurveRepr {
             k: c.k,
             rerank_factor: c.rerank_factor,
             queries: c.queries,
-            points: c
-                .points
-                .iter()
-                .map(|p| (p.value, p.recall, p.stderr))
-                .collect(),
+            points: points_to_repr(&c.points),
             partial: c.partial,
-            filtered: c.filtered.map(|(s, points)| {
-                (
-                    s,
-                    points
-                        .iter()
-                        .map(|p| (p.value, p.recall, p.stderr))
-                        .collect(),
-                )
-            }),
+            filtered: c.filtered.map(|(s, points)| (s, points_to_repr(&points))),
         }
     }
+}
+
+fn points_from_repr(points: Vec<PointRepr>) -> Vec<CurvePoint> {
+    points
+        .into_iter()
+        .map(|(value, recall, stderr)| CurvePoint {
+            value,
+            recall,
+            stderr,
+        })
+        .collect()
+}
+
+fn points_to_repr(points: &[CurvePoint]) -> Vec<PointRepr> {
+    points
+        .iter()
+        .map(|p| (p.value, p.recall, p.stderr))
+        .collect()
 }
 
 impl RecallCurve {
@@ -827,39 +827,14 @@ pub(crate) fn measure_held_out(
     let ranks: Option<(Vec<Vec<u32>>, Vec<i64>)> = coarse.map(|(order, lists, nlist)| {
         let ranks = order
             .chunks_exact(nlist)
-            .map(|o| {
-                let mut rank = vec![u32::MAX; nlist];
-                for (i, &l) in o.iter().enumerate() {
-                    if let Some(r) = usize::try_from(l).ok().and_then(|l| rank.get_mut(l)) {
-                        *r = i as u32;
-                    }
-                }
-                rank
-            })
+            .map(|o| list_ranks(o.iter().filter_map(|&l| usize::try_from(l).ok()), nlist))
             .collect();
         (ranks, lists)
     });
     let answers = |value: usize| -> Result<Vec<Vec<Neighbor>>> {
         if let Some((ranks, lists)) = &ranks {
-            return Ok(exact
-                .iter()
-                .zip(ranks)
-                .map(|(e, rank)| {
-                    e.iter()
-                        .filter(|h| {
-                            let list = lists.get(h.id as usize).copied().unwrap_or(-1);
-                            usize::try_from(list)
-                                .ok()
-                                .and_then(|l| rank.get(l))
-                                .is_some_and(|&r| (r as usize) < value)
-                        })
-                        .map(|h| Neighbor {
-                            row: h.id as u32,
-                            distance: h.distance,
-                        })
-                        .collect()
-                })
-                .collect());
+            let list_of = |r: u32| lists.get(r as usize).and_then(|&l| usize::try_from(l).ok());
+            return Ok(answers_within_probes(&exact, ranks, list_of, value));
         }
         let candidates = candidates_for(knob, value, k, rerank_factor);
         let found = index.search(&queries, candidates, &knob_params(knob, value), exclude)?;
@@ -908,6 +883,47 @@ pub(crate) fn measure_held_out(
         ceiling,
         answers,
     )
+}
+
+/// Each list's rank in a query's probe `order` (the lists, nearest first): 0 for the nearest;
+/// a list the order leaves out ranks last.
+pub(crate) fn list_ranks(order: impl IntoIterator<Item = usize>, nlist: usize) -> Vec<u32> {
+    let mut rank = vec![u32::MAX; nlist];
+    for (i, l) in order.into_iter().enumerate() {
+        if let Some(r) = rank.get_mut(l) {
+            *r = i as u32;
+        }
+    }
+    rank
+}
+
+/// What a search that is exact within the lists it probes answers at nprobe `value`, as far
+/// as recall goes: per query, the rows of its `exact` top k whose list (`list_of`) ranks below
+/// `value` in its probe order (`ranks`, from [`list_ranks`]). A row of the exact top k in a
+/// probed list is always among the answers, and a row outside it never counts as a hit.
+pub(crate) fn answers_within_probes(
+    exact: &[Vec<Hit>],
+    ranks: &[Vec<u32>],
+    list_of: impl Fn(u32) -> Option<usize>,
+    value: usize,
+) -> Vec<Vec<Neighbor>> {
+    exact
+        .iter()
+        .zip(ranks)
+        .map(|(e, rank)| {
+            e.iter()
+                .filter(|h| {
+                    list_of(h.id as u32)
+                        .and_then(|l| rank.get(l))
+                        .is_some_and(|&r| (r as usize) < value)
+                })
+                .map(|h| Neighbor {
+                    row: h.id as u32,
+                    distance: h.distance,
+                })
+                .collect()
+        })
+        .collect()
 }
 
 /// Held-out rows as queries, with their exact answers among the other rows.

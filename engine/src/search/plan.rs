@@ -122,7 +122,7 @@ pub(crate) fn search_segment(
                 explain.plan = SegmentPlan::Lists {
                     nprobe: plan.nprobe,
                 };
-                return (top_of(view, &top, k), explain);
+                return (top_of(view, &top, k).0, explain);
             }
             debug!(segment = %view.id, found = top.len(), k, "short answer from the row lists; answering exactly");
         }
@@ -314,9 +314,10 @@ fn search_lists(
     )
 }
 
-/// Row hits of `view` as id hits, the first `k`.
-fn top_of(view: &SegmentView, rows: &[Neighbor], k: usize) -> TopK {
+/// Row hits of `view` as id hits (the top `k`), and how many rows had an id.
+fn top_of(view: &SegmentView, rows: &[Neighbor], k: usize) -> (TopK, usize) {
     let mut top = TopK::new(k);
+    let mut n = 0;
     if let Some(segment) = view.sealed() {
         let ids = segment.reader.ids();
         for hit in rows {
@@ -325,10 +326,11 @@ fn top_of(view: &SegmentView, rows: &[Neighbor], k: usize) -> TopK {
                     id,
                     distance: hit.distance,
                 });
+                n += 1;
             }
         }
     }
-    top
+    (top, n)
 }
 
 /// The search parameters for a filtered search among `qualifying` of the segment's live rows:
@@ -410,7 +412,6 @@ fn search_index(
             return Err(());
         }
     };
-    let ids = segment.reader.ids();
     let qualifies = |n: &Neighbor| match rows {
         Rows::Live => (n.row as usize) < view.rows && !view.deletes.contains(n.row),
         Rows::Only(m) => m.contains(n.row),
@@ -420,18 +421,7 @@ fn search_index(
         let r = &segment.reader;
         found = rerank(metric, query, &found, r.vectors(), r.dim(), k);
     }
-    let mut top = TopK::new(k);
-    let mut n = 0;
-    for hit in &found {
-        if let Some(&id) = ids.get(hit.row as usize) {
-            top.push(Hit {
-                id,
-                distance: hit.distance,
-            });
-            n += 1;
-        }
-    }
-    Ok((top, n))
+    Ok(top_of(view, &found, k))
 }
 
 /// The rows of `0..rows` not in `m`, as the dense bitmap Faiss's selector reads (cleared a run
