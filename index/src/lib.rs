@@ -105,6 +105,7 @@ mod error;
 pub mod faiss_check;
 mod ffi;
 mod format;
+mod graph;
 mod headroom;
 mod lists;
 mod merge;
@@ -121,6 +122,7 @@ mod test_support;
 
 pub use bitmap::RowBitmap;
 pub use error::{Error, Result};
+pub use graph::{CodeScorer, HnswGraph};
 pub use lists::RowLists;
 pub use merge::MergePart;
 pub use metric::{normalized, Metric};

@@ -84,6 +84,17 @@ impl std::fmt::Debug for RowLists {
     }
 }
 
+/// Push row `r` at `distance` into `top` (rows travel as ids) if it ranks.
+#[inline]
+pub fn push_row(top: &mut TopK, r: u32, distance: f32) {
+    if top.threshold().is_none_or(|t| distance <= t) {
+        top.push(Hit {
+            id: u64::from(r),
+            distance,
+        });
+    }
+}
+
 impl RowLists {
     /// How many lists a segment of `rows` rows gets: `4·√rows`, between 1 and `rows / 8`, and
     /// at most [`MAX_LISTS`].
@@ -233,27 +244,38 @@ impl RowLists {
         nprobe: usize,
         keep: impl Fn(u32) -> bool,
     ) -> (Vec<Neighbor>, usize) {
+        self.search_scored(query, k, nprobe, keep, |rows, top| {
+            for &r in rows {
+                if let Some(v) = row(vectors, self.dim, r) {
+                    push_row(top, r, self.metric.distance(query, v));
+                }
+            }
+        })
+    }
+
+    /// As [`search`](RowLists::search), with the distances `score` gives: it is handed the
+    /// kept rows of one probed list at a time and pushes each row it can score into the top
+    /// (with [`push_row`]); e.g. estimates from an index's codes
+    /// ([`HnswGraph::code_scorer`](crate::HnswGraph::code_scorer)), which the caller then
+    /// re-ranks exactly.
+    pub fn search_scored(
+        &self,
+        query: &[f32],
+        k: usize,
+        nprobe: usize,
+        keep: impl Fn(u32) -> bool,
+        mut score: impl FnMut(&[u32], &mut TopK),
+    ) -> (Vec<Neighbor>, usize) {
         if query.len() != self.dim || k == 0 {
             return (Vec::new(), 0);
         }
         let (lists, held) = self.probe(query, nprobe);
         let mut top = TopK::new(k);
+        let mut kept = Vec::new();
         for l in lists {
-            for &r in self.list(l as usize) {
-                if !keep(r) {
-                    continue;
-                }
-                let Some(v) = row(vectors, self.dim, r) else {
-                    continue;
-                };
-                let distance = self.metric.distance(query, v);
-                if top.threshold().is_none_or(|t| distance <= t) {
-                    top.push(Hit {
-                        id: u64::from(r),
-                        distance,
-                    });
-                }
-            }
+            kept.clear();
+            kept.extend(self.list(l as usize).iter().copied().filter(|&r| keep(r)));
+            score(&kept, &mut top);
         }
         let found = top
             .into_sorted()
@@ -266,7 +288,7 @@ impl RowLists {
         (found, held)
     }
 
-    /// The recall curve over nprobe: held-out rows as queries, kept out of every answer.
+    /// The recall curve over nprobe (exact distances): held-out rows as queries, kept out of every answer.
     fn measure(&self, vectors: &[f32], settings: &CurveSettings) -> Result<RecallCurve> {
         let n = self.rows();
         let held = sample_rows(

@@ -195,6 +195,28 @@ pub fn l2_squared(a: &[f32], b: &[f32]) -> f32 {
     }
 }
 
+/// `Σ w[i] · codes[i]` over the common prefix: the varying part of an inner product with a
+/// row of 8-bit scalar-quantizer codes once the query is folded into `w` (see `graph`).
+#[inline]
+pub fn sq8_dot(w: &[f32], codes: &[u8]) -> f32 {
+    if kernel() == Kernel::Portable {
+        portable::sq8_dot(w, codes)
+    } else {
+        simd::sq8_dot(w, codes)
+    }
+}
+
+/// `Σ (q[i] − scale[i] · codes[i])²` over the common prefix: a squared L2 distance to a row of
+/// 8-bit scalar-quantizer codes once the query is shifted by the codes' offsets (see `graph`).
+#[inline]
+pub fn sq8_l2(q: &[f32], scale: &[f32], codes: &[u8]) -> f32 {
+    if kernel() == Kernel::Portable {
+        portable::sq8_l2(q, scale, codes)
+    } else {
+        simd::sq8_l2(q, scale, codes)
+    }
+}
+
 /// Independent accumulators: lane `i` sums the products of components `i`, `i + LANES`,
 /// `i + 2·LANES`, … (the last partial block included), and the lanes are added in a fixed
 /// binary tree at the end. Enough lanes to hide the adder's latency at every vector width
@@ -248,6 +270,54 @@ mod body {
     }
 
     #[inline(always)]
+    pub(super) fn sq8_dot(w: &[f32], codes: &[u8]) -> f32 {
+        let n = w.len().min(codes.len());
+        let (w, codes) = (&w[..n], &codes[..n]);
+        let mut acc = [0f32; LANES];
+        let mut cw = w.chunks_exact(LANES);
+        let mut cc = codes.chunks_exact(LANES);
+        for (x, c) in (&mut cw).zip(&mut cc) {
+            acc.iter_mut()
+                .zip(x.iter().zip(c))
+                .for_each(|(s, (x, &c))| *s += x * f32::from(c));
+        }
+        acc.iter_mut()
+            .zip(cw.remainder().iter().zip(cc.remainder()))
+            .for_each(|(s, (x, &c))| *s += x * f32::from(c));
+        reduce(acc)
+    }
+
+    #[inline(always)]
+    pub(super) fn sq8_l2(q: &[f32], scale: &[f32], codes: &[u8]) -> f32 {
+        let n = q.len().min(scale.len()).min(codes.len());
+        let (q, scale, codes) = (&q[..n], &scale[..n], &codes[..n]);
+        let mut acc = [0f32; LANES];
+        let mut cq = q.chunks_exact(LANES);
+        let mut cs = scale.chunks_exact(LANES);
+        let mut cc = codes.chunks_exact(LANES);
+        for ((x, s), c) in (&mut cq).zip(&mut cs).zip(&mut cc) {
+            acc.iter_mut()
+                .zip(x.iter().zip(s).zip(c))
+                .for_each(|(a, ((x, s), &c))| {
+                    let d = x - s * f32::from(c);
+                    *a += d * d;
+                });
+        }
+        acc.iter_mut()
+            .zip(
+                cq.remainder()
+                    .iter()
+                    .zip(cs.remainder())
+                    .zip(cc.remainder()),
+            )
+            .for_each(|(a, ((x, s), &c))| {
+                let d = x - s * f32::from(c);
+                *a += d * d;
+            });
+        reduce(acc)
+    }
+
+    #[inline(always)]
     fn reduce(mut v: [f32; LANES]) -> f32 {
         let mut width = LANES / 2;
         while width > 0 {
@@ -271,6 +341,18 @@ pub mod portable {
     #[inline(never)]
     pub fn l2_squared(a: &[f32], b: &[f32]) -> f32 {
         super::body::l2_squared(a, b)
+    }
+
+    /// [`sq8_dot`](super::sq8_dot) on the baseline target.
+    #[inline(never)]
+    pub fn sq8_dot(w: &[f32], codes: &[u8]) -> f32 {
+        super::body::sq8_dot(w, codes)
+    }
+
+    /// [`sq8_l2`](super::sq8_l2) on the baseline target.
+    #[inline(never)]
+    pub fn sq8_l2(q: &[f32], scale: &[f32], codes: &[u8]) -> f32 {
+        super::body::sq8_l2(q, scale, codes)
     }
 }
 
@@ -308,6 +390,16 @@ pub mod simd {
         /// [`l2_squared`](super::l2_squared) at the selected level.
         pub fn l2_squared(a: &[f32], b: &[f32]) -> f32 {
             super::body::l2_squared(a, b)
+        }
+
+        /// [`sq8_dot`](super::sq8_dot) at the selected level.
+        pub fn sq8_dot(w: &[f32], codes: &[u8]) -> f32 {
+            super::body::sq8_dot(w, codes)
+        }
+
+        /// [`sq8_l2`](super::sq8_l2) at the selected level.
+        pub fn sq8_l2(q: &[f32], scale: &[f32], codes: &[u8]) -> f32 {
+            super::body::sq8_l2(q, scale, codes)
         }
     }
 }

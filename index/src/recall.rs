@@ -763,6 +763,11 @@ pub(crate) fn measure_held_out(
         )));
     }
     let k = settings.k.min(others);
+    // An HNSW graph Kiln searches itself (see `graph`), as the engine's queries do.
+    let graph = match knob {
+        Knob::EfSearch => index.graph(),
+        Knob::Nprobe => None,
+    };
     let rerank_factor = if info.approximate_distances {
         settings.rerank_factor
     } else {
@@ -837,7 +842,20 @@ pub(crate) fn measure_held_out(
             return Ok(answers_within_probes(&exact, ranks, list_of, value));
         }
         let candidates = candidates_for(knob, value, k, rerank_factor);
-        let found = index.search(&queries, candidates, &knob_params(knob, value), exclude)?;
+        let found = match graph {
+            Some(graph) => {
+                let indexed = info.rows;
+                let accept =
+                    |r: u32| (r as usize) < indexed && !exclude.is_some_and(|e| e.contains(r));
+                held.iter()
+                    .map(|&q| {
+                        let query = row(rows, dim, q).unwrap_or(&[]);
+                        graph.search(metric, query, rows, candidates, value, accept)
+                    })
+                    .collect()
+            }
+            None => index.search(&queries, candidates, &knob_params(knob, value), exclude)?,
+        };
         Ok(held
             .iter()
             .zip(found)

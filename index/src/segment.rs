@@ -4,11 +4,13 @@ use std::fmt;
 use std::fs::File;
 use std::io::Read;
 use std::path::Path;
+use std::sync::OnceLock;
 
 use crate::bitmap::RowBitmap;
 use crate::error::{Error, Result};
 use crate::ffi::{self, FaissMetric, Knobs, RawIndex};
 use crate::format::{self, ListsPlace, Trailer, TRAILER_LEN};
+use crate::graph::HnswGraph;
 use crate::headroom;
 use crate::metric::Metric;
 use crate::recall::{
@@ -178,6 +180,13 @@ pub trait VectorIndex: Send + Sync + sealed::Sealed {
         None
     }
 
+    /// For an HNSW index: its graph, which [`HnswGraph::search`] searches with exact distances
+    /// from the segment's own vectors instead of through Faiss. `None` for other kinds, and
+    /// for a graph that failed its checks (searches then go through Faiss).
+    fn graph(&self) -> Option<&HnswGraph> {
+        None
+    }
+
     /// Range search: per query, every row Faiss finds at distance `< radius` (Kiln's
     /// convention), sorted by distance then row.
     ///
@@ -236,6 +245,18 @@ pub(crate) fn check_finite(x: &[f32], dim: usize) -> Result<usize> {
         });
     }
     Ok(x.len() / dim)
+}
+
+/// The graph in the Faiss bytes of an HNSW index of `rows` rows; `None` (with a warning) when
+/// it fails its checks: searches then go through Faiss.
+fn read_graph(faiss: &[u8], rows: usize) -> Option<HnswGraph> {
+    match HnswGraph::from_faiss_bytes(faiss, rows) {
+        Ok(graph) => graph,
+        Err(e) => {
+            tracing::warn!(error = %e, "HNSW graph not readable; searching through Faiss");
+            None
+        }
+    }
 }
 
 /// The shared search path of every index type.
@@ -403,6 +424,8 @@ pub struct SegmentIndex {
     defaults: SearchParams,
     /// For IVF from a template: where the inverted lists are in the Faiss bytes.
     lists: Option<ListsPlace>,
+    /// For HNSW: the graph Kiln searches itself, read from the Faiss bytes on first use.
+    graph: OnceLock<Option<HnswGraph>>,
 }
 
 impl fmt::Debug for SegmentIndex {
@@ -751,6 +774,7 @@ impl SegmentIndex {
             info,
             defaults,
             lists,
+            graph: OnceLock::new(),
         })
     }
 
@@ -771,6 +795,7 @@ impl SegmentIndex {
             info: self.info.clone(),
             defaults: self.defaults,
             lists: self.lists,
+            graph: OnceLock::new(),
         })
     }
 
@@ -847,7 +872,11 @@ impl SegmentIndex {
             }
             Ok(layout)
         })?;
-        Self::finish(raw, info, lists)
+        let index = Self::finish(raw, info, lists)?;
+        if index.info.kind.is_hnsw() {
+            let _ = index.graph.set(read_graph(faiss, index.info.rows));
+        }
+        Ok(index)
     }
 
     /// The template fingerprint of an IVF index built from a template.
@@ -996,6 +1025,24 @@ impl VectorIndex for SegmentIndex {
         self.defaults
     }
 
+    fn graph(&self) -> Option<&HnswGraph> {
+        if !self.info.kind.is_hnsw() {
+            return None;
+        }
+        self.graph
+            .get_or_init(|| {
+                let mut bytes = Vec::new();
+                match self.raw.write_into(&mut bytes) {
+                    Ok(()) => read_graph(&bytes, self.info.rows),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "HNSW index not serialisable; searching through Faiss");
+                        None
+                    }
+                }
+            })
+            .as_ref()
+    }
+
     fn search(
         &self,
         queries: &[f32],
@@ -1064,6 +1111,8 @@ pub struct MappedSegmentIndex {
     raw: RawIndex,
     info: IndexInfo,
     defaults: SearchParams,
+    /// For HNSW: the graph Kiln searches itself, copied out of the file when it is opened.
+    graph: Option<HnswGraph>,
 }
 
 impl fmt::Debug for MappedSegmentIndex {
@@ -1131,12 +1180,18 @@ impl MappedSegmentIndex {
         let mut raw = RawIndex::read_file(path, flags)?;
         let (info, _) = check_loaded(&raw, &trailer, |at| format::parse_lists(faiss, at))
             .map_err(|e| e.at_path(path))?;
+        let graph = if info.kind.is_hnsw() {
+            read_graph(faiss, info.rows)
+        } else {
+            None
+        };
         drop(map);
         let defaults = apply_defaults(&mut raw, &info, SearchParams::default())?;
         Ok(MappedSegmentIndex {
             raw,
             info,
             defaults,
+            graph,
         })
     }
 
@@ -1154,6 +1209,10 @@ impl VectorIndex for MappedSegmentIndex {
 
     fn default_params(&self) -> SearchParams {
         self.defaults
+    }
+
+    fn graph(&self) -> Option<&HnswGraph> {
+        self.graph.as_ref()
     }
 
     fn search(
@@ -1220,6 +1279,13 @@ impl VectorIndex for LoadedIndex {
 
     fn default_params(&self) -> SearchParams {
         self.inner().default_params()
+    }
+
+    fn graph(&self) -> Option<&HnswGraph> {
+        match self {
+            LoadedIndex::InMemory(i) => i.graph(),
+            LoadedIndex::Mapped(i) => i.graph(),
+        }
     }
 
     fn search(
