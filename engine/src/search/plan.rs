@@ -155,10 +155,60 @@ pub(crate) fn search_segment(
     explain.candidates += qualifying;
     let top = match rows {
         Rows::Live => search_exact(view, metric, query, k),
+        Rows::Only(m) if !knobs.exact && qualifying > CODE_SCAN_MIN_ROWS => {
+            scan_rows_by_codes(view, metric, query, k, m)
+                .unwrap_or_else(|| scan_rows(view, metric, query, k, m))
+        }
         Rows::Only(m) => scan_rows(view, metric, query, k, m),
     };
     (top, explain)
 }
+
+/// Above this many matching rows, a sealed segment whose graph holds 8-bit codes scans the
+/// matches by their codes and re-ranks the best `k × rerank_factor` exactly
+/// ([`scan_rows_by_codes`]); at or below it they are scanned exactly (a few µs, and the
+/// answer is the exact one).
+const CODE_SCAN_MIN_ROWS: usize = 256;
+
+/// The top `k` of the rows in `m` of a sealed segment whose index graph holds 8-bit codes:
+/// every row ranked by its codes (a quarter of the bytes of its vector), the best
+/// `k × rerank_factor` re-ranked with the segment's exact vectors. `None` without codes.
+fn scan_rows_by_codes(
+    view: &SegmentView,
+    metric: Metric,
+    query: &[f32],
+    k: usize,
+    m: &RoaringBitmap,
+) -> Option<TopK> {
+    let segment = view.sealed()?;
+    let scorer = view.index()?.index().graph()?.code_scorer(metric, query)?;
+    let mut top = TopK::new(k.saturating_mul(CurveSettings::default().rerank_factor));
+    let mut batch = Vec::with_capacity(CODE_SCAN_BATCH);
+    for row in m.iter().take_while(|&row| (row as usize) < view.rows) {
+        batch.push(row);
+        if batch.len() == CODE_SCAN_BATCH {
+            scorer.push_all(&batch, &mut top);
+            batch.clear();
+        }
+    }
+    scorer.push_all(&batch, &mut top);
+    let candidates: Vec<Neighbor> = top
+        .into_sorted()
+        .into_iter()
+        .filter_map(|h| {
+            Some(Neighbor {
+                row: u32::try_from(h.id).ok()?,
+                distance: h.distance,
+            })
+        })
+        .collect();
+    let r = &segment.reader;
+    let found = rerank(metric, query, &candidates, r.vectors(), r.dim(), k);
+    Some(top_of(view, &found, k).0)
+}
+
+/// Rows a code scan scores at a time (their codes touched together first).
+const CODE_SCAN_BATCH: usize = 64;
 
 /// How to search `view`'s index for `k` neighbours when it holds the fraction `share` of the
 /// query's qualifying rows: the caller's explicit setting, else the pick of the index's recall
@@ -263,6 +313,11 @@ struct ListsPlan {
 ///   50 % (7,500):         nprobe 77;  220 + 1,179 = 1,399 > graph 26·32 = 832 → graph
 ///    1 % (150):           scan 150
 /// ```
+/// The least share of a segment's live rows a filter may match for its row lists to be
+/// searched: half the selectivity their widening is measured at
+/// (`kiln_index::recall::FILTER_SELECTIVITY`).
+const LISTS_MIN_SELECTIVITY: f64 = kiln_index::recall::FILTER_SELECTIVITY / 2.0;
+
 fn lists_plan(
     view: &SegmentView,
     knobs: &Knobs,
@@ -286,6 +341,12 @@ fn lists_plan(
     }
     .clamp(1, nlist);
     let s = (qualifying.max(1) as f64 / view.live_rows().max(1) as f64).clamp(1e-9, 1.0);
+    // The widening is measured at a tenth of the rows matching; far below that it is an
+    // extrapolation (dev set, a hundredth matching: recall 0.943 from the lists), while the
+    // matches are few enough to scan.
+    if s < LISTS_MIN_SELECTIVITY {
+        return None;
+    }
     let alpha = lists.curve().widening(knobs.target).unwrap_or(1.0 / 3.0);
     let nprobe = ((base as f64 * s.powf(-alpha)).ceil() as usize).clamp(base, nlist);
     let work = nlist as f64 * CENTROID_COST + qualifying as f64 * nprobe as f64 / nlist as f64;
