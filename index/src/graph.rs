@@ -821,7 +821,7 @@ mod tests {
         let graph = index.graph().expect("graph");
         let reached = reachable(graph);
         for (qi, q) in x.chunks_exact(dim).enumerate() {
-            let keep = |r: u32| (r as usize + qi) % 3 != 0;
+            let keep = |r: u32| !(r as usize + qi).is_multiple_of(3);
             let found = graph.search(Metric::L2, q, &x, 7, POOL_MAX_EF, keep);
             let want = brute(Metric::L2, &x, q, 7, |r| keep(r) && reached[r as usize]);
             let got: Vec<u32> = found.iter().map(|n| n.row).collect();

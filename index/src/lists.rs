@@ -295,7 +295,8 @@ impl RowLists {
         (found, held)
     }
 
-    /// The recall curve over nprobe (exact distances): held-out rows as queries, kept out of every answer.
+    /// The recall curve over nprobe (exact distances): held-out rows as queries, kept out of
+    /// every answer.
     fn measure(&self, vectors: &[f32], settings: &CurveSettings) -> Result<RecallCurve> {
         let n = self.rows();
         let held = sample_rows(

@@ -180,9 +180,10 @@ pub trait VectorIndex: Send + Sync + sealed::Sealed {
         None
     }
 
-    /// For an HNSW index: its graph, which [`HnswGraph::search`] searches with exact distances
-    /// from the segment's own vectors instead of through Faiss. `None` for other kinds, and
-    /// for a graph that failed its checks (searches then go through Faiss).
+    /// For an HNSW index: its graph, which [`HnswGraph::search`] searches instead of Faiss
+    /// (distances from the index's 8-bit codes, or exact from the segment's vectors when the
+    /// index stored `f32` rows). `None` for other kinds, and for a graph that failed its checks
+    /// or a storage it cannot read (searches then go through Faiss).
     fn graph(&self) -> Option<&HnswGraph> {
         None
     }

@@ -14,14 +14,20 @@
 //! filter (matching live rows M, an exact bitmap from the segment's attribute index):
 //!   M empty                                        ─► nothing
 //!   exact, no index, or |M| ≤ the rows the index
-//!     search would examine anyway                  ─► exact scan of M only
-//!   a settled graph's row lists cost least, and M  ─► the rows of M in the nprobe lists nearest
-//!   spreads over them (`lists_plan`: centroids +      the query, exactly (nprobe from the lists'
-//!   the matches in the probed lists, below |M|        curve, widened by selectivity^-α)
-//!   and the index; `RowLists::spread`)
-//!   otherwise                                      ─► index search with "not in M" as the Faiss
-//!                                                     selector and nprobe / efSearch widened
-//!                                                     by selectivity^-α
+//!     search would examine anyway                  ─► scan of M only: exactly, or, above 256
+//!                                                     rows on a graph with 8-bit codes and not
+//!                                                     in exact mode, ranked by the codes and
+//!                                                     the best k × rerank_factor re-ranked
+//!   a settled graph's row lists cost least, M is   ─► the rows of M in the nprobe lists nearest
+//!   at least 5 % of the live rows, and M spreads      the query, ranked by the graph's codes
+//!   over them (`lists_plan`: centroids + the          and re-ranked (nprobe from the lists'
+//!   matches in the probed lists, below |M| and        curve, widened by selectivity^-α)
+//!   the index; `RowLists::spread`)
+//!   otherwise                                      ─► index search with "not in M" as the
+//!                                                     selector (graphs: Kiln's own beam,
+//!                                                     `kiln_index::HnswGraph`; else Faiss) and
+//!                                                     nprobe / efSearch widened by
+//!                                                     selectivity^-α
 //! α: measured with the curve under a simulated filter (graphs, row lists:
 //!   `RecallCurve::widening`), else ⅓ for nprobe and ½ for efSearch
 //! any way: fewer than min(k, |M|) hits from the index or the lists, or an error ─► exact
@@ -289,8 +295,15 @@ const SELECTOR_COST: f64 = 0.05;
 
 /// The cost of one centroid distance in the row lists' probe, in distance computations of a
 /// matching row: the centroids are read in order, the rows one here and one there (dev set:
-/// 490 centroids in 27 µs, 55 ns each, against 123 ns a row in a scan of scattered matches).
+/// 490 centroids in 27 µs, 55 ns each, against 123 ns an f32 row in a scan of scattered
+/// matches; rows are now ranked by their 8-bit codes, which this constant does not yet
+/// reflect).
 const CENTROID_COST: f64 = 0.45;
+
+/// The least share of a segment's live rows a filter may match for its row lists to be
+/// searched: half the selectivity their widening is measured at
+/// (`kiln_index::recall::FILTER_SELECTIVITY`).
+const LISTS_MIN_SELECTIVITY: f64 = kiln_index::recall::FILTER_SELECTIVITY / 2.0;
 
 /// A search through a segment's row lists: how many lists, and what it costs.
 #[derive(Debug, Clone, Copy)]
@@ -307,17 +320,14 @@ struct ListsPlan {
 /// matches in the probed lists, assumed spread over the lists like the rows (the caller checks
 /// that they are). `None` without lists, or in exact mode.
 ///
+/// Below [`LISTS_MIN_SELECTIVITY`] of the live rows matching: `None`.
+///
 /// ```text
-/// dev set, one settled segment of 15,000 rows (490 lists, nprobe 61 unfiltered):
-///   10 % (1,500 matches): nprobe 132; 490·0.45 + 1,500·132/490 = 625 < graph 1,824, scan 1,500
-///   50 % (7,500):         nprobe 77;  220 + 1,179 = 1,399 > graph 26·32 = 832 → graph
-///    1 % (150):           scan 150
+/// dev set, one settled segment of 15,000 rows (122 lists):
+///   10 % (1,500 matches): nprobe 48; 122·0.45 + 1,500·48/122 = 645 < graph, scan 1,500
+///   50 % (7,500):         the graph's beam estimate is lower → graph
+///    1 % (150):           below 5 % → no lists; scan 150
 /// ```
-/// The least share of a segment's live rows a filter may match for its row lists to be
-/// searched: half the selectivity their widening is measured at
-/// (`kiln_index::recall::FILTER_SELECTIVITY`).
-const LISTS_MIN_SELECTIVITY: f64 = kiln_index::recall::FILTER_SELECTIVITY / 2.0;
-
 fn lists_plan(
     view: &SegmentView,
     knobs: &Knobs,
