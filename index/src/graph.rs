@@ -339,43 +339,37 @@ impl HnswGraph {
         with_scratch(self.rows, |s| {
             let mut folded = std::mem::take(&mut s.folded);
             let offset = self.storage.fold(metric, query, &mut folded);
-            let out = self.search_with(
-                metric, query, vectors, k, ef, &accept, s, &folded, offset, entry,
-            );
+            let dim = self.dim;
+            let distance = |r: u32| -> Option<f32> {
+                let start = (r as usize).checked_mul(dim)?;
+                let end = start.checked_add(dim)?;
+                match &self.storage {
+                    Storage::Vectors => Some(metric.distance(query, vectors.get(start..end)?)),
+                    Storage::Sq8 { scale, codes, .. } => Some(code_distance(
+                        metric,
+                        &folded,
+                        offset,
+                        scale,
+                        codes.get(start..end)?,
+                    )),
+                }
+            };
+            let out = self.search_with(entry, k, ef, &accept, &distance, s);
             s.folded = folded;
             out
         })
     }
 
-    #[allow(clippy::too_many_arguments)]
+    /// [`search`](HnswGraph::search) from `entry` with the query's `distance` to a row.
     fn search_with(
         &self,
-        metric: Metric,
-        query: &[f32],
-        vectors: &[f32],
+        entry: u32,
         k: usize,
         ef: usize,
         accept: &impl Fn(u32) -> bool,
+        distance: &impl Fn(u32) -> Option<f32>,
         s: &mut Scratch,
-        folded: &[f32],
-        offset: f32,
-        entry: u32,
     ) -> Vec<Neighbor> {
-        let dim = self.dim;
-        let distance = |r: u32| -> Option<f32> {
-            let start = (r as usize).checked_mul(dim)?;
-            let end = start.checked_add(dim)?;
-            match &self.storage {
-                Storage::Vectors => Some(metric.distance(query, vectors.get(start..end)?)),
-                Storage::Sq8 { scale, codes, .. } => Some(code_distance(
-                    metric,
-                    folded,
-                    offset,
-                    scale,
-                    codes.get(start..end)?,
-                )),
-            }
-        };
         let Some(mut d_cur) = distance(entry) else {
             return Vec::new();
         };
@@ -397,22 +391,13 @@ impl HnswGraph {
         let ef = ef.max(k);
         s.visit(cur);
         let start = Node(d_cur, cur);
-        if accept(cur) {
-            s.found.push(start);
-        }
+        s.offer(start, k, accept);
         if ef <= POOL_MAX_EF {
             s.pool.push((start, false));
             let mut next = 0;
             while let Some(&(Node(_, r), _)) = s.pool.get(next) {
                 s.pool[next].1 = true;
-                s.batch.clear();
-                for &n in self.links(r, 0) {
-                    let Ok(n) = u32::try_from(n) else { break };
-                    if s.visit(n) {
-                        s.batch.push(n);
-                    }
-                }
-                self.storage.touch(&s.batch, dim);
+                self.gather(r, s);
                 let mut lowest = next + 1;
                 for i in 0..s.batch.len() {
                     let n = s.batch[i];
@@ -424,55 +409,57 @@ impl HnswGraph {
                         s.pool.truncate(ef);
                         lowest = lowest.min(at);
                     }
-                    if (s.found.len() < k || s.found.peek().is_some_and(|w| node < *w)) && accept(n)
-                    {
-                        s.found.push(node);
-                        if s.found.len() > k {
-                            s.found.pop();
-                        }
-                    }
+                    s.offer(node, k, accept);
                 }
                 next = lowest;
                 while s.pool.get(next).is_some_and(|e| e.1) {
                     next += 1;
                 }
             }
-            return finish(&mut s.found);
-        }
-        s.frontier.push(Reverse(start));
-        s.beam.push(start);
-        while let Some(Reverse(Node(d, r))) = s.frontier.pop() {
-            if s.beam.len() >= ef && s.beam.peek().is_some_and(|w| d > w.0) {
-                break;
-            }
-            s.batch.clear();
-            for &n in self.links(r, 0) {
-                let Ok(n) = u32::try_from(n) else { break };
-                if s.visit(n) {
-                    s.batch.push(n);
+        } else {
+            s.frontier.push(Reverse(start));
+            s.beam.push(start);
+            while let Some(Reverse(Node(d, r))) = s.frontier.pop() {
+                if s.beam.len() >= ef && s.beam.peek().is_some_and(|w| d > w.0) {
+                    break;
                 }
-            }
-            self.storage.touch(&s.batch, dim);
-            for i in 0..s.batch.len() {
-                let n = s.batch[i];
-                let Some(d) = distance(n) else { continue };
-                let node = Node(d, n);
-                if s.beam.len() < ef || s.beam.peek().is_some_and(|w| node < *w) {
-                    s.frontier.push(Reverse(node));
-                    s.beam.push(node);
-                    if s.beam.len() > ef {
-                        s.beam.pop();
+                self.gather(r, s);
+                for i in 0..s.batch.len() {
+                    let n = s.batch[i];
+                    let Some(d) = distance(n) else { continue };
+                    let node = Node(d, n);
+                    if s.beam.len() < ef || s.beam.peek().is_some_and(|w| node < *w) {
+                        s.frontier.push(Reverse(node));
+                        s.beam.push(node);
+                        if s.beam.len() > ef {
+                            s.beam.pop();
+                        }
                     }
-                }
-                if (s.found.len() < k || s.found.peek().is_some_and(|w| node < *w)) && accept(n) {
-                    s.found.push(node);
-                    if s.found.len() > k {
-                        s.found.pop();
-                    }
+                    s.offer(node, k, accept);
                 }
             }
         }
-        finish(&mut s.found)
+        let mut out: Vec<Neighbor> = s
+            .found
+            .drain()
+            .map(|Node(distance, row)| Neighbor { row, distance })
+            .collect();
+        out.sort_by(|a, b| a.distance.total_cmp(&b.distance).then(a.row.cmp(&b.row)));
+        out
+    }
+
+    /// Row `r`'s unvisited level-0 neighbours into `s.batch`, marked visited, their codes'
+    /// first bytes read ahead.
+    #[inline]
+    fn gather(&self, r: u32, s: &mut Scratch) {
+        s.batch.clear();
+        for &n in self.links(r, 0) {
+            let Ok(n) = u32::try_from(n) else { break };
+            if s.visit(n) {
+                s.batch.push(n);
+            }
+        }
+        self.storage.touch(&s.batch, self.dim);
     }
 }
 
@@ -480,16 +467,6 @@ impl HnswGraph {
 /// (insertion moves at most this many entries; no heaps); wider beams use a heap of the
 /// unexpanded rows beside a heap of the beam.
 const POOL_MAX_EF: usize = 128;
-
-/// The accepted rows found, nearest first.
-fn finish(found: &mut BinaryHeap<Node>) -> Vec<Neighbor> {
-    let mut out: Vec<Neighbor> = found
-        .drain()
-        .map(|Node(distance, row)| Neighbor { row, distance })
-        .collect();
-    out.sort_by(|a, b| a.distance.total_cmp(&b.distance).then(a.row.cmp(&b.row)));
-    out
-}
 
 /// Distance estimates from an HNSW index's 8-bit codes for one query
 /// ([`HnswGraph::code_scorer`]).
@@ -518,8 +495,25 @@ impl CodeScorer<'_> {
         ))
     }
 
-    /// Every row of `rows` scored into `top` (their codes touched first so that the cache
-    /// misses overlap).
+    /// Every row of `rows` scored into `top`, a batch at a time (see
+    /// [`push_all`](CodeScorer::push_all)).
+    pub fn push_each(&self, rows: impl IntoIterator<Item = u32>, top: &mut crate::TopK) {
+        const BATCH: usize = 64;
+        let mut batch = [0u32; BATCH];
+        let mut n = 0;
+        for r in rows {
+            batch[n] = r;
+            n += 1;
+            if n == BATCH {
+                self.push_all(&batch, top);
+                n = 0;
+            }
+        }
+        self.push_all(&batch[..n], top);
+    }
+
+    /// Every row of `rows` scored into `top` (their codes' first bytes read first, so that
+    /// the cache misses overlap).
     pub fn push_all(&self, rows: &[u32], top: &mut crate::TopK) {
         touch_codes(self.codes, rows, self.dim);
         for &r in rows {
@@ -660,6 +654,19 @@ impl Scratch {
         self.beam.clear();
         self.found.clear();
         self.pool.clear();
+    }
+
+    /// Keep `node` among the `k` nearest accepted rows found, if `accept` keeps it and it ranks
+    /// (the filter is asked only then).
+    #[inline]
+    fn offer(&mut self, node: Node, k: usize, accept: &impl Fn(u32) -> bool) {
+        if (self.found.len() < k || self.found.peek().is_some_and(|w| node < *w)) && accept(node.1)
+        {
+            self.found.push(node);
+            if self.found.len() > k {
+                self.found.pop();
+            }
+        }
     }
 
     /// Mark `r` visited; false if it already was (or is out of range).

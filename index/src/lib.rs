@@ -123,7 +123,7 @@ mod test_support;
 pub use bitmap::RowBitmap;
 pub use error::{Error, Result};
 pub use graph::{CodeScorer, HnswGraph};
-pub use lists::RowLists;
+pub use lists::{push_row, rows_of, RowLists};
 pub use merge::MergePart;
 pub use metric::{normalized, Metric};
 pub use recall::{

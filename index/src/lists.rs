@@ -91,6 +91,19 @@ impl std::fmt::Debug for RowLists {
     }
 }
 
+/// The rows in `top` (filled with [`push_row`]) as neighbours, nearest first.
+pub fn rows_of(top: TopK) -> Vec<Neighbor> {
+    top.into_sorted()
+        .into_iter()
+        .filter_map(|h| {
+            Some(Neighbor {
+                row: u32::try_from(h.id).ok()?,
+                distance: h.distance,
+            })
+        })
+        .collect()
+}
+
 /// Push row `r` at `distance` into `top` (rows travel as ids) if it ranks.
 #[inline]
 pub fn push_row(top: &mut TopK, r: u32, distance: f32) {
@@ -284,15 +297,7 @@ impl RowLists {
             kept.extend(self.list(l as usize).iter().copied().filter(|&r| keep(r)));
             score(&kept, &mut top);
         }
-        let found = top
-            .into_sorted()
-            .into_iter()
-            .map(|h| Neighbor {
-                row: h.id as u32,
-                distance: h.distance,
-            })
-            .collect();
-        (found, held)
+        (rows_of(top), held)
     }
 
     /// The recall curve over nprobe (exact distances): held-out rows as queries, kept out of

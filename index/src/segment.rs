@@ -425,7 +425,8 @@ pub struct SegmentIndex {
     defaults: SearchParams,
     /// For IVF from a template: where the inverted lists are in the Faiss bytes.
     lists: Option<ListsPlace>,
-    /// For HNSW: the graph Kiln searches itself, read from the Faiss bytes on first use.
+    /// For HNSW: the graph Kiln searches itself, read from the Faiss bytes when they are at
+    /// hand (`from_bytes`, `to_bytes`), else serialised for it on first use.
     graph: OnceLock<Option<HnswGraph>>,
 }
 
@@ -834,6 +835,11 @@ impl SegmentIndex {
             }
             _ => (0, 0),
         };
+        // The graph a search reads is in these bytes: take it now rather than serialise the
+        // index again at the first search (a built index is attached as it is, in memory).
+        if self.info.kind.is_hnsw() && self.graph.get().is_none() {
+            let _ = self.graph.set(read_graph(&bytes, self.info.rows));
+        }
         let trailer = Trailer {
             kind: self.info.kind,
             metric: self.info.metric,

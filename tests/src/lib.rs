@@ -292,6 +292,47 @@ pub fn assert_same_hits(context: &str, got: &[Hit], want: &[Hit]) {
     assert_eq!(g, w, "{context}: kiln {got:?} vs model {want:?}");
 }
 
+/// Check `c`'s filtered search for each query of `queries` (row-major) against the model:
+/// exact mode is the model's filtered top 10 bit for bit; the default search returns as many
+/// hits as the model, every one kept by `keep`, each one the model also ranks at its exact
+/// distance (re-ranked), with mean recall@10 ≥ 0.95.
+pub fn assert_filtered_search(
+    context: &str,
+    c: &kiln::Collection,
+    model: &Model,
+    queries: &[f32],
+    filter: &kiln::Filter,
+    keep: impl Fn(u64) -> bool,
+) {
+    use kiln::SearchOptions;
+    let opts = SearchOptions::new(10).filter(filter.clone());
+    let exact = c
+        .search_batch(queries, &opts.clone().exact(true))
+        .expect("exact");
+    let default = c.search_batch(queries, &opts).expect("search");
+    let mut total = 0.0;
+    let queries: Vec<&[f32]> = queries.chunks_exact(c.dim()).collect();
+    for (i, q) in queries.iter().enumerate() {
+        let want = model.search_where(q, 10, &keep);
+        assert_same_hits(&format!("{context}: query {i}"), &exact[i], &want);
+        assert_eq!(default[i].len(), want.len(), "{context}: query {i}");
+        for h in &default[i] {
+            assert!(
+                keep(h.id),
+                "{context}: query {i} answered a row outside the filter"
+            );
+            if let Some(w) = want.iter().find(|w| w.id == h.id) {
+                assert_eq!(h.distance, w.distance, "{context}: query {i}");
+            }
+        }
+        let got: Vec<u64> = default[i].iter().map(|h| h.id).collect();
+        let truth: Vec<u64> = want.iter().map(|h| h.id).collect();
+        total += recall_at(10, &got, &truth);
+    }
+    let recall = total / queries.len().max(1) as f64;
+    assert!(recall >= 0.95, "{context}: recall@10 {recall:.4}");
+}
+
 /// The deterministic workload of the crash tests: operation `i` of seed `s` is a pure function of
 /// `(s, i)`, so a parent process can replay what its killed child acknowledged.
 pub mod crash {

@@ -10,7 +10,7 @@ use kiln::{
     CollectionConfig, Database, DbOptions, Durability, FieldType, Filter, Metric, Payload,
     SearchOptions, SegmentPlan,
 };
-use kiln_tests::{clustered_vectors, recall_at, seeded_rng, Model, TempDir};
+use kiln_tests::{assert_filtered_search as check, clustered_vectors, seeded_rng, Model, TempDir};
 
 const DIM: usize = 24;
 const ROWS: usize = 12_000;
@@ -22,46 +22,6 @@ fn open(dir: &Path) -> Database {
 /// `bucket = id % 30`: `bucket == b` matches 400 rows (3.3 %), spread over the data.
 fn bucket(id: u64) -> i64 {
     (id % 30) as i64
-}
-
-fn check(
-    context: &str,
-    c: &kiln::Collection,
-    model: &Model,
-    queries: &[f32],
-    filter: &Filter,
-    keep: impl Fn(u64) -> bool,
-) {
-    let exact = c
-        .search_batch(
-            queries,
-            &SearchOptions::new(10).filter(filter.clone()).exact(true),
-        )
-        .expect("exact");
-    let default = c
-        .search_batch(queries, &SearchOptions::new(10).filter(filter.clone()))
-        .expect("search");
-    let mut total = 0.0;
-    for (i, q) in queries.chunks_exact(DIM).enumerate() {
-        let want = model.search_where(q, 10, &keep);
-        kiln_tests::assert_same_hits(&format!("{context}: query {i}"), &exact[i], &want);
-        assert_eq!(default[i].len(), want.len(), "{context}: query {i}");
-        assert!(
-            default[i].iter().all(|h| keep(h.id)),
-            "{context}: query {i} outside the filter"
-        );
-        for h in &default[i] {
-            // Re-ranked: a hit the model also ranks carries the exact distance.
-            if let Some(w) = want.iter().find(|w| w.id == h.id) {
-                assert_eq!(h.distance, w.distance, "{context}: query {i}");
-            }
-        }
-        let got: Vec<u64> = default[i].iter().map(|h| h.id).collect();
-        let truth: Vec<u64> = want.iter().map(|h| h.id).collect();
-        total += recall_at(10, &got, &truth);
-    }
-    let recall = total / (queries.len() / DIM) as f64;
-    assert!(recall >= 0.95, "{context}: recall@10 {recall:.4}");
 }
 
 #[test]

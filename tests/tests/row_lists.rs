@@ -11,7 +11,7 @@ use kiln::{
     CollectionConfig, Database, DbOptions, Durability, FieldType, Filter, Metric, Payload,
     SearchOptions, SegmentPlan,
 };
-use kiln_tests::{clustered_vectors, files_under, recall_at, seeded_rng, Model, TempDir};
+use kiln_tests::{clustered_vectors, files_under, seeded_rng, Model, TempDir};
 
 const DIM: usize = 24;
 const ROWS: usize = 12_000;
@@ -63,34 +63,10 @@ fn plans(c: &kiln::Collection, query: &[f32], filter: &Filter) -> Vec<SegmentPla
         .collect()
 }
 
-/// Per query: exact mode is the model's filtered top 10; the default search returns 10 hits,
-/// every one matching, with mean recall@10 ≥ 0.95 against the model.
+/// [`kiln_tests::assert_filtered_search`] under `bucket == b`.
 fn check(context: &str, c: &kiln::Collection, model: &Model, queries: &[f32], b: i64) {
     let filter = Filter::eq("bucket", b);
-    let exact = c
-        .search_batch(
-            queries,
-            &SearchOptions::new(10).filter(filter.clone()).exact(true),
-        )
-        .expect("exact");
-    let default = c
-        .search_batch(queries, &SearchOptions::new(10).filter(filter))
-        .expect("search");
-    let mut total = 0.0;
-    for (i, q) in queries.chunks_exact(DIM).enumerate() {
-        let want = model.search_where(q, 10, |id| bucket(id) == b);
-        kiln_tests::assert_same_hits(&format!("{context}: query {i}"), &exact[i], &want);
-        assert_eq!(default[i].len(), 10, "{context}: query {i}");
-        assert!(
-            default[i].iter().all(|h| bucket(h.id) == b),
-            "{context}: query {i} answered a row outside the filter"
-        );
-        let got: Vec<u64> = default[i].iter().map(|h| h.id).collect();
-        let truth: Vec<u64> = want.iter().map(|h| h.id).collect();
-        total += recall_at(10, &got, &truth);
-    }
-    let recall = total / (queries.len() / DIM) as f64;
-    assert!(recall >= 0.95, "{context}: recall@10 {recall:.4}");
+    kiln_tests::assert_filtered_search(context, c, model, queries, &filter, |id| bucket(id) == b);
 }
 
 fn lists_files(dir: &Path) -> Vec<std::path::PathBuf> {

@@ -40,8 +40,8 @@
 //! ```
 
 use kiln_index::{
-    rerank, scan_block, CurveSettings, Hit, Knob, Metric, Neighbor, RowBitmap, SearchParams, TopK,
-    TunedSearch,
+    rerank, rows_of, scan_block, CurveSettings, Hit, Knob, Metric, Neighbor, RowBitmap,
+    SearchParams, TopK, TunedSearch,
 };
 use kiln_storage::attrs::RoaringBitmap;
 use kiln_storage::RowId;
@@ -189,32 +189,14 @@ fn scan_rows_by_codes(
     let segment = view.sealed()?;
     let scorer = view.index()?.index().graph()?.code_scorer(metric, query)?;
     let mut top = TopK::new(k.saturating_mul(CurveSettings::default().rerank_factor));
-    let mut batch = Vec::with_capacity(CODE_SCAN_BATCH);
-    for row in m.iter().take_while(|&row| (row as usize) < view.rows) {
-        batch.push(row);
-        if batch.len() == CODE_SCAN_BATCH {
-            scorer.push_all(&batch, &mut top);
-            batch.clear();
-        }
-    }
-    scorer.push_all(&batch, &mut top);
-    let candidates: Vec<Neighbor> = top
-        .into_sorted()
-        .into_iter()
-        .filter_map(|h| {
-            Some(Neighbor {
-                row: u32::try_from(h.id).ok()?,
-                distance: h.distance,
-            })
-        })
-        .collect();
+    scorer.push_each(
+        m.iter().take_while(|&row| (row as usize) < view.rows),
+        &mut top,
+    );
     let r = &segment.reader;
-    let found = rerank(metric, query, &candidates, r.vectors(), r.dim(), k);
+    let found = rerank(metric, query, &rows_of(top), r.vectors(), r.dim(), k);
     Some(top_of(view, &found, k).0)
 }
-
-/// Rows a code scan scores at a time (their codes touched together first).
-const CODE_SCAN_BATCH: usize = 64;
 
 /// How to search `view`'s index for `k` neighbours when it holds the fraction `share` of the
 /// query's qualifying rows: the caller's explicit setting, else the pick of the index's recall
