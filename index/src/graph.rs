@@ -7,9 +7,9 @@
 //! `-1`, every row's links where its level says, the codes `rows × d` bytes. A graph that fails
 //! the checks, or a storage other than 8-bit codes or `f32` rows, is not used (the index is
 //! searched through Faiss as before). Searching here instead of with `IndexHNSW::search`:
-//! - a distance to a row of 8-bit codes is one multiply-add a component with the query folded
-//!   into the codes' terms once per query (`Storage::fold`), where Faiss decodes every
-//!   component first; the first byte of the codes of each of a row's unvisited neighbours is
+//! - a distance to a row of 8-bit codes is an integer dot product of the codes with the query
+//!   folded into the codes' terms once per query (`Storage::fold`: 16-bit weights, two
+//!   components an instruction), where Faiss decodes every component to a float first; the first byte of the codes of each of a row's unvisited neighbours is
 //!   read before any of them is scored, so their cache misses overlap instead of coming one
 //!   row at a time;
 //! - the visited marks and the beam are per thread and reused (a sorted array up to 128
@@ -31,7 +31,7 @@ use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;
 
 use crate::error::{Error, Result};
-use crate::metric::{sq8_dot, sq8_l2, Metric};
+use crate::metric::{sq8_dot_i16, Metric, SQ8_WEIGHT_SUM_MAX};
 use crate::segment::Neighbor;
 
 /// The links of an HNSW index: per row, its neighbours at each of its levels.
@@ -129,11 +129,11 @@ impl<'a> Cursor<'a> {
         if vmin.iter().chain(&vdiff).any(|x| !x.is_finite()) {
             return Err(Error::corrupted("HNSW SQ8 ranges not finite"));
         }
-        Ok(Some(Storage::Sq8 {
+        Ok(Some(Storage::sq8(
             vmin,
-            scale: vdiff.iter().map(|d| d / 255.0).collect(),
-            codes: codes.to_vec(),
-        }))
+            vdiff.iter().map(|d| d / 255.0).collect(),
+            codes.to_vec(),
+        )))
     }
 
     /// A `WRITEVECTOR`: a `size_t` count, then that many `width`-byte items.
@@ -274,7 +274,7 @@ impl HnswGraph {
     pub fn heap_bytes(&self) -> usize {
         let codes = match &self.storage {
             Storage::Vectors => 0,
-            Storage::Sq8 { codes, .. } => codes.len(),
+            Storage::Sq8 { codes, norms, .. } => codes.len() + norms.len() * 4,
         };
         self.neighbors.len() * 4 + self.offsets.len() * 8 + self.levels.len() * 4 + codes
     }
@@ -299,21 +299,19 @@ impl HnswGraph {
     /// A scorer of rows by the index's 8-bit codes for `query` (of the graph's dimension), with
     /// the query folded once; `None` when the index stored `f32` rows (score those exactly).
     pub fn code_scorer(&self, metric: Metric, query: &[f32]) -> Option<CodeScorer<'_>> {
-        let Storage::Sq8 { scale, codes, .. } = &self.storage else {
+        let Storage::Sq8 { codes, norms, .. } = &self.storage else {
             return None;
         };
         if query.len() != self.dim {
             return None;
         }
-        let mut folded = Vec::with_capacity(self.dim);
-        let offset = self.storage.fold(metric, query, &mut folded);
+        let mut folded = Folded::default();
+        self.storage.fold(metric, query, &mut folded);
         Some(CodeScorer {
-            metric,
             dim: self.dim,
-            scale,
             codes,
+            norms,
             folded,
-            offset,
         })
     }
 
@@ -338,20 +336,16 @@ impl HnswGraph {
         };
         with_scratch(self.rows, |s| {
             let mut folded = std::mem::take(&mut s.folded);
-            let offset = self.storage.fold(metric, query, &mut folded);
+            self.storage.fold(metric, query, &mut folded);
             let dim = self.dim;
             let distance = |r: u32| -> Option<f32> {
                 let start = (r as usize).checked_mul(dim)?;
                 let end = start.checked_add(dim)?;
                 match &self.storage {
                     Storage::Vectors => Some(metric.distance(query, vectors.get(start..end)?)),
-                    Storage::Sq8 { scale, codes, .. } => Some(code_distance(
-                        metric,
-                        &folded,
-                        offset,
-                        scale,
-                        codes.get(start..end)?,
-                    )),
+                    Storage::Sq8 { codes, norms, .. } => {
+                        Some(folded.distance(codes.get(start..end)?, norms.get(r as usize)?))
+                    }
                 }
             };
             let out = self.search_with(entry, k, ef, &accept, &distance, s);
@@ -472,12 +466,10 @@ const POOL_MAX_EF: usize = 128;
 /// ([`HnswGraph::code_scorer`]).
 #[derive(Debug)]
 pub struct CodeScorer<'a> {
-    metric: Metric,
     dim: usize,
-    scale: &'a [f32],
     codes: &'a [u8],
-    folded: Vec<f32>,
-    offset: f32,
+    norms: &'a [f32],
+    folded: Folded,
 }
 
 impl CodeScorer<'_> {
@@ -486,13 +478,7 @@ impl CodeScorer<'_> {
     pub fn distance(&self, r: u32) -> Option<f32> {
         let start = (r as usize).checked_mul(self.dim)?;
         let c = self.codes.get(start..start.checked_add(self.dim)?)?;
-        Some(code_distance(
-            self.metric,
-            &self.folded,
-            self.offset,
-            self.scale,
-            c,
-        ))
+        Some(self.folded.distance(c, self.norms.get(r as usize)?))
     }
 
     /// Every row of `rows` scored into `top`, a batch at a time (see
@@ -524,14 +510,28 @@ impl CodeScorer<'_> {
     }
 }
 
-/// The distance estimate to a row of codes `c`, Kiln's convention, from the query folded by
-/// [`Storage::fold`] (`folded`, `offset`).
-#[inline]
-fn code_distance(metric: Metric, folded: &[f32], offset: f32, scale: &[f32], c: &[u8]) -> f32 {
-    match metric {
-        Metric::L2 => sq8_l2(folded, scale, c),
-        Metric::InnerProduct => -(offset + sq8_dot(folded, c)),
-        Metric::Cosine => 1.0 - (offset + sq8_dot(folded, c)),
+/// A query folded into the terms of one graph's codes ([`Storage::fold`]): the distance
+/// estimate to a row of codes `c` is `base + step · Σ w[i] · c[i]`, plus the row's
+/// [`norms`](Storage::Sq8) entry for L2.
+#[derive(Debug, Default)]
+struct Folded {
+    w: Vec<i16>,
+    base: f32,
+    step: f32,
+    /// Whether the row's norm term is added (L2).
+    l2: bool,
+}
+
+impl Folded {
+    /// The distance estimate to the row of codes `c` whose norm term is `norm`.
+    #[inline]
+    fn distance(&self, c: &[u8], norm: &f32) -> f32 {
+        let d = self.base + self.step * sq8_dot_i16(&self.w, c) as f32;
+        if self.l2 {
+            d + norm
+        } else {
+            d
+        }
     }
 }
 
@@ -539,7 +539,9 @@ fn code_distance(metric: Metric, folded: &[f32], offset: f32, scale: &[f32], c: 
 /// computed: the loads are independent, so the rows' first cache-line misses overlap instead of
 /// coming one row at a time, and the hardware prefetcher follows with each row's next lines.
 /// (Dev set, 384-byte codes, one query at a time: 19,195–19,706 queries/s touching the first
-/// line, 17,941–18,448 touching every line, 17,528–17,663 touching none.)
+/// line, 17,941–18,448 touching every line, 17,528–17,663 touching none; again with the
+/// integer kernel, release build: 25,810 touching the first line, 20,127 none, 24,872 with
+/// `prefetch` hints for every line and 23,174 for the first, which would also need `unsafe`.)
 #[inline]
 fn touch_codes(codes: &[u8], rows: &[u32], dim: usize) {
     for &r in rows {
@@ -559,10 +561,38 @@ enum Storage {
         vmin: Vec<f32>,
         scale: Vec<f32>,
         codes: Vec<u8>,
+        /// Per row, `Σ (scale[i] · code[i])²`: the part of an L2 distance that depends on the
+        /// row alone (see [`fold`](Storage::fold)).
+        norms: Vec<f32>,
     },
 }
 
 impl Storage {
+    /// 8-bit code storage, with the rows' norm terms computed.
+    fn sq8(vmin: Vec<f32>, scale: Vec<f32>, codes: Vec<u8>) -> Storage {
+        let dim = scale.len().max(1);
+        let norms = codes
+            .chunks_exact(dim)
+            .map(|row| {
+                let n: f64 = row
+                    .iter()
+                    .zip(&scale)
+                    .map(|(&c, &s)| {
+                        let x = f64::from(s) * f64::from(c);
+                        x * x
+                    })
+                    .sum();
+                n as f32
+            })
+            .collect();
+        Storage::Sq8 {
+            vmin,
+            scale,
+            codes,
+            norms,
+        }
+    }
+
     /// [`touch_codes`] for code storage.
     #[inline]
     fn touch(&self, rows: &[u32], dim: usize) {
@@ -571,31 +601,66 @@ impl Storage {
         }
     }
 
-    /// The query folded into the codes' terms, written to `out`, and the constant part: for
-    /// inner products `w[i] = q[i] · scale[i]` and `Σ q[i] · (vmin[i] + scale[i] / 2)`, so that
-    /// `q · row ≈ constant + Σ w[i] · code[i]` (one multiply-add a component, nothing
-    /// decoded); for L2 `q[i] − vmin[i] − scale[i] / 2`, so that the distance is
-    /// `Σ (that − scale[i] · code[i])²`.
-    fn fold(&self, metric: Metric, query: &[f32], out: &mut Vec<f32>) -> f32 {
-        out.clear();
+    /// The query folded into the codes' terms, written to `out`. A row stands for
+    /// `vmin[i] + (code[i] + ½) · scale[i]`, so with real weights
+    /// - inner products: `q · row = Σ q[i] · (vmin[i] + scale[i] / 2) + Σ (q[i] · scale[i]) ·
+    ///   code[i]`;
+    /// - L2, with `f[i] = q[i] − vmin[i] − scale[i] / 2`: `‖q − row‖² = Σ f[i]² − 2 Σ (f[i] ·
+    ///   scale[i]) · code[i] + Σ (scale[i] · code[i])²`, the last sum the row's norm term;
+    ///
+    /// and the real weights are scaled to 16-bit integers, as fine as the bound on their sum
+    /// allows ([`SQ8_WEIGHT_SUM_MAX`]): at most 32,767, at 384 dimensions about 14 bits where
+    /// the codes themselves are 8, so the rounding adds under a hundredth of the codes' own
+    /// error. Nothing is decoded per row.
+    fn fold(&self, metric: Metric, query: &[f32], out: &mut Folded) {
+        out.w.clear();
+        (out.base, out.step, out.l2) = (0.0, 0.0, false);
         let Storage::Sq8 { vmin, scale, .. } = self else {
-            return 0.0;
+            return;
         };
-        let parts = query.iter().zip(vmin).zip(scale);
-        match metric {
-            Metric::L2 => {
-                out.extend(parts.map(|((q, m), s)| q - m - 0.5 * s));
-                0.0
+        // Component i's real weight and its part of the constant (computed twice rather than
+        // kept: no allocation per query).
+        let l2 = metric == Metric::L2;
+        let term = |((&q, &m), &s): ((&f32, &f32), &f32)| -> (f64, f64) {
+            let (q, m, s) = (f64::from(q), f64::from(m), f64::from(s));
+            if l2 {
+                let f = q - m - 0.5 * s;
+                (-2.0 * f * s, f * f)
+            } else {
+                (q * s, q * (m + 0.5 * s))
             }
-            Metric::InnerProduct | Metric::Cosine => {
-                let mut offset = 0.0;
-                for ((q, m), s) in parts {
-                    out.push(q * s);
-                    offset += q * (m + 0.5 * s);
-                }
-                offset
-            }
+        };
+        let parts = || query.iter().zip(vmin).zip(scale).map(term);
+        let (mut largest, mut total, mut constant) = (0f64, 0f64, 0f64);
+        for (w, c) in parts() {
+            largest = largest.max(w.abs());
+            total += w.abs();
+            constant += c;
         }
+        // Scaled so that every weight fits 16 bits and their absolute sum the bound (the
+        // rounding can add half a unit a weight: the bound keeps room for it).
+        let room = (SQ8_WEIGHT_SUM_MAX as f64 - query.len() as f64).max(1.0);
+        let factor = if largest > 0.0 && largest.is_finite() {
+            (f64::from(i16::MAX) / largest).min(room / total)
+        } else {
+            1.0
+        };
+        out.w.extend(parts().map(|(w, _)| {
+            // In range by the choice of `factor`; a query that is not finite scores nothing.
+            let scaled = (w * factor).round();
+            if scaled.is_finite() {
+                scaled.clamp(f64::from(i16::MIN), f64::from(i16::MAX)) as i16
+            } else {
+                0
+            }
+        }));
+        // Kiln's distances: L2 as is, inner product negated, cosine 1 − the inner product.
+        let (base, step) = match metric {
+            Metric::L2 => (constant, 1.0 / factor),
+            Metric::InnerProduct => (-constant, -1.0 / factor),
+            Metric::Cosine => (1.0 - constant, -1.0 / factor),
+        };
+        (out.base, out.step, out.l2) = (base as f32, step as f32, l2);
     }
 }
 
@@ -630,7 +695,7 @@ struct Scratch {
     marks: Vec<u8>,
     mark: u8,
     /// The query folded for the codes ([`Storage::fold`]).
-    folded: Vec<f32>,
+    folded: Folded,
     frontier: BinaryHeap<Reverse<Node>>,
     beam: BinaryHeap<Node>,
     found: BinaryHeap<Node>,
@@ -931,17 +996,29 @@ mod tests {
         let row: Vec<f32> = (0..dim)
             .map(|i| vmin[i] + (f32::from(codes[i]) + 0.5) * scale[i])
             .collect();
-        let storage = Storage::Sq8 {
-            vmin,
-            scale: scale.clone(),
-            codes: codes.clone(),
+        let storage = Storage::sq8(vmin, scale, codes.clone());
+        let Storage::Sq8 { norms, .. } = &storage else {
+            unreachable!("8-bit storage")
         };
-        let mut w = Vec::new();
-        let offset = storage.fold(Metric::InnerProduct, &q, &mut w);
-        let ip = offset + sq8_dot(&w, &codes);
-        assert!((ip - crate::metric::dot(&q, &row)).abs() < 1e-4);
-        storage.fold(Metric::L2, &q, &mut w);
-        let l2 = sq8_l2(&w, &scale, &codes);
-        assert!((l2 - crate::metric::l2_squared(&q, &row)).abs() < 1e-4);
+        let mut folded = Folded::default();
+        for metric in [Metric::InnerProduct, Metric::Cosine, Metric::L2] {
+            storage.fold(metric, &q, &mut folded);
+            let got = folded.distance(&codes, &norms[0]);
+            let want = metric.distance(&q, &row);
+            assert!((got - want).abs() < 1e-4, "{metric:?}: {got} vs {want}");
+        }
+        // Weights at the bound: a long row of large components, the sum still exact.
+        let dim = 4096;
+        let codes = vec![255u8; dim];
+        let storage = Storage::sq8(vec![0.0; dim], vec![1.0; dim], codes.clone());
+        let q = vec![-1.0e6f32; dim];
+        storage.fold(Metric::InnerProduct, &q, &mut folded);
+        let got = folded.distance(&codes, &0.0);
+        let want = Metric::InnerProduct.distance(&q, &vec![255.5; dim]);
+        // Wrapped sums would be off by far more than the weights' rounding (2·10⁻⁵ here).
+        assert!(((got - want) / want).abs() < 1e-4, "{got} vs {want}");
+        // A query that is not finite scores every row alike instead of panicking.
+        storage.fold(Metric::L2, &vec![f32::NAN; dim], &mut folded);
+        assert!(folded.w.iter().all(|&w| w == 0));
     }
 }

@@ -150,7 +150,8 @@ fn args() -> Args {
             }
             "--full-sweep" => {
                 a.full_sweep = true;
-                i -= 1;
+                i += 1;
+                continue;
             }
             other => {
                 eprintln!("unknown argument {other}");

@@ -65,7 +65,8 @@ fn args() -> Args {
             "--ef-construction" => a.ef_construction = num(i + 1).max(1),
             "--kiln-only" => {
                 a.kiln_only = true;
-                i -= 1;
+                i += 1;
+                continue;
             }
             "--synthetic" => {
                 a.synthetic = Some((num(i + 1), num(i + 2)));
