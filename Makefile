@@ -14,7 +14,7 @@ export OMP_WAIT_POLICY ?= PASSIVE
 # Faiss' build is the long pole; use every core for it.
 export CMAKE_BUILD_PARALLEL_LEVEL ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: demo test setup build lint bench bench-ingest bench-index bench-filtered bench-graph long-campaign fmt clean-demo \
+.PHONY: demo test setup build lint bench bench-ingest bench-index bench-filtered bench-graph bench-coarse long-campaign fmt clean-demo \
 	python python-venv python-test bench-python
 
 # The Python binding (python/): a virtualenv under the cargo target directory, with maturin,
@@ -87,6 +87,11 @@ bench-filtered: setup
 # IVF-Flat, unfiltered; BENCH_ARGS="--synthetic 1000000 128" for the 1M set.
 bench-graph: setup
 	$(CARGO) run --release -p kiln-benches --bin graph_bench -- $(BENCH_ARGS)
+
+# Many IVF segments of one template: the query's coarse assignment shared by the segments
+# against each segment assigning it itself.
+bench-coarse: setup
+	$(CARGO) run --release -p kiln-benches --bin coarse_bench -- $(BENCH_ARGS)
 
 # The long tier of the reliability suite (README "Reliability"); hours.
 long-campaign: setup

@@ -432,8 +432,9 @@ impl Collection {
             total: view.live_rows(),
         };
         let rows = crate::search::Rows::Live;
+        let none = crate::search::SharedCoarse::none();
         let (top, _) =
-            crate::search::search_segment(view, self.metric(), &q, options.k, &knobs, rows);
+            crate::search::search_segment(view, self.metric(), &q, options.k, &knobs, rows, &none);
         Ok(top.into_sorted())
     }
 

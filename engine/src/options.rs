@@ -346,6 +346,9 @@ pub struct SearchOptions {
     pub(crate) ef_search: Option<usize>,
     pub(crate) filter: Option<Filter>,
     pub(crate) target_recall: Option<f64>,
+    /// IVF segments of one template share the query's coarse assignment (always, outside
+    /// tests and benchmarks).
+    pub(crate) share_coarse: bool,
 }
 
 impl SearchOptions {
@@ -359,7 +362,17 @@ impl SearchOptions {
             ef_search: None,
             filter: None,
             target_recall: None,
+            share_coarse: true,
         }
+    }
+
+    /// Whether IVF segments built from one template share the query's coarse assignment
+    /// (default: yes) or each assigns the query itself, as before the sharing (measuring the
+    /// difference; cargo feature `testing`).
+    #[cfg(feature = "testing")]
+    pub fn share_coarse(mut self, share: bool) -> Self {
+        self.share_coarse = share;
+        self
     }
 
     /// The recall@k to aim for in this search (default: the collection's

@@ -326,6 +326,16 @@ impl RawIndex {
     /// quantizer searched directly: row `r`'s first label is the list Faiss assigns it to, and
     /// a query's first `nprobe` labels are the lists a search at `nprobe` probes).
     pub(crate) fn quantizer_search(&self, x: &[f32], k: usize) -> Result<Vec<i64>> {
+        Ok(self.quantizer_search_with_distances(x, k)?.1)
+    }
+
+    /// [`quantizer_search`](RawIndex::quantizer_search) with the centroid distances as Faiss
+    /// gives them: `(distances, lists)`, each `rows · k` long.
+    pub(crate) fn quantizer_search_with_distances(
+        &self,
+        x: &[f32],
+        k: usize,
+    ) -> Result<(Vec<f32>, Vec<i64>)> {
         if !self.ivf {
             return Err(Error::Unsupported(
                 "a coarse quantizer search of an index that is not IVF".into(),
@@ -344,7 +354,7 @@ impl RawIndex {
         let mut distances = vec![0f32; len];
         let mut labels = vec![-1i64; len];
         if rows == 0 {
-            return Ok(labels);
+            return Ok((distances, labels));
         }
         let (n, k_idx) = (to_idx(rows, "row count")?, to_idx(k, "k")?);
         // SAFETY: `ptr` is an IVF index (`self.ivf`, checked above) alive for `&self`; the
@@ -374,7 +384,105 @@ impl RawIndex {
             )
         };
         check("quantizer search", code)?;
-        Ok(labels)
+        Ok((distances, labels))
+    }
+
+    /// IVF k-NN search of the one query `x` with its coarse assignment given: `assign` the
+    /// lists nearest first and `centroid_dis` their distances, as
+    /// [`quantizer_search_with_distances`](RawIndex::quantizer_search_with_distances) gives
+    /// them for this index or for any clone of the same trained template (same centroids);
+    /// the first `nprobe` (after the clamp below) are probed. Returns `k` distances and labels
+    /// as [`search`](RawIndex::search) does, `exclude` applied the same way.
+    ///
+    /// Through Kiln's C++ shim (`index/cpp/ivf_preassigned.cpp`) over
+    /// `IndexIVF::search_preassigned`, since Faiss's C API version takes neither a per-call
+    /// nprobe nor a selector.
+    pub(crate) fn search_preassigned(
+        &self,
+        x: &[f32],
+        k: usize,
+        nprobe: Option<usize>,
+        assign: &[i64],
+        centroid_dis: &[f32],
+        exclude: Option<&[u8]>,
+    ) -> Result<(Vec<f32>, Vec<i64>)> {
+        if !self.ivf {
+            return Err(Error::Unsupported(
+                "a preassigned search of an index that is not IVF".into(),
+            ));
+        }
+        if self.rows_of(x)? != 1 {
+            return Err(Error::InvalidArgument(
+                "a preassigned search takes one query".into(),
+            ));
+        }
+        if k == 0 {
+            return Err(Error::ZeroK);
+        }
+        if c_int::try_from(k).is_err() {
+            return Err(Error::InvalidArgument(format!(
+                "k = {k} does not fit a C int"
+            )));
+        }
+        let nlist = self.nlist().unwrap_or(0);
+        let guard = self.tuning.read();
+        let nprobe = nprobe.or(guard.nprobe).unwrap_or(1).clamp(1, nlist.max(1));
+        // Faiss reads the inverted list of every probed entry without checking it.
+        let probed = assign.get(..nprobe).unwrap_or(&[]);
+        if probed.len() < nprobe
+            || centroid_dis.len() < nprobe
+            || probed.iter().any(|&l| l < -1 || l >= nlist as i64)
+        {
+            return Err(Error::InvalidArgument(format!(
+                "a coarse assignment of {} lists ({} distances) for nprobe {nprobe} of {nlist} \
+                 lists",
+                assign.len(),
+                centroid_dis.len()
+            )));
+        }
+        let mut distances = vec![0f32; k];
+        let mut labels = vec![-1i64; k];
+        let selector = match exclude {
+            Some(bytes) if bytes.iter().any(|&b| b != 0) => Some(ExcludeSelector::new(bytes)?),
+            _ => None,
+        };
+        let sel_ptr = selector
+            .as_ref()
+            .map_or(ptr::null(), |s| s.as_ptr().cast_const().cast::<c_void>());
+        // SAFETY: the index pointer is live for `&self` and used as `const` (a search); `x`
+        // holds one query of `d` floats (checked), `probed` and `centroid_dis` at least
+        // `nprobe` entries (checked) with every list number below nlist or -1 (checked: Faiss
+        // skips -1), `distances` and `labels` `k` entries each; `sel_ptr` is null or a live
+        // selector that outlives the call. The shim catches every C++ exception.
+        let code = unsafe {
+            kiln_ivf_search_preassigned(
+                self.ptr.as_ptr().cast_const().cast::<c_void>(),
+                1,
+                x.as_ptr(),
+                to_idx(k, "k")?,
+                probed.as_ptr(),
+                centroid_dis.as_ptr(),
+                to_idx(nprobe, "nprobe")?,
+                sel_ptr,
+                distances.as_mut_ptr(),
+                labels.as_mut_ptr(),
+            )
+        };
+        drop(guard);
+        match code {
+            0 => Ok((distances, labels)),
+            1 => Err(Error::Unsupported(
+                "a preassigned search of an index that is not IVF".into(),
+            )),
+            2 => Err(Error::InvalidArgument(
+                "preassigned search: arguments refused".into(),
+            )),
+            _ => Err(Error::Faiss {
+                op: "search_preassigned",
+                code,
+                message: "Faiss threw during a preassigned IVF search".into(),
+            }),
+        }
     }
 
     /// Set the IVF index's own `nprobe` (used where the C API has no per-call parameters).
@@ -983,6 +1091,22 @@ pub(crate) fn release_free_heap() {
     unsafe {
         malloc_trim(0);
     }
+}
+
+// Kiln's C++ shim (index/cpp/ivf_preassigned.cpp, compiled by index/build.rs).
+unsafe extern "C" {
+    fn kiln_ivf_search_preassigned(
+        index: *const c_void,
+        n: i64,
+        x: *const f32,
+        k: i64,
+        assign: *const i64,
+        centroid_dis: *const f32,
+        nprobe: i64,
+        selector: *const c_void,
+        distances: *mut f32,
+        labels: *mut i64,
+    ) -> c_int;
 }
 
 unsafe extern "C" {

@@ -131,8 +131,8 @@ pub use recall::{
     DEFAULT_RECALL_TARGET, MAX_LADDER_STEPS, PICK_MARGIN_STDERRS,
 };
 pub use segment::{
-    default_nprobe, load, ExpectedIndex, IndexInfo, LoadMode, LoadedIndex, MappedSegmentIndex,
-    Neighbor, SearchParams, SegmentIndex, VectorIndex, DEFAULT_EF_SEARCH,
+    default_nprobe, load, Coarse, ExpectedIndex, IndexInfo, LoadMode, LoadedIndex,
+    MappedSegmentIndex, Neighbor, SearchParams, SegmentIndex, VectorIndex, DEFAULT_EF_SEARCH,
 };
 pub use spec::{
     auto_nlist, plan_index, IndexKind, IndexPlan, IndexSpec, AUTO_MIN_ROWS, MAX_EF_CONSTRUCTION,

@@ -380,7 +380,11 @@ mod tests {
         for n in [0usize, 1, 15, 16, 17, 31, 45, 384, 1000] {
             let w: Vec<i16> = (0..n).map(|_| rng.gen()).collect();
             let c: Vec<u8> = (0..n).map(|_| rng.gen()).collect();
-            let naive: i64 = w.iter().zip(&c).map(|(&w, &c)| i64::from(w) * i64::from(c)).sum();
+            let naive: i64 = w
+                .iter()
+                .zip(&c)
+                .map(|(&w, &c)| i64::from(w) * i64::from(c))
+                .sum();
             let want = i32::try_from(naive).expect("within 32 bits at these lengths");
             assert_eq!(portable::sq8_dot_i16(&w, &c), want, "n = {n}");
             assert_eq!(simd::sq8_dot_i16(&w, &c), want, "n = {n}");

@@ -180,6 +180,36 @@ pub trait VectorIndex: Send + Sync + sealed::Sealed {
         None
     }
 
+    /// For an IVF index built from a template: `query`'s coarse assignment to the `lists`
+    /// nearest lists of the template (clamped to `1..=nlist`), nearest first (one query, `dim`
+    /// floats), which [`search_preassigned`](VectorIndex::search_preassigned) of this index or
+    /// of any index with the same template fingerprint takes, for an nprobe up to `lists`,
+    /// instead of assigning the query again. `None` for other indexes.
+    fn coarse(&self, _query: &[f32], _lists: usize) -> Option<Result<Coarse>> {
+        None
+    }
+
+    /// [`search`](VectorIndex::search) of one query with its coarse assignment given
+    /// ([`coarse`](VectorIndex::coarse), from an index of the same template): the same answer,
+    /// without the quantizer search (for the IVF segments of one collection, which share their
+    /// template, the assignment is made once per query instead of once per segment).
+    ///
+    /// Errors: a `coarse` of another template or of fewer lists than `params` probe
+    /// ([`Error::InvalidArgument`]), an index that is not IVF ([`Error::Unsupported`]), and
+    /// [`search`](VectorIndex::search)'s.
+    fn search_preassigned(
+        &self,
+        _query: &[f32],
+        _k: usize,
+        _params: &SearchParams,
+        _coarse: &Coarse,
+        _exclude: Option<&RowBitmap>,
+    ) -> Result<Vec<Neighbor>> {
+        Err(Error::Unsupported(
+            "a preassigned search of an index that is not IVF".into(),
+        ))
+    }
+
     /// For an HNSW index: its graph, which [`HnswGraph::search`] searches instead of Faiss
     /// (distances from the index's 8-bit codes, or exact from the segment's vectors when the
     /// index stored `f32` rows). `None` for other kinds, and for a graph that failed its checks
@@ -261,6 +291,90 @@ fn read_graph(faiss: &[u8], rows: usize) -> Option<HnswGraph> {
 }
 
 /// The shared search path of every index type.
+/// One query's assignment to the lists of an IVF template, nearest first
+/// ([`VectorIndex::coarse`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Coarse {
+    fingerprint: u64,
+    lists: Vec<i64>,
+    distances: Vec<f32>,
+}
+
+impl Coarse {
+    /// The fingerprint of the template whose lists these are.
+    pub fn fingerprint(&self) -> u64 {
+        self.fingerprint
+    }
+
+    /// The lists, nearest first.
+    pub fn lists(&self) -> &[i64] {
+        &self.lists
+    }
+}
+
+fn coarse_raw(
+    raw: &RawIndex,
+    info: &IndexInfo,
+    query: &[f32],
+    lists: usize,
+) -> Option<Result<Coarse>> {
+    let (fingerprint, nlist) = (info.fingerprint?, info.nlist?);
+    Some((|| {
+        if check_finite(query, info.dim)? != 1 {
+            return Err(Error::InvalidArgument(
+                "a coarse assignment is of one query".into(),
+            ));
+        }
+        let (distances, lists) =
+            raw.quantizer_search_with_distances(query, lists.clamp(1, nlist))?;
+        Ok(Coarse {
+            fingerprint,
+            lists,
+            distances,
+        })
+    })())
+}
+
+#[allow(clippy::too_many_arguments)] // search_raw's arguments and the assignment
+fn search_preassigned_raw(
+    raw: &RawIndex,
+    info: &IndexInfo,
+    defaults: SearchParams,
+    query: &[f32],
+    k: usize,
+    params: &SearchParams,
+    coarse: &Coarse,
+    exclude: Option<&RowBitmap>,
+) -> Result<Vec<Neighbor>> {
+    if k == 0 {
+        return Err(Error::ZeroK);
+    }
+    if info.fingerprint != Some(coarse.fingerprint) {
+        return Err(Error::InvalidArgument(
+            "a coarse assignment of another IVF template".into(),
+        ));
+    }
+    if check_finite(query, info.dim)? != 1 {
+        return Err(Error::InvalidArgument(
+            "a preassigned search takes one query".into(),
+        ));
+    }
+    if info.rows == 0 {
+        return Ok(Vec::new());
+    }
+    let k_eff = effective_k(info.rows, k)?;
+    let knobs = knobs(info, defaults, params, k_eff);
+    let (dist, labels) = raw.search_preassigned(
+        query,
+        k_eff,
+        knobs.nprobe,
+        &coarse.lists,
+        &coarse.distances,
+        exclude.map(RowBitmap::as_bytes),
+    )?;
+    Ok(collect(info, labels.into_iter().zip(dist), exclude))
+}
+
 fn search_raw(
     raw: &RawIndex,
     info: &IndexInfo,
@@ -1028,6 +1142,30 @@ impl VectorIndex for SegmentIndex {
             .then(|| self.raw.quantizer_search(x, k))
     }
 
+    fn coarse(&self, query: &[f32], lists: usize) -> Option<Result<Coarse>> {
+        coarse_raw(&self.raw, &self.info, query, lists)
+    }
+
+    fn search_preassigned(
+        &self,
+        query: &[f32],
+        k: usize,
+        params: &SearchParams,
+        coarse: &Coarse,
+        exclude: Option<&RowBitmap>,
+    ) -> Result<Vec<Neighbor>> {
+        search_preassigned_raw(
+            &self.raw,
+            &self.info,
+            self.defaults,
+            query,
+            k,
+            params,
+            coarse,
+            exclude,
+        )
+    }
+
     fn default_params(&self) -> SearchParams {
         self.defaults
     }
@@ -1222,6 +1360,30 @@ impl VectorIndex for MappedSegmentIndex {
         self.graph.as_ref()
     }
 
+    fn coarse(&self, query: &[f32], lists: usize) -> Option<Result<Coarse>> {
+        coarse_raw(&self.raw, &self.info, query, lists)
+    }
+
+    fn search_preassigned(
+        &self,
+        query: &[f32],
+        k: usize,
+        params: &SearchParams,
+        coarse: &Coarse,
+        exclude: Option<&RowBitmap>,
+    ) -> Result<Vec<Neighbor>> {
+        search_preassigned_raw(
+            &self.raw,
+            &self.info,
+            self.defaults,
+            query,
+            k,
+            params,
+            coarse,
+            exclude,
+        )
+    }
+
     fn search(
         &self,
         queries: &[f32],
@@ -1303,6 +1465,22 @@ impl VectorIndex for LoadedIndex {
         exclude: Option<&RowBitmap>,
     ) -> Result<Vec<Vec<Neighbor>>> {
         self.inner().search(queries, k, params, exclude)
+    }
+
+    fn coarse(&self, query: &[f32], lists: usize) -> Option<Result<Coarse>> {
+        self.inner().coarse(query, lists)
+    }
+
+    fn search_preassigned(
+        &self,
+        query: &[f32],
+        k: usize,
+        params: &SearchParams,
+        coarse: &Coarse,
+        exclude: Option<&RowBitmap>,
+    ) -> Result<Vec<Neighbor>> {
+        self.inner()
+            .search_preassigned(query, k, params, coarse, exclude)
     }
 
     fn range_search(
@@ -1455,6 +1633,98 @@ mod tests {
         assert_eq!(e, C_INT_MAX);
         // An empty index (searches return before asking Faiss, but the clamp is total).
         assert_eq!(clamp_ef_search(usize::MAX, 1, 0), 1);
+    }
+
+    #[test]
+    fn a_coarse_assignment_made_once_serves_every_index_of_the_template() {
+        let dim = 16;
+        let x = clustered(21, 3_000, dim, 24);
+        let dir = tempfile::tempdir().expect("tempdir");
+        for (i, plan) in [
+            IndexPlan::IvfFlat { nlist: 32 },
+            IndexPlan::IvfSq8 { nlist: 32 },
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let template = IvfTemplate::train(&plan, Metric::L2, dim, &x).expect("train");
+            // Two segments of the template, the second also mapped from its file.
+            let (a, b) = x.split_at(1_000 * dim);
+            let seg_a = SegmentIndex::build(&template, a).expect("a");
+            let seg_b = SegmentIndex::build(&template, b).expect("b");
+            let path = dir.path().join(format!("b{i}.idx"));
+            std::fs::write(&path, seg_b.to_bytes().expect("bytes")).expect("write");
+            let expected = ExpectedIndex {
+                dim,
+                rows: 2_000,
+                metric: Metric::L2,
+            };
+            let mapped = load(&path, LoadMode::Mapped, &expected).expect("load");
+            let mut exclude = RowBitmap::new(2_000);
+            for r in (0..2_000).step_by(3) {
+                exclude.insert(r);
+            }
+            for (qi, q) in x.chunks_exact(dim).step_by(101).enumerate() {
+                let coarse = seg_a.coarse(q, 64).expect("IVF").expect("coarse");
+                assert_eq!(coarse.lists().len(), 32);
+                for nprobe in [1, 3, 32] {
+                    let params = SearchParams {
+                        nprobe: Some(nprobe),
+                        ef_search: None,
+                    };
+                    let ex = (qi % 2 == 0).then_some(&exclude);
+                    let just_enough = seg_a.coarse(q, nprobe).expect("IVF").expect("coarse");
+                    for index in [&seg_b as &dyn VectorIndex, &mapped] {
+                        let want = index.search(q, 10, &params, ex).expect("search");
+                        for c in [&coarse, &just_enough] {
+                            let got = index
+                                .search_preassigned(q, 10, &params, c, ex)
+                                .expect("preassigned");
+                            assert_eq!(got, want[0], "{plan:?} nprobe {nprobe}");
+                        }
+                    }
+                }
+            }
+            // Refused, not searched: another template's assignment, too short an assignment,
+            // a batch, an index that is not IVF.
+            let other = IvfTemplate::train(&plan, Metric::L2, dim, b).expect("train");
+            let seg_other = SegmentIndex::build(&other, b).expect("other");
+            let q = &x[..dim];
+            let coarse = seg_a.coarse(q, 32).expect("IVF").expect("coarse");
+            let params = SearchParams::default();
+            assert!(matches!(
+                seg_other.search_preassigned(q, 10, &params, &coarse, None),
+                Err(Error::InvalidArgument(_))
+            ));
+            let short = Coarse {
+                lists: coarse.lists[..2].to_vec(),
+                distances: coarse.distances[..2].to_vec(),
+                ..coarse.clone()
+            };
+            let wide = SearchParams {
+                nprobe: Some(8),
+                ef_search: None,
+            };
+            assert!(seg_b
+                .search_preassigned(q, 10, &wide, &short, None)
+                .is_err());
+            let bad = Coarse {
+                lists: vec![99; 32],
+                ..coarse.clone()
+            };
+            assert!(seg_b.search_preassigned(q, 10, &wide, &bad, None).is_err());
+            assert!(seg_b
+                .search_preassigned(&x[..2 * dim], 10, &params, &coarse, None)
+                .is_err());
+            assert!(matches!(
+                seg_b.search_preassigned(q, 0, &params, &coarse, None),
+                Err(Error::ZeroK)
+            ));
+        }
+        let flat =
+            SegmentIndex::build_standalone(&IndexPlan::Flat, Metric::L2, dim, &x[..dim * 50])
+                .expect("flat");
+        assert!(flat.coarse(&x[..dim], 4).is_none());
     }
 
     fn flat_file(dir: &Path) -> (std::path::PathBuf, ExpectedIndex) {

@@ -9,7 +9,7 @@
 
 mod plan;
 
-pub(crate) use plan::{search_segment, Knobs, Rows};
+pub(crate) use plan::{search_segment, Knobs, Rows, SharedCoarse};
 
 use rayon::prelude::*;
 
@@ -99,8 +99,13 @@ pub(crate) fn search_snapshot(
         total,
     };
     let segments: Vec<(usize, &SegmentView)> = snap.segments.iter().enumerate().collect();
+    let coarse = if exact || !options.share_coarse {
+        SharedCoarse::none()
+    } else {
+        SharedCoarse::for_segments(snap.segments.iter())
+    };
     let search = |&(i, s): &(usize, &SegmentView)| {
-        search_segment(s, metric, query, k, &knobs, selection.rows(i))
+        search_segment(s, metric, query, k, &knobs, selection.rows(i), &coarse)
     };
     let parts: Vec<(TopK, SegmentExplain)> = match fan_out {
         FanOut::Pool(pool)

@@ -39,12 +39,15 @@
 //!   re-ranked with the segment's exact vectors
 //! ```
 
+use std::sync::Arc;
+
 use kiln_index::{
-    rerank, rows_of, scan_block, CurveSettings, Hit, Knob, Metric, Neighbor, RowBitmap,
-    SearchParams, TopK, TunedSearch,
+    rerank, rows_of, scan_block, Coarse, CurveSettings, Hit, Knob, Metric, Neighbor, RowBitmap,
+    SearchParams, TopK, TunedSearch, VectorIndex,
 };
 use kiln_storage::attrs::RoaringBitmap;
 use kiln_storage::RowId;
+use parking_lot::Mutex;
 use tracing::{debug, warn};
 
 use crate::snapshot::{SegmentData, SegmentView};
@@ -66,6 +69,74 @@ pub(crate) struct Knobs {
     pub(crate) total: usize,
 }
 
+/// One query's coarse assignments, shared by its IVF segments: the segments of an IVF
+/// collection are clones of one trained template, so the lists a query is assigned to (the
+/// quantizer search, `nlist` distances) are the same for all of them; the first segment that
+/// needs them assigns the query and the others reuse it (`VectorIndex::search_preassigned`)
+/// instead of searching the quantizer again, once per segment.
+///
+/// A slot per template fingerprint that at least two of the query's segments hold (one
+/// segment alone gains nothing). A slot keeps the longest assignment asked for; a segment that
+/// probes more lists than it holds assigns again, twice as many.
+pub(crate) struct SharedCoarse {
+    slots: Vec<(u64, Mutex<Option<Arc<Coarse>>>)>,
+}
+
+impl SharedCoarse {
+    /// No sharing.
+    pub(crate) fn none() -> SharedCoarse {
+        SharedCoarse { slots: Vec::new() }
+    }
+
+    /// A slot for every template two or more of `segments`' indexes were built from.
+    pub(crate) fn for_segments<'a>(
+        segments: impl IntoIterator<Item = &'a SegmentView>,
+    ) -> SharedCoarse {
+        let mut counts: Vec<(u64, usize)> = Vec::new();
+        for view in segments {
+            let Some(fp) = view.index().and_then(|i| i.index().info().fingerprint) else {
+                continue;
+            };
+            match counts.iter_mut().find(|(f, _)| *f == fp) {
+                Some((_, n)) => *n += 1,
+                None => counts.push((fp, 1)),
+            }
+        }
+        SharedCoarse {
+            slots: counts
+                .into_iter()
+                .filter(|&(_, n)| n >= 2)
+                .map(|(fp, _)| (fp, Mutex::new(None)))
+                .collect(),
+        }
+    }
+
+    /// The query's assignment to at least `nprobe` lists of `index`'s template, if the template
+    /// has a slot (computed now if no segment asked for as many before).
+    fn get(&self, index: &dyn VectorIndex, query: &[f32], nprobe: usize) -> Option<Arc<Coarse>> {
+        let fp = index.info().fingerprint?;
+        let nlist = index.info().nlist?;
+        let (_, slot) = self.slots.iter().find(|(f, _)| *f == fp)?;
+        let mut slot = slot.lock();
+        let want = nprobe.clamp(1, nlist);
+        if let Some(c) = slot.as_ref().filter(|c| c.lists().len() >= want) {
+            return Some(Arc::clone(c));
+        }
+        let have = slot.as_ref().map_or(0, |c| c.lists().len());
+        match index.coarse(query, want.max(have.saturating_mul(2)))? {
+            Ok(c) => {
+                let c = Arc::new(c);
+                *slot = Some(Arc::clone(&c));
+                Some(c)
+            }
+            Err(e) => {
+                warn!(error = %e, "coarse assignment failed; segments assign the query themselves");
+                None
+            }
+        }
+    }
+}
+
 /// Which rows of a segment qualify.
 #[derive(Clone, Copy)]
 pub(crate) enum Rows<'a> {
@@ -83,6 +154,7 @@ pub(crate) fn search_segment(
     k: usize,
     knobs: &Knobs,
     rows: Rows<'_>,
+    coarse: &SharedCoarse,
 ) -> (TopK, SegmentExplain) {
     let qualifying = match rows {
         Rows::Live => view.live_rows(),
@@ -139,7 +211,7 @@ pub(crate) fn search_segment(
     if use_index {
         let widened = widen(view, &tuned.params, k, qualifying, knobs.target);
         let candidates = tuned.candidates.max(k);
-        match search_index(view, metric, query, k, candidates, &widened, rows) {
+        match search_index(view, metric, query, k, candidates, &widened, rows, coarse) {
             Ok((top, found)) if found >= k => {
                 explain.plan = SegmentPlan::Index {
                     nprobe: widened.nprobe,
@@ -453,7 +525,9 @@ fn widen(
 /// Through the segment's index among `rows`, asking it for `candidates ≥ k` neighbours
 /// (re-ranked with the segment's exact vectors when the index's distances are estimates); the
 /// top `k` and how many qualifying hits there were (`Err` when the index failed; the caller
-/// answers exactly).
+/// answers exactly). An IVF index whose template other segments of the query share takes the
+/// query's shared coarse assignment.
+#[allow(clippy::too_many_arguments)]
 fn search_index(
     view: &SegmentView,
     metric: Metric,
@@ -462,6 +536,7 @@ fn search_index(
     candidates: usize,
     params: &SearchParams,
     rows: Rows<'_>,
+    coarse: &SharedCoarse,
 ) -> Result<(TopK, usize), ()> {
     let (Some(index), Some(segment)) = (view.index(), view.sealed()) else {
         return Err(());
@@ -481,13 +556,26 @@ fn search_index(
             let accept = |row: u32| !exclude.is_some_and(|e| e.contains(row));
             graph.search(metric, query, r.vectors(), candidates, ef, accept)
         }
-        None => match index.index().search(query, candidates, params, exclude) {
-            Ok(mut results) => results.pop().unwrap_or_default(),
-            Err(e) => {
-                warn!(segment = %view.id, error = %e, "index search failed; answering exactly");
-                return Err(());
+        None => {
+            let index = index.index();
+            let nprobe = params.nprobe.or(index.default_params().nprobe).unwrap_or(1);
+            let preassigned = coarse.get(index, query, nprobe).and_then(|c| {
+                index
+                    .search_preassigned(query, candidates, params, &c, exclude)
+                    .inspect_err(|e| debug!(segment = %view.id, error = %e, "preassigned search refused; searching as usual"))
+                    .ok()
+            });
+            match preassigned {
+                Some(found) => found,
+                None => match index.search(query, candidates, params, exclude) {
+                    Ok(mut results) => results.pop().unwrap_or_default(),
+                    Err(e) => {
+                        warn!(segment = %view.id, error = %e, "index search failed; answering exactly");
+                        return Err(());
+                    }
+                },
             }
-        },
+        }
     };
     let qualifies = |n: &Neighbor| match rows {
         Rows::Live => (n.row as usize) < view.rows && !view.deletes.contains(n.row),
