@@ -57,7 +57,9 @@ impl Collection {
         &self.updater.info.name
     }
 
-    /// The collection's configuration.
+    /// The collection's configuration as of when the collection was created or the database
+    /// opened: a field added since by [`add_field`](Self::add_field) is in
+    /// [`fields`](Self::fields) at once, and here after the database is reopened.
     pub fn config(&self) -> &CollectionConfig {
         &self.updater.info.config
     }

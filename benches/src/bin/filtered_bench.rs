@@ -7,9 +7,10 @@
 //! make bench-filtered BENCH_ARGS="..."
 //! ```
 //!
-//! The figures reported for the attributes branch were measured in the **dev profile**
-//! (`cargo run -p kiln-benches --bin filtered_bench`: dependencies, Faiss and RocksDB among them,
-//! at opt-level 3, Kiln's own crates at opt-level 2), not `--release`; the output says which.
+//! The README's figures up to 2026-12-01 run g were measured in the **dev profile** (`cargo run
+//! -p kiln-benches --bin filtered_bench`: dependencies, Faiss and RocksDB among them, at
+//! opt-level 3, Kiln's own crates at opt-level 2); from run h on with `make bench-filtered`
+//! (`--release`; Faiss is built the same way in both). The output says which.
 //!
 //! Data: the real dev set (`../shared/data/dev-minilm-15k`, `KILN_DEV_SET` overrides): 15,000 ×
 //! 384 base vectors, 300 queries, cosine (every vector has unit norm).
