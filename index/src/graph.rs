@@ -330,6 +330,31 @@ impl HnswGraph {
         ef: usize,
         accept: impl Fn(u32) -> bool,
     ) -> Vec<Neighbor> {
+        self.search_filtered(metric, query, vectors, k, ef, Some(&accept))
+    }
+
+    /// [`search`](HnswGraph::search) with every row accepted: the answer is the beam's own
+    /// nearest `k`, with no separate set of answers kept beside it.
+    pub fn search_all(
+        &self,
+        metric: Metric,
+        query: &[f32],
+        vectors: &[f32],
+        k: usize,
+        ef: usize,
+    ) -> Vec<Neighbor> {
+        self.search_filtered(metric, query, vectors, k, ef, None::<&fn(u32) -> bool>)
+    }
+
+    fn search_filtered<A: Fn(u32) -> bool>(
+        &self,
+        metric: Metric,
+        query: &[f32],
+        vectors: &[f32],
+        k: usize,
+        ef: usize,
+        accept: Option<&A>,
+    ) -> Vec<Neighbor> {
         let dim = query.len();
         let (Some(entry), true) = (self.entry, k > 0 && dim == self.dim) else {
             return Vec::new();
@@ -348,19 +373,20 @@ impl HnswGraph {
                     }
                 }
             };
-            let out = self.search_with(entry, k, ef, &accept, &distance, s);
+            let out = self.search_with(entry, k, ef, accept, &distance, s);
             s.folded = folded;
             out
         })
     }
 
-    /// [`search`](HnswGraph::search) from `entry` with the query's `distance` to a row.
-    fn search_with(
+    /// [`search`](HnswGraph::search) from `entry` with the query's `distance` to a row;
+    /// `accept` `None`: every row accepted.
+    fn search_with<A: Fn(u32) -> bool>(
         &self,
         entry: u32,
         k: usize,
         ef: usize,
-        accept: &impl Fn(u32) -> bool,
+        accept: Option<&A>,
         distance: &impl Fn(u32) -> Option<f32>,
         s: &mut Scratch,
     ) -> Vec<Neighbor> {
@@ -385,7 +411,9 @@ impl HnswGraph {
         let ef = ef.max(k);
         s.visit(cur);
         let start = Node(d_cur, cur);
-        s.offer(start, k, accept);
+        if let Some(accept) = accept {
+            s.offer(start, k, accept);
+        }
         if ef <= POOL_MAX_EF {
             s.pool.push((start, false));
             let mut next = 0;
@@ -403,7 +431,9 @@ impl HnswGraph {
                         s.pool.truncate(ef);
                         lowest = lowest.min(at);
                     }
-                    s.offer(node, k, accept);
+                    if let Some(accept) = accept {
+                        s.offer(node, k, accept);
+                    }
                 }
                 next = lowest;
                 while s.pool.get(next).is_some_and(|e| e.1) {
@@ -429,15 +459,25 @@ impl HnswGraph {
                             s.beam.pop();
                         }
                     }
-                    s.offer(node, k, accept);
+                    if let Some(accept) = accept {
+                        s.offer(node, k, accept);
+                    }
                 }
             }
         }
-        let mut out: Vec<Neighbor> = s
-            .found
-            .drain()
-            .map(|Node(distance, row)| Neighbor { row, distance })
-            .collect();
+        let neighbor = |Node(distance, row): Node| Neighbor { row, distance };
+        if accept.is_none() {
+            // Every reached row was accepted: the answer is the beam's nearest k (the beam
+            // holds the nearest `ef ≥ k` of the reached rows, in the same order).
+            return if ef <= POOL_MAX_EF {
+                s.pool.iter().take(k).map(|&(n, _)| neighbor(n)).collect()
+            } else {
+                let mut best: Vec<Node> = s.beam.drain().collect();
+                best.sort();
+                best.into_iter().take(k).map(neighbor).collect()
+            };
+        }
+        let mut out: Vec<Neighbor> = s.found.drain().map(neighbor).collect();
         out.sort_by(|a, b| a.distance.total_cmp(&b.distance).then(a.row.cmp(&b.row)));
         out
     }
@@ -647,12 +687,11 @@ impl Storage {
         };
         out.w.extend(parts().map(|(w, _)| {
             // In range by the choice of `factor`; a query that is not finite scores nothing.
-            let scaled = (w * factor).round();
-            if scaled.is_finite() {
-                scaled.clamp(f64::from(i16::MIN), f64::from(i16::MAX)) as i16
-            } else {
-                0
-            }
+            // Rounded half away from zero by a truncating conversion (`f64::round` is a libm
+            // call per component on the baseline target); NaN converts to 0.
+            let scaled = w * factor;
+            (scaled + 0.5f64.copysign(scaled)).clamp(f64::from(i16::MIN), f64::from(i16::MAX))
+                as i16
         }));
         // Kiln's distances: L2 as is, inner product negated, cosine 1 − the inner product.
         let (base, step) = match metric {
@@ -925,6 +964,17 @@ mod tests {
         }
         let recall = hits as f64 / (queries * 10) as f64;
         assert!(recall >= 0.9, "recall {recall}");
+        // Every row accepted: `search_all` (the beam's own nearest) is `search`'s answer, for
+        // the sorted beam and the heaps alike.
+        for q in x.chunks_exact(dim).step_by(rows / 50) {
+            for ef in [10, 32, POOL_MAX_EF, POOL_MAX_EF + 1, 300] {
+                assert_eq!(
+                    graph.search_all(Metric::L2, q, &x, 10, ef),
+                    graph.search(Metric::L2, q, &x, 10, ef, |_| true),
+                    "ef {ef}"
+                );
+            }
+        }
         // No row accepted: nothing, not a panic.
         assert!(graph
             .search(Metric::L2, &x[..dim], &x, 10, 32, |_| false)

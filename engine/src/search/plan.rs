@@ -553,8 +553,13 @@ fn search_index(
     let found = match index.index().graph().zip(params.ef_search) {
         Some((graph, ef)) => {
             let r = &segment.reader;
-            let accept = |row: u32| !exclude.is_some_and(|e| e.contains(row));
-            graph.search(metric, query, r.vectors(), candidates, ef, accept)
+            match exclude {
+                Some(e) => {
+                    let accept = |row: u32| !e.contains(row);
+                    graph.search(metric, query, r.vectors(), candidates, ef, accept)
+                }
+                None => graph.search_all(metric, query, r.vectors(), candidates, ef),
+            }
         }
         None => {
             let index = index.index();
