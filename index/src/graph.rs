@@ -9,13 +9,14 @@
 //! searched through Faiss as before). Searching here instead of with `IndexHNSW::search`:
 //! - a distance to a row of 8-bit codes is an integer dot product of the codes with the query
 //!   folded into the codes' terms once per query (`Storage::fold`: 16-bit weights, two
-//!   components an instruction), where Faiss decodes every component to a float first; the first byte of the codes of each of a row's unvisited neighbours is
-//!   read before any of them is scored, so their cache misses overlap instead of coming one
-//!   row at a time;
+//!   components an instruction), where Faiss decodes every component to a float first; the
+//!   first byte of the codes of each of a row's unvisited neighbours is read before any of
+//!   them is scored, so their cache misses overlap instead of coming one row at a time;
 //! - the visited marks and the beam are per thread and reused (a sorted array up to 128
 //!   wide, heaps beyond): Faiss allocates and zeroes a
 //!   byte per indexed row for every search call (1 MB a query at a million rows);
-//! - a filter is a closure over the caller's bitmap, tested once per row reached.
+//! - a filter is a closure over the caller's bitmap, tested once per row reached; without one
+//!   (`search_all`) the answer is the beam's own nearest rows.
 //!
 //! The algorithm is HNSW's (Malkov & Yashunin): a greedy descent through the upper levels,
 //! then a beam of `ef` rows at level 0 — every row reached competes for the beam whether the
