@@ -442,10 +442,7 @@ impl RawIndex {
         }
         let mut distances = vec![0f32; k];
         let mut labels = vec![-1i64; k];
-        let selector = match exclude {
-            Some(bytes) if bytes.iter().any(|&b| b != 0) => Some(ExcludeSelector::new(bytes)?),
-            _ => None,
-        };
+        let selector = ExcludeSelector::for_exclusions(exclude)?;
         let sel_ptr = selector
             .as_ref()
             .map_or(ptr::null(), |s| s.as_ptr().cast_const().cast::<c_void>());
@@ -620,10 +617,7 @@ impl RawIndex {
         };
 
         // Per-call selector and parameters, freed when the guards drop (after the search).
-        let selector = match exclude {
-            Some(bytes) if bytes.iter().any(|&b| b != 0) => Some(ExcludeSelector::new(bytes)?),
-            _ => None,
-        };
+        let selector = ExcludeSelector::for_exclusions(exclude)?;
         let sel_ptr = selector.as_ref().map_or(ptr::null_mut(), |s| s.as_ptr());
         let params = if self.ivf {
             let mut p: *mut sys::FaissSearchParametersIVF = ptr::null_mut();
@@ -972,6 +966,15 @@ struct ExcludeSelector<'a> {
 }
 
 impl<'a> ExcludeSelector<'a> {
+    /// The selector for `exclude`'s bitmap bytes; `None` when no row is excluded (no bitmap,
+    /// or no bit set), so that Faiss runs without one.
+    fn for_exclusions(exclude: Option<&'a [u8]>) -> Result<Option<Self>> {
+        match exclude {
+            Some(bytes) if bytes.iter().any(|&b| b != 0) => Ok(Some(ExcludeSelector::new(bytes)?)),
+            _ => Ok(None),
+        }
+    }
+
     fn new(bytes: &'a [u8]) -> Result<Self> {
         let mut bitmap: *mut sys::FaissIDSelectorBitmap = ptr::null_mut();
         // SAFETY: `bytes` is valid for `bytes.len()` bytes for `'a`, which outlives the selector

@@ -30,6 +30,7 @@
 use std::cell::RefCell;
 use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;
+use std::sync::OnceLock;
 
 use crate::error::{Error, Result};
 use crate::metric::{sq8_dot_i16, Metric, SQ8_WEIGHT_SUM_MAX};
@@ -275,7 +276,9 @@ impl HnswGraph {
     pub fn heap_bytes(&self) -> usize {
         let codes = match &self.storage {
             Storage::Vectors => 0,
-            Storage::Sq8 { codes, norms, .. } => codes.len() + norms.len() * 4,
+            Storage::Sq8 { codes, norms, .. } => {
+                codes.len() + norms.0.get().map_or(0, |n| n.len() * 4)
+            }
         };
         self.neighbors.len() * 4 + self.offsets.len() * 8 + self.levels.len() * 4 + codes
     }
@@ -300,7 +303,7 @@ impl HnswGraph {
     /// A scorer of rows by the index's 8-bit codes for `query` (of the graph's dimension), with
     /// the query folded once; `None` when the index stored `f32` rows (score those exactly).
     pub fn code_scorer(&self, metric: Metric, query: &[f32]) -> Option<CodeScorer<'_>> {
-        let Storage::Sq8 { codes, norms, .. } = &self.storage else {
+        let Storage::Sq8 { codes, .. } = &self.storage else {
             return None;
         };
         if query.len() != self.dim {
@@ -311,7 +314,7 @@ impl HnswGraph {
         Some(CodeScorer {
             dim: self.dim,
             codes,
-            norms,
+            norms: self.storage.norms_for(metric),
             folded,
         })
     }
@@ -363,15 +366,14 @@ impl HnswGraph {
         with_scratch(self.rows, |s| {
             let mut folded = std::mem::take(&mut s.folded);
             self.storage.fold(metric, query, &mut folded);
+            let norms = self.storage.norms_for(metric);
             let dim = self.dim;
             let distance = |r: u32| -> Option<f32> {
                 let start = (r as usize).checked_mul(dim)?;
                 let end = start.checked_add(dim)?;
                 match &self.storage {
                     Storage::Vectors => Some(metric.distance(query, vectors.get(start..end)?)),
-                    Storage::Sq8 { codes, norms, .. } => {
-                        Some(folded.distance(codes.get(start..end)?, norms.get(r as usize)?))
-                    }
+                    Storage::Sq8 { codes, .. } => folded.distance(codes.get(start..end)?, norms, r),
                 }
             };
             let out = self.search_with(entry, k, ef, accept, &distance, s);
@@ -519,7 +521,7 @@ impl CodeScorer<'_> {
     pub fn distance(&self, r: u32) -> Option<f32> {
         let start = (r as usize).checked_mul(self.dim)?;
         let c = self.codes.get(start..start.checked_add(self.dim)?)?;
-        Some(self.folded.distance(c, self.norms.get(r as usize)?))
+        self.folded.distance(c, self.norms, r)
     }
 
     /// Every row of `rows` scored into `top`, a batch at a time (see
@@ -552,8 +554,8 @@ impl CodeScorer<'_> {
 }
 
 /// A query folded into the terms of one graph's codes ([`Storage::fold`]): the distance
-/// estimate to a row of codes `c` is `base + step · Σ w[i] · c[i]`, plus the row's
-/// [`norms`](Storage::Sq8) entry for L2.
+/// estimate to a row of codes `c` is `base + step · Σ w[i] · c[i]`, plus the row's norm term
+/// for L2 ([`Storage::norms_for`]).
 #[derive(Debug, Default)]
 struct Folded {
     w: Vec<i16>,
@@ -564,14 +566,15 @@ struct Folded {
 }
 
 impl Folded {
-    /// The distance estimate to the row of codes `c` whose norm term is `norm`.
+    /// The distance estimate to row `r`, whose codes are `c`, with `norms` the rows' norm
+    /// terms for L2 (`None` past them).
     #[inline]
-    fn distance(&self, c: &[u8], norm: &f32) -> f32 {
+    fn distance(&self, c: &[u8], norms: &[f32], r: u32) -> Option<f32> {
         let d = self.base + self.step * sq8_dot_i16(&self.w, c) as f32;
         if self.l2 {
-            d + norm
+            Some(d + norms.get(r as usize)?)
         } else {
-            d
+            Some(d)
         }
     }
 }
@@ -603,35 +606,64 @@ enum Storage {
         scale: Vec<f32>,
         codes: Vec<u8>,
         /// Per row, `Σ (scale[i] · code[i])²`: the part of an L2 distance that depends on the
-        /// row alone (see [`fold`](Storage::fold)).
-        norms: Vec<f32>,
+        /// row alone (see [`fold`](Storage::fold)); computed at the first L2 search, so that
+        /// inner-product and cosine graphs never pay for it.
+        norms: Norms,
     },
 }
 
+/// The rows' L2 norm terms, computed once on demand: derived from the codes, so two storages
+/// are equal whether or not either has computed them yet.
+#[derive(Debug, Clone, Default)]
+struct Norms(OnceLock<Vec<f32>>);
+
+impl PartialEq for Norms {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
 impl Storage {
-    /// 8-bit code storage, with the rows' norm terms computed.
+    /// 8-bit code storage.
     fn sq8(vmin: Vec<f32>, scale: Vec<f32>, codes: Vec<u8>) -> Storage {
-        let dim = scale.len().max(1);
-        let norms = codes
-            .chunks_exact(dim)
-            .map(|row| {
-                let n: f64 = row
-                    .iter()
-                    .zip(&scale)
-                    .map(|(&c, &s)| {
-                        let x = f64::from(s) * f64::from(c);
-                        x * x
-                    })
-                    .sum();
-                n as f32
-            })
-            .collect();
         Storage::Sq8 {
             vmin,
             scale,
             codes,
-            norms,
+            norms: Norms::default(),
         }
+    }
+
+    /// The rows' norm terms when `metric` needs them (L2), else nothing.
+    fn norms_for(&self, metric: Metric) -> &[f32] {
+        let Storage::Sq8 {
+            scale,
+            codes,
+            norms,
+            ..
+        } = self
+        else {
+            return &[];
+        };
+        if metric != Metric::L2 {
+            return &[];
+        }
+        norms.0.get_or_init(|| {
+            codes
+                .chunks_exact(scale.len().max(1))
+                .map(|row| {
+                    let n: f64 = row
+                        .iter()
+                        .zip(scale)
+                        .map(|(&c, &s)| {
+                            let x = f64::from(s) * f64::from(c);
+                            x * x
+                        })
+                        .sum();
+                    n as f32
+                })
+                .collect()
+        })
     }
 
     /// [`touch_codes`] for code storage.
@@ -1048,13 +1080,12 @@ mod tests {
             .map(|i| vmin[i] + (f32::from(codes[i]) + 0.5) * scale[i])
             .collect();
         let storage = Storage::sq8(vmin, scale, codes.clone());
-        let Storage::Sq8 { norms, .. } = &storage else {
-            unreachable!("8-bit storage")
-        };
         let mut folded = Folded::default();
         for metric in [Metric::InnerProduct, Metric::Cosine, Metric::L2] {
             storage.fold(metric, &q, &mut folded);
-            let got = folded.distance(&codes, &norms[0]);
+            let got = folded
+                .distance(&codes, storage.norms_for(metric), 0)
+                .expect("row 0");
             let want = metric.distance(&q, &row);
             assert!((got - want).abs() < 1e-4, "{metric:?}: {got} vs {want}");
         }
@@ -1064,7 +1095,9 @@ mod tests {
         let storage = Storage::sq8(vec![0.0; dim], vec![1.0; dim], codes.clone());
         let q = vec![-1.0e6f32; dim];
         storage.fold(Metric::InnerProduct, &q, &mut folded);
-        let got = folded.distance(&codes, &0.0);
+        let got = folded
+            .distance(&codes, &[], 0)
+            .expect("inner product needs no norm");
         let want = Metric::InnerProduct.distance(&q, &vec![255.5; dim]);
         // Wrapped sums would be off by far more than the weights' rounding (2·10⁻⁵ here).
         assert!(((got - want) / want).abs() < 1e-4, "{got} vs {want}");

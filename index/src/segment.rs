@@ -319,20 +319,23 @@ fn coarse_raw(
     lists: usize,
 ) -> Option<Result<Coarse>> {
     let (fingerprint, nlist) = (info.fingerprint?, info.nlist?);
-    Some((|| {
-        if check_finite(query, info.dim)? != 1 {
-            return Err(Error::InvalidArgument(
-                "a coarse assignment is of one query".into(),
-            ));
-        }
-        let (distances, lists) =
-            raw.quantizer_search_with_distances(query, lists.clamp(1, nlist))?;
-        Ok(Coarse {
+    Some(
+        assign(raw, info.dim, query, lists.clamp(1, nlist)).map(|(distances, lists)| Coarse {
             fingerprint,
             lists,
             distances,
-        })
-    })())
+        }),
+    )
+}
+
+/// `query`'s `lists` nearest lists and their distances (one query of `dim` floats).
+fn assign(raw: &RawIndex, dim: usize, query: &[f32], lists: usize) -> Result<(Vec<f32>, Vec<i64>)> {
+    if check_finite(query, dim)? != 1 {
+        return Err(Error::InvalidArgument(
+            "a coarse assignment is of one query".into(),
+        ));
+    }
+    raw.quantizer_search_with_distances(query, lists)
 }
 
 #[allow(clippy::too_many_arguments)] // search_raw's arguments and the assignment
